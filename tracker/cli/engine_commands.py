@@ -1,0 +1,136 @@
+"""Sub-commands of the engine: init, chains, coverage, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from ..chains import ChainListError, init_store
+from ..coverage import DENOMINATORS, GROUPINGS, coverage
+from ..errors import TrackerError
+from ..model import Chain
+from ..scope import Scope
+from . import Context, as_of_option, main
+from .output import percent, table
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@main.command()
+@click.option("--chains", "chains_path", type=click.Path(dir_okay=False), default=None,
+              help="产业链清单 CSV（默认 data/chains.csv） / chain list CSV")
+@pass_context
+def init(ctx: Context, chains_path: str | None) -> None:
+    """创建或升级数据库，载入产业链清单和默认计划 / create or migrate the store."""
+    try:
+        added, updated = init_store(ctx.engine, chains_path)
+    except ChainListError as exc:
+        raise TrackerError(str(exc)) from None
+    click.echo(f"数据库已就绪 / store ready: 新增产业链 {added} 条，更新 {updated} 条")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@pass_context
+def chains(ctx: Context, as_json: bool, lang: str) -> None:
+    """列出产业链 / list the chains."""
+    from sqlmodel import Session, select
+
+    with Session(ctx.ready_engine()) as session:
+        rows = session.exec(select(Chain).order_by(Chain.sort_order, Chain.code)).all()
+    if as_json:
+        click.echo(json.dumps([
+            {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "confirmed": c.confirmed,
+             "lead_department": c.lead_department, "source": c.source}
+            for c in rows], ensure_ascii=False, indent=2))
+        return
+    yes, no = ("已确认", "推断") if lang == "zh" else ("confirmed", "inferred")
+    headers = ["代码", "名称", "牵头部门", "来源"] if lang == "zh" else ["code", "name", "lead", "source"]
+    click.echo(table(headers, [
+        [c.code, c.name_zh if lang == "zh" else c.name_en, c.lead_department or "",
+         yes if c.confirmed else no] for c in rows]))
+
+
+@main.command(name="coverage")
+@as_of_option
+@click.option("--by", type=click.Choice(GROUPINGS), default=None, help="分组 / grouping")
+@click.option("--chain", "chain_codes", multiple=True, metavar="CODE",
+              help="只统计这些产业链（可重复） / restrict to these chains")
+@click.option("--denominator", type=click.Choice(sorted(DENOMINATORS)), default=None,
+              help="统计口径（默认计划所定） / denominator (default: the plan's)")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@pass_context
+def coverage_command(ctx: Context, as_of, by, chain_codes, denominator, as_json, lang) -> None:
+    """某日的覆盖情况 / coverage figures at a date."""
+    engine = ctx.ready_engine()
+    scope = Scope.of(chains=chain_codes)
+    _check_chain_codes(engine, scope)
+    result = coverage(engine, as_of, by=by, scope=scope, denominator=denominator, lang=lang)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    zh = lang == "zh"
+    headers = (["分组", "名称", "企业数", "组织覆盖", "工作覆盖", "未覆盖", "覆盖率", "组织覆盖率", "单独组建率"]
+               if zh else ["key", "name", "firms", "org", "work", "uncovered", "coverage",
+                           "org coverage", "single-unit"])
+
+    def row(key, name, c):
+        return [key, name, f"{c.firms:,}", f"{c.org_covered:,}", f"{c.work_covered:,}",
+                f"{c.uncovered:,}", percent(c.coverage_rate), percent(c.org_coverage_rate),
+                percent(c.single_unit_rate)]
+
+    rows = [row(g.key, g.name, g.counts) for g in result.groups]
+    rows.append(row("*", "全区合计" if zh else "district total", result.total))
+    plan = result.plan["name"] if result.plan else ("无" if zh else "none")
+    click.echo(("统计日 {d}；计划：{p}；口径：{t}；范围：{s}" if zh else
+                "as of {d}; plan: {p}; denominator: {t}; scope: {s}").format(
+        d=result.as_of, p=plan, t=result.denominator_text, s=result.scope.describe(lang)))
+    click.echo(table(headers, rows, right=set(range(2, 9))))
+
+
+def _check_chain_codes(engine, scope: Scope) -> None:
+    """Refuse chain codes that the store does not know (a typo must not read as 0 firms)."""
+    if scope.chains is None:
+        return
+    from sqlmodel import Session, select
+
+    with Session(engine) as session:
+        known = set(session.exec(select(Chain.code)).all())
+    unknown = sorted(scope.chains - known)
+    if unknown:
+        raise TrackerError(f"未知的产业链代码：{'、'.join(unknown)}（运行 `tracker chains` 查看）")
+
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to bind")
+@click.option("--port", default=8501, show_default=True, type=int, help="端口 / port")
+@click.option("--demo", is_flag=True,
+              help="数据库为空时先载入演示数据（合成） / load the synthetic demo data into an empty store")
+@pass_context
+def serve(ctx: Context, host: str, port: int, demo: bool) -> None:
+    """启动看板 / start the dashboard (Streamlit)."""
+    from ..demo import ensure_demo
+
+    init_store(ctx.engine)
+    if demo:
+        loaded = ensure_demo(ctx.engine, progress=lambda msg: click.echo(msg, err=True))
+        if loaded:
+            click.echo("已载入演示数据（合成） / synthetic demo data loaded", err=True)
+    env = dict(os.environ, TRACKER_DATABASE_URL=ctx.url)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    click.echo(f"看板地址 / dashboard: http://{host}:{port}", err=True)
+    raise SystemExit(subprocess.call(command, env=env))

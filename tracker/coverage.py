@@ -1,0 +1,537 @@
+"""Coverage at a date: the one definition, computed in SQL.
+
+Definitions (see ``../shared/DOMAIN.md`` and :mod:`tracker.intervals`):
+
+- The **population on D** is the firms in at least one chain on D (within the scope,
+  and narrowed further by the denominator, e.g. above-size firms only).
+- **Organisation-covered** (组织覆盖): an active coverage link on D to an organisation
+  active on D.
+- **Work-covered** (工作覆盖): not organisation-covered, and an active liaison
+  assignment on D.
+- **Uncovered**: neither.
+- ``coverage_rate = (org + work) / firms``; ``org_coverage_rate = org / firms``;
+  ``single_unit_rate`` = firms covered by an active 单独组建 organisation / firms.
+
+A firm in two chains counts in each chain and once in the district total. Everything is
+a handful of SQL aggregates; :func:`monthly_series` sweeps many dates at once over the
+interval ends in numpy. :mod:`tracker.graph` computes the same figures independently and
+the tests hold the two equal.
+
+Examples
+--------
+>>> from datetime import date
+>>> from tracker.store import get_engine
+>>> from tracker.chains import init_store
+>>> engine = get_engine("sqlite://")
+>>> _ = init_store(engine)
+>>> result = coverage(engine, date(2024, 1, 1))
+>>> result.total.firms
+0
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .intervals import active_clause, active_mask, to_day_numbers
+from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Plan, PartyOrg
+from .scope import EVERYTHING, Scope
+from .vocab import OWNERSHIP, SEGMENT
+
+__all__ = [
+    "GROUPINGS",
+    "DENOMINATORS",
+    "Counts",
+    "Group",
+    "CoverageResult",
+    "coverage",
+    "firm_status",
+    "monthly_series",
+    "month_ends",
+]
+
+F = Firm.__table__
+M = ChainMembership.__table__
+L = CoverageLink.__table__
+O = PartyOrg.__table__
+A = Assignment.__table__
+C = Chain.__table__
+
+#: The groupings offered by ``tracker coverage --by``.
+GROUPINGS = ("chain", "park", "street", "segment", "ownership", "scale")
+
+#: Denominators: which chain firms count as "operating firms" for the rates.
+DENOMINATORS = {
+    "chain_firms": {
+        "zh": "统计日在至少一条产业链中的企业",
+        "en": "firms in at least one chain on the date",
+    },
+    "above_size": {
+        "zh": "统计日在至少一条产业链中的规上企业",
+        "en": "above-designated-size firms in at least one chain on the date",
+    },
+}
+
+
+@dataclass
+class Counts:
+    firms: int = 0
+    org_covered: int = 0
+    work_covered: int = 0
+    uncovered: int = 0
+    single_unit: int = 0
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def covered(self) -> int:
+        return self.org_covered + self.work_covered
+
+    @property
+    def coverage_rate(self) -> float | None:
+        return self._rate(self.covered, self.firms)
+
+    @property
+    def org_coverage_rate(self) -> float | None:
+        return self._rate(self.org_covered, self.firms)
+
+    @property
+    def single_unit_rate(self) -> float | None:
+        return self._rate(self.single_unit, self.firms)
+
+    def as_dict(self) -> dict:
+        return {
+            "firms": self.firms,
+            "org_covered": self.org_covered,
+            "work_covered": self.work_covered,
+            "uncovered": self.uncovered,
+            "coverage_rate": self.coverage_rate,
+            "org_coverage_rate": self.org_coverage_rate,
+            "single_unit_rate": self.single_unit_rate,
+        }
+
+
+@dataclass
+class Group:
+    key: str
+    name: str
+    counts: Counts
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "name": self.name, **self.counts.as_dict()}
+
+
+@dataclass
+class CoverageResult:
+    as_of: date
+    plan: dict | None
+    denominator: str
+    denominator_text: str
+    by: str | None
+    total: Counts
+    groups: list[Group] = field(default_factory=list)
+    scope: Scope = EVERYTHING
+
+    def as_dict(self) -> dict:
+        """The JSON contract of ``tracker coverage --json``."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "plan": self.plan,
+            "denominator": self.denominator,
+            "denominator_text": self.denominator_text,
+            "scope": self.scope.describe(),
+            "by": self.by,
+            "total": self.total.as_dict(),
+            "groups": [g.as_dict() for g in self.groups],
+        }
+
+    def group(self, key: str) -> Group | None:
+        return next((g for g in self.groups if g.key == key), None)
+
+
+# --------------------------------------------------------------------------- SQL parts
+
+
+def _membership_rows(on: date, scope: Scope):
+    """Active (chain, firm, segment, master) rows on ``on`` within the chain scope."""
+    query = (
+        sa.select(M.c.firm_id, M.c.chain_id, C.c.code.label("chain_code"), M.c.segment,
+                  M.c.is_chain_master)
+        .select_from(M.join(C, C.c.id == M.c.chain_id))
+        .where(active_clause(M.c.joined, M.c.left, on))
+    )
+    if scope.chains is not None:
+        query = query.where(C.c.code.in_(sorted(scope.chains)))
+    return query
+
+
+def _population(on: date, scope: Scope, denominator: str):
+    """Firm ids of the population on ``on``."""
+    members = _membership_rows(on, scope).subquery()
+    query = sa.select(members.c.firm_id).distinct()
+    if scope.areas is not None or denominator != "chain_firms":
+        query = query.join(F, F.c.id == members.c.firm_id)
+    if scope.areas is not None:
+        areas = sorted(scope.areas)
+        query = query.where(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
+    if denominator == "above_size":
+        query = query.where(F.c.above_size.is_(True))
+    elif denominator != "chain_firms":
+        raise ValueError(f"未知的统计口径：{denominator}（可选：{'、'.join(DENOMINATORS)}）")
+    return query
+
+
+def _org_covered(on: date):
+    """Firm id → whether any covering organisation is 单独组建, for org-covered firms."""
+    return (
+        sa.select(
+            L.c.firm_id,
+            sa.func.max(sa.case((O.c.formation == "single", 1), else_=0)).label("single"),
+        )
+        .select_from(L.join(O, O.c.id == L.c.org_id))
+        .where(active_clause(L.c.start, L.c.end, on))
+        .where(active_clause(O.c.founded, O.c.dissolved, on))
+        .group_by(L.c.firm_id)
+    )
+
+
+def _work_covered(on: date):
+    return sa.select(A.c.firm_id).where(active_clause(A.c.start, A.c.end, on)).distinct()
+
+
+def _status_subquery(on: date, scope: Scope, denominator: str):
+    """One row per firm of the population: firm_id, org (0/1), work (0/1), single (0/1)."""
+    pop = _population(on, scope, denominator).subquery("pop")
+    org = _org_covered(on).subquery("org")
+    work = _work_covered(on).subquery("work")
+    org_flag = sa.case((org.c.firm_id.is_not(None), 1), else_=0)
+    work_flag = sa.case((sa.and_(org.c.firm_id.is_(None), work.c.firm_id.is_not(None)), 1), else_=0)
+    return (
+        sa.select(
+            pop.c.firm_id,
+            org_flag.label("org"),
+            work_flag.label("work"),
+            sa.func.coalesce(org.c.single, 0).label("single"),
+        )
+        .select_from(
+            pop.outerjoin(org, org.c.firm_id == pop.c.firm_id)
+            .outerjoin(work, work.c.firm_id == pop.c.firm_id)
+        )
+        .subquery("status")
+    )
+
+
+def _aggregate_columns(status):
+    return (
+        sa.func.count().label("firms"),
+        sa.func.coalesce(sa.func.sum(status.c.org), 0).label("org"),
+        sa.func.coalesce(sa.func.sum(status.c.work), 0).label("work"),
+        sa.func.coalesce(sa.func.sum(status.c.single), 0).label("single"),
+    )
+
+
+def _counts(firms, org, work, single) -> Counts:
+    firms, org, work, single = int(firms), int(org), int(work), int(single)
+    return Counts(firms=firms, org_covered=org, work_covered=work,
+                  uncovered=firms - org - work, single_unit=single)
+
+
+def _plan_dict(conn) -> dict | None:
+    P = Plan.__table__
+    row = conn.execute(sa.select(P).where(P.c.is_default.is_(True))).mappings().first()
+    if row is None:
+        return None
+    return {
+        "name": row["name"],
+        "start": row["start"].isoformat(),
+        "deadline": row["deadline"].isoformat(),
+        "target_rate": row["target_rate"],
+    }
+
+
+def coverage(
+    engine: Engine,
+    as_of: date,
+    by: str | None = None,
+    scope: Scope = EVERYTHING,
+    denominator: str | None = None,
+    lang: str = "zh",
+) -> CoverageResult:
+    """Coverage figures on ``as_of``: the total and, with ``by``, one group per value.
+
+    Parameters
+    ----------
+    engine : the store
+    as_of : the date D
+    by : one of :data:`GROUPINGS`, or None for the total only
+    scope : restricts the population (chains and/or areas)
+    denominator : a key of :data:`DENOMINATORS`; default the plan's
+    lang : language of the group names
+    """
+    if by is not None and by not in GROUPINGS:
+        raise ValueError(f"未知的分组方式：{by}（可选：{'、'.join(GROUPINGS)}）")
+    with engine.connect() as conn:
+        plan = _plan_dict(conn)
+        if denominator is None:
+            P = Plan.__table__
+            denominator = conn.execute(
+                sa.select(P.c.denominator).where(P.c.is_default.is_(True))
+            ).scalar() or "chain_firms"
+        if denominator not in DENOMINATORS:
+            raise ValueError(f"未知的统计口径：{denominator}（可选：{'、'.join(DENOMINATORS)}）")
+        status = _status_subquery(as_of, scope, denominator)
+        total = _counts(*conn.execute(sa.select(*_aggregate_columns(status))).one())
+        groups = _groups(conn, status, as_of, by, scope, lang) if by else []
+    return CoverageResult(
+        as_of=as_of,
+        plan=plan,
+        denominator=denominator,
+        denominator_text=DENOMINATORS[denominator][lang if lang in ("zh", "en") else "zh"],
+        by=by,
+        total=total,
+        groups=groups,
+        scope=scope,
+    )
+
+
+def _groups(conn, status, on: date, by: str, scope: Scope, lang: str) -> list[Group]:
+    aggregates = _aggregate_columns(status)
+    if by in ("chain", "segment"):
+        members = _membership_rows(on, scope).subquery("members")
+        column = members.c.chain_id if by == "chain" else members.c.segment
+        # One row per (group, firm): a firm twice in a chain counts once there.
+        pairs = sa.select(column.label("key"), members.c.firm_id).distinct().subquery("pairs")
+        query = (
+            sa.select(pairs.c.key, *aggregates)
+            .select_from(status.join(pairs, pairs.c.firm_id == status.c.firm_id))
+            .group_by(pairs.c.key)
+        )
+    else:
+        column = {
+            "park": F.c.park,
+            "street": F.c.street,
+            "ownership": F.c.ownership,
+            "scale": F.c.above_size,
+        }[by]
+        query = (
+            sa.select(column.label("key"), *aggregates)
+            .select_from(status.join(F, F.c.id == status.c.firm_id))
+            .group_by(column)
+        )
+    found = {row[0]: _counts(*row[1:]) for row in conn.execute(query)}
+
+    if by == "chain":
+        chains = conn.execute(sa.select(C.c.id, C.c.code, C.c.name_zh, C.c.name_en)
+                              .order_by(C.c.sort_order, C.c.code)).all()
+        return [
+            Group(code, name_zh if lang == "zh" else name_en, found.get(cid, Counts()))
+            for cid, code, name_zh, name_en in chains
+            if scope.chains is None or code in scope.chains
+        ]
+    if by == "segment":
+        return [Group(code, SEGMENT.label(code, lang), found.get(code, Counts()))
+                for code in SEGMENT.codes if code in found] + [
+            Group(str(k), str(k), v) for k, v in found.items() if k not in SEGMENT.codes]
+    if by == "ownership":
+        return [Group(str(k), OWNERSHIP.label(k, lang), v) for k, v in sorted(found.items(), key=_key)]
+    if by == "scale":
+        names = {True: ("above", "规上企业", "Above designated size"),
+                 False: ("below", "规下企业", "Below designated size")}
+        out = []
+        for flag in (True, False):
+            if flag in found or int(flag) in found:
+                counts = found.get(flag) or found.get(int(flag))
+                key, zh, en = names[flag]
+                out.append(Group(key, zh if lang == "zh" else en, counts))
+        return out
+    unknown = "（未填写）" if lang == "zh" else "(not given)"
+    return [Group(k if k is not None else "", k if k is not None else unknown, v)
+            for k, v in sorted(found.items(), key=_key)]
+
+
+def _key(item):
+    return (item[0] is None, str(item[0]))
+
+
+# --------------------------------------------------------------------------- per firm
+
+
+def firm_status(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
+                denominator: str = "chain_firms") -> pd.DataFrame:
+    """One row per firm of the population on ``as_of`` with its status.
+
+    Columns: ``firm_id, credit_code, name, ownership, above_size, park, street,
+    formal_members, probationary_members, status`` (``org`` / ``work`` / ``none``),
+    ``single_unit`` (bool), ``chains`` (codes joined by ``;``), ``segments``,
+    ``chain_master`` (bool). The figures of :func:`coverage` are the counts of this frame.
+    """
+    status = _status_subquery(as_of, scope, denominator)
+    query = (
+        sa.select(F.c.id.label("firm_id"), F.c.credit_code, F.c.name, F.c.ownership, F.c.above_size,
+                  F.c.park, F.c.street, F.c.formal_members, F.c.probationary_members,
+                  status.c.org, status.c.work, status.c.single)
+        .select_from(status.join(F, F.c.id == status.c.firm_id))
+        .order_by(F.c.credit_code)
+    )
+    members = _membership_rows(as_of, scope)
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all(),
+                             columns=["firm_id", "credit_code", "name", "ownership", "above_size",
+                                      "park", "street", "formal_members", "probationary_members",
+                                      "org", "work", "single"])
+        membership = pd.DataFrame(conn.execute(members).all(),
+                                  columns=["firm_id", "chain_id", "chain_code", "segment",
+                                           "is_chain_master"])
+    frame["status"] = np.where(frame["org"] == 1, "org", np.where(frame["work"] == 1, "work", "none"))
+    frame["single_unit"] = frame["single"] == 1
+    frame = frame.drop(columns=["org", "work", "single"])
+    if membership.empty:
+        frame["chains"] = ""
+        frame["segments"] = ""
+        frame["chain_master"] = False
+        return frame
+    membership = membership.sort_values(["firm_id", "chain_code"])
+    per_firm = membership.groupby("firm_id").agg(
+        chains=("chain_code", lambda s: ";".join(dict.fromkeys(s))),
+        segments=("segment", lambda s: ";".join(dict.fromkeys(s))),
+        chain_master=("is_chain_master", "any"),
+    )
+    frame = frame.join(per_firm, on="firm_id")
+    frame["chain_master"] = frame["chain_master"].fillna(False).astype(bool)
+    return frame
+
+
+# --------------------------------------------------------------------------- series
+
+
+def month_ends(start: date, end: date) -> list[date]:
+    """The last day of every month from ``start``'s month to ``end``, then ``end`` itself.
+
+    >>> month_ends(date(2024, 1, 15), date(2024, 3, 10))
+    [datetime.date(2024, 1, 31), datetime.date(2024, 2, 29), datetime.date(2024, 3, 10)]
+    """
+    out = []
+    year, month = start.year, start.month
+    while True:
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        if last >= end:
+            break
+        out.append(last)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    out.append(end)
+    return out
+
+
+def monthly_series(
+    engine: Engine,
+    dates: list[date],
+    by_chain: bool = True,
+    scope: Scope = EVERYTHING,
+    denominator: str = "chain_firms",
+) -> pd.DataFrame:
+    """Coverage at many dates in one pass: a sweep over the interval ends in numpy.
+
+    Reads every interval once and evaluates :func:`tracker.intervals.active_mask` per
+    date, which is much cheaper than one :func:`coverage` query per date. Returns a long
+    frame with columns ``date, key`` (``"*"`` for the district, else the chain code),
+    ``firms, org_covered, work_covered, uncovered, single_unit, covered``; the figures
+    equal :func:`coverage` at each date (held by the tests).
+    """
+    with engine.connect() as conn:
+        chain_rows = conn.execute(sa.select(C.c.id, C.c.code).order_by(C.c.sort_order, C.c.code)).all()
+        if scope.chains is not None:
+            chain_rows = [r for r in chain_rows if r.code in scope.chains]
+        chain_ids = [r.id for r in chain_rows]
+        codes = [r.code for r in chain_rows]
+        mem = conn.execute(sa.select(M.c.firm_id, M.c.chain_id, M.c.joined, M.c.left)
+                           .where(M.c.chain_id.in_(chain_ids))).all()
+        firm_query = sa.select(F.c.id)
+        if scope.areas is not None:
+            areas = sorted(scope.areas)
+            firm_query = firm_query.where(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
+        if denominator == "above_size":
+            firm_query = firm_query.where(F.c.above_size.is_(True))
+        eligible_ids = np.array(conn.execute(firm_query).scalars().all(), dtype=np.int64)
+        links = conn.execute(
+            sa.select(L.c.firm_id, L.c.start, L.c.end, O.c.founded, O.c.dissolved, O.c.formation)
+            .select_from(L.join(O, O.c.id == L.c.org_id))).all()
+        assigns = conn.execute(sa.select(A.c.firm_id, A.c.start, A.c.end)).all()
+
+    size = int(max([0, *(r[0] for r in mem), *(r[0] for r in links), *(r[0] for r in assigns)])) + 1
+    eligible = np.zeros(size, dtype=bool)
+    eligible[eligible_ids[eligible_ids < size]] = True
+
+    m_firm = np.array([r[0] for r in mem], dtype=np.int64)
+    m_start = to_day_numbers([r[2] for r in mem], "start")
+    m_end = to_day_numbers([r[3] for r in mem], "end")
+    # A link counts while both it and its organisation are active: intersect the intervals.
+    l_firm = np.array([r[0] for r in links], dtype=np.int64)
+    l_start = np.maximum(to_day_numbers([r[1] for r in links], "start"),
+                         to_day_numbers([r[3] for r in links], "start"))
+    l_end = np.minimum(to_day_numbers([r[2] for r in links], "end"),
+                       to_day_numbers([r[4] for r in links], "end"))
+    l_single = np.array([r[5] == "single" for r in links], dtype=bool)
+    a_firm = np.array([r[0] for r in assigns], dtype=np.int64)
+    a_start = to_day_numbers([r[1] for r in assigns], "start")
+    a_end = to_day_numbers([r[2] for r in assigns], "end")
+    # Chain id -> position in ``codes``.
+    position = {cid: i for i, cid in enumerate(chain_ids)}
+    m_chain = np.array([position[r[1]] for r in mem], dtype=np.int64)
+
+    records = []
+    n_chains = len(chain_ids)
+    for d in dates:
+        active_m = active_mask(m_start, m_end, d) & eligible[m_firm] if len(m_firm) else np.zeros(0, bool)
+        in_pop = np.zeros(size, dtype=bool)
+        in_pop[m_firm[active_m]] = True
+        org = np.zeros(size, dtype=bool)
+        single = np.zeros(size, dtype=bool)
+        if len(l_firm):
+            active_l = active_mask(l_start, l_end, d)
+            org[l_firm[active_l]] = True
+            single[l_firm[active_l & l_single]] = True
+        work = np.zeros(size, dtype=bool)
+        if len(a_firm):
+            work[a_firm[active_mask(a_start, a_end, d)]] = True
+        work &= ~org
+        records.append(_series_record(d, "*", in_pop, org, work, single))
+        if by_chain and n_chains:
+            # Per chain: unique (chain, firm) pairs among active memberships.
+            pair = np.unique(m_chain[active_m] * size + m_firm[active_m])
+            p_chain, p_firm = pair // size, pair % size
+            firms = np.bincount(p_chain, minlength=n_chains)
+            org_c = np.bincount(p_chain, weights=org[p_firm], minlength=n_chains)
+            work_c = np.bincount(p_chain, weights=work[p_firm], minlength=n_chains)
+            single_c = np.bincount(p_chain, weights=single[p_firm], minlength=n_chains)
+            for i, code in enumerate(codes):
+                records.append({
+                    "date": d, "key": code, "firms": int(firms[i]), "org_covered": int(org_c[i]),
+                    "work_covered": int(work_c[i]), "single_unit": int(single_c[i]),
+                })
+    frame = pd.DataFrame(records, columns=["date", "key", "firms", "org_covered", "work_covered",
+                                           "single_unit"])
+    frame["covered"] = frame["org_covered"] + frame["work_covered"]
+    frame["uncovered"] = frame["firms"] - frame["covered"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["coverage_rate"] = np.where(frame["firms"] > 0, frame["covered"] / frame["firms"], np.nan)
+    return frame
+
+
+def _series_record(d, key, in_pop, org, work, single) -> dict:
+    return {
+        "date": d,
+        "key": key,
+        "firms": int(in_pop.sum()),
+        "org_covered": int((in_pop & org).sum()),
+        "work_covered": int((in_pop & work).sum()),
+        "single_unit": int((in_pop & single).sum()),
+    }

@@ -1,0 +1,38 @@
+"""Chinese-first user-facing strings, with an English switch.
+
+Strings live in data files, one per area of the product, in ``tracker/locales/<area>.json``:
+``{"key": {"zh": "...", "en": "..."}}``. A key is written ``"<area>.<key>"``, e.g.
+``t("app.overview", "en")``. A missing English string falls back to Chinese; a missing key
+raises ``KeyError`` so that a typo fails the tests instead of showing a blank.
+
+Examples
+--------
+>>> t("common.firms", "zh")
+'企业数'
+>>> t("common.firms", "en")
+'Firms'
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["LANGS", "t", "strings"]
+
+LANGS = ("zh", "en")
+LOCALES = Path(__file__).with_name("locales")
+
+
+@lru_cache(maxsize=None)
+def strings(area: str) -> dict[str, dict[str, str]]:
+    path = LOCALES / f"{area}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def t(key: str, lang: str = "zh", **values: object) -> str:
+    area, _, name = key.partition(".")
+    entry = strings(area)[name]
+    text = entry.get(lang) or entry["zh"]
+    return text.format(**values) if values else text

@@ -1,0 +1,42 @@
+"""What part of the district a figure, list or export covers.
+
+A :class:`Scope` restricts the population to firms in some chains and/or in some areas
+(a park or a street). Reports (``--chain``), the dashboard's chain page and, later, user
+permissions all pass a scope; every computation in :mod:`tracker.coverage`,
+:mod:`tracker.rules` and :mod:`tracker.graph` honours it, so nothing outside the scope
+reaches a figure or a firm list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Scope", "EVERYTHING"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    chains: frozenset[str] | None = None  # chain codes; None = all chains
+    areas: frozenset[str] | None = None  # park or street names; None = everywhere
+
+    @classmethod
+    def of(cls, chains=None, areas=None) -> "Scope":
+        return cls(
+            chains=frozenset(c.strip().upper() for c in chains) if chains else None,
+            areas=frozenset(a.strip() for a in areas) if areas else None,
+        )
+
+    @property
+    def is_everything(self) -> bool:
+        return self.chains is None and self.areas is None
+
+    def describe(self, lang: str = "zh") -> str:
+        parts = []
+        if self.chains is not None:
+            parts.append(("产业链：" if lang == "zh" else "chains: ") + "、".join(sorted(self.chains)))
+        if self.areas is not None:
+            parts.append(("区域：" if lang == "zh" else "areas: ") + "、".join(sorted(self.areas)))
+        return "；".join(parts) if parts else ("全区" if lang == "zh" else "whole district")
+
+
+EVERYTHING = Scope()

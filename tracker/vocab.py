@@ -1,0 +1,120 @@
+"""Enumerations of the domain, declared as data.
+
+Every enumeration is stored in the database by a stable English code; the Chinese label
+is what users see and type. Importers accept either the code or the Chinese label, and
+:func:`parse` turns both into the code. One place for each vocabulary: nothing else in
+the package spells these labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Term",
+    "Vocabulary",
+    "SEGMENT",
+    "OWNERSHIP",
+    "ORG_KIND",
+    "FORMATION",
+    "LIAISON_ROLE",
+    "STATUS",
+    "SEVERITY",
+    "YES_NO",
+]
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    zh: str
+    en: str
+
+    def label(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Vocabulary:
+    """A closed list of terms, looked up by code or by either label."""
+
+    def __init__(self, name: str, terms: list[Term]):
+        self.name = name
+        self.terms = terms
+        self._by_key: dict[str, Term] = {}
+        for t in terms:
+            for key in (t.code, t.zh, t.en.lower()):
+                self._by_key[key] = t
+
+    @property
+    def codes(self) -> list[str]:
+        return [t.code for t in self.terms]
+
+    def parse(self, value: str) -> str:
+        """Return the code for a code or label; raise ``ValueError`` when unknown."""
+        key = str(value).strip()
+        term = self._by_key.get(key) or self._by_key.get(key.lower())
+        if term is None:
+            allowed = "、".join(t.zh for t in self.terms)
+            raise ValueError(f"“{value}”不是有效的{self.name}，可选：{allowed}")
+        return term.code
+
+    def label(self, code: str | None, lang: str = "zh") -> str:
+        if code is None:
+            return ""
+        term = self._by_key.get(code)
+        return term.label(lang) if term else str(code)
+
+    def labels(self, lang: str = "zh") -> list[str]:
+        return [t.label(lang) for t in self.terms]
+
+    def __contains__(self, code: str) -> bool:
+        return code in self.codes
+
+
+SEGMENT = Vocabulary("环节", [
+    Term("upstream", "上游", "Upstream"),
+    Term("midstream", "中游", "Midstream"),
+    Term("downstream", "下游", "Downstream"),
+])
+
+OWNERSHIP = Vocabulary("企业类型", [
+    Term("private", "民营", "Private"),
+    Term("foreign", "外资", "Foreign-invested"),
+    Term("hmt", "港澳台", "Hong Kong, Macao, Taiwan"),
+    Term("state", "国有", "State-owned"),
+    Term("mixed", "混合所有制", "Mixed ownership"),
+])
+
+ORG_KIND = Vocabulary("党组织类型", [
+    Term("committee", "党委", "Party committee"),
+    Term("general_branch", "党总支", "General branch"),
+    Term("branch", "党支部", "Branch"),
+])
+
+FORMATION = Vocabulary("组建方式", [
+    Term("single", "单独组建", "Single-unit"),
+    Term("joint", "联合组建", "Joint"),
+    Term("regional", "区域组建", "Regional / park"),
+    Term("industry", "行业组建", "Industry"),
+])
+
+LIAISON_ROLE = Vocabulary("联络员类型", [
+    Term("liaison", "联络员", "Liaison officer"),
+    Term("instructor", "指导员", "Instructor"),
+])
+
+STATUS = Vocabulary("覆盖状态", [
+    Term("org", "组织覆盖", "Organisation-covered"),
+    Term("work", "工作覆盖", "Work-covered"),
+    Term("none", "未覆盖", "Uncovered"),
+])
+
+SEVERITY = Vocabulary("严重程度", [
+    Term("error", "违规", "Violation"),
+    Term("warning", "提示", "Warning"),
+])
+
+YES_NO = Vocabulary("是否", [
+    Term("yes", "是", "Yes"),
+    Term("no", "否", "No"),
+])
