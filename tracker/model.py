@@ -32,6 +32,7 @@ __all__ = [
     "SupplyLink",
     "Plan",
     "DatasetInfo",
+    "AuditEntry",
     "metadata",
 ]
 
@@ -168,3 +169,24 @@ class DatasetInfo(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(default="", sa_column_kwargs={})
     updated: datetime | None = Field(default=None)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One recorded write (import, edit or correction): who, when, what, before and after.
+
+    ``before`` and ``after`` are JSON objects of the changed entity's fields (``None`` for an
+    insert's before); ``source`` names the file, sheet and row, or the page, that caused it.
+    """
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)  # UTC, naive
+    user: str = Field(max_length=100)
+    kind: str = Field(max_length=16)  # import / edit / correction
+    action: str = Field(max_length=32, index=True)
+    entity: str = Field(max_length=32)
+    entity_key: str = Field(max_length=300, index=True)
+    effective: date | None = Field(default=None)
+    before: str | None = Field(default=None, sa_column_kwargs={})
+    after: str | None = Field(default=None, sa_column_kwargs={})
+    source: str | None = Field(default=None, max_length=500)
