@@ -84,6 +84,11 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj = Context(db)
 
 
+def _say(message: str) -> None:
+    """Print a message for the user as exactly one line on stderr."""
+    click.echo(" ".join(str(message).split()), err=True)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code; user errors are one line on stderr."""
     debug = bool(os.environ.get("TRACKER_DEBUG"))
@@ -93,32 +98,31 @@ def run(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("已取消 / aborted", err=True)
+        _say("已取消 / aborted")
         return 130
     except click.ClickException as exc:
-        click.echo(f"错误 / error: {exc.format_message()}", err=True)
+        _say(f"错误 / error: {exc.format_message()}")
         return exc.exit_code
     except (TrackerError, StoreError) as exc:
         if debug:
             raise
-        click.echo(f"错误 / error: {exc}", err=True)
+        _say(f"错误 / error: {exc}")
         return getattr(exc, "exit_code", 1)
     except (ValueError, OSError) as exc:
         if debug:
             raise
-        click.echo(f"错误 / error: {exc}", err=True)
+        _say(f"错误 / error: {exc}")
         return 1
     except sa.exc.SQLAlchemyError as exc:
         if debug:
             raise
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        click.echo(f"数据库错误 / database error: {reason}", err=True)
+        _say(f"数据库错误 / database error: {getattr(exc, 'orig', None) or exc}")
         return 1
     except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
         if debug:
             raise
-        click.echo(f"内部错误 / internal error ({type(exc).__name__}): {exc}. "
-                   "设置 TRACKER_DEBUG=1 查看详情 / set TRACKER_DEBUG=1 for details", err=True)
+        _say(f"内部错误 / internal error ({type(exc).__name__}): {exc}. "
+             "设置 TRACKER_DEBUG=1 查看详情 / set TRACKER_DEBUG=1 for details")
         return 70
 
 
