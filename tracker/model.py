@@ -190,3 +190,43 @@ class AuditEntry(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column_kwargs={})
     after: str | None = Field(default=None, sa_column_kwargs={})
     source: str | None = Field(default=None, max_length=500)
+
+
+class User(SQLModel, table=True):
+    """A staff account: a role and a scope, see :mod:`tracker.auth`.
+
+    ``role`` is ``admin``, ``editor`` or ``viewer``. ``chains`` and ``areas`` are JSON lists
+    (chain codes; park or street names); ``None`` means no restriction on that axis. Only an
+    argon2 hash of the password is kept. ``failed_attempts`` counts consecutive failed
+    logins; ``locked_until`` (UTC) refuses logins until then.
+    """
+
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'editor', 'viewer')", name="ck_app_user_role"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True, index=True)
+    role: str = Field(max_length=16)
+    chains: str | None = Field(default=None, sa_column_kwargs={})
+    areas: str | None = Field(default=None, sa_column_kwargs={})
+    password_hash: str = Field(max_length=300)
+    disabled: bool = Field(default=False)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None)  # UTC, naive
+    created: datetime  # UTC, naive
+
+
+class UserSession(SQLModel, table=True):
+    """A login session: only the SHA-256 of the random token is stored (UTC, naive times)."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created: datetime
+    last_seen: datetime
+    expires: datetime = Field(index=True)
+
+
+__all__ += ["User", "UserSession"]
