@@ -26,7 +26,7 @@ def get_info(engine: Engine) -> dict[str, str]:
 
 def set_info(session: Session, **values: object) -> None:
     """Upsert keys in the caller's transaction."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(timezone.utc)  # the column type (UTCDateTime) requires an aware time
     for key, value in values.items():
         row = session.get(DatasetInfo, key)
         text = "" if value is None else str(value)
