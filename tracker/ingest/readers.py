@@ -1,0 +1,316 @@
+"""Read the import workbook (``.xlsx``) or one CSV file per sheet into raw rows.
+
+Readers only locate sheets and columns and hand over cell values as they are (text,
+numbers, dates); :mod:`tracker.ingest.validate` decides what they mean.
+
+- **Workbook**: sheets are found by name (``企业`` … or the English aliases in
+  :data:`~tracker.ingest.template.SHEET_ALIASES`); other sheets (``说明``) are ignored.
+  Cells are read with their cached values (``data_only``): a formula is never evaluated
+  from its text. A formula cell without a cached value (a file written by a program that
+  does not compute) is handed over as its formula text, which the validator refuses.
+  A merged range of cells counts as its top-left value repeated over the range.
+- **CSV**: one file per sheet, named like the sheet (``企业.csv``), UTF-8 with or without
+  BOM, or GB18030 (what Excel in China writes). ``PATH`` may be a folder of such files.
+- The header row is the first of the first ten rows that holds the sheet's first
+  column header (title rows above it are allowed). Blank rows are skipped, so trailing
+  blank rows do not matter. Columns with unknown headers are kept for the rejects file.
+
+A file that cannot be read at all raises :class:`ReadError` (exit code 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import TrackerError
+from .template import SHEET_ALIASES, SHEETS, Column
+
+__all__ = ["ReadError", "RawRow", "RawSheet", "read_path", "read_workbook", "read_csv",
+           "decode_text", "sheet_for_name"]
+
+_MAX_HEADER_SEARCH = 10
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+class ReadError(TrackerError):
+    """The file cannot be read at all (not a workbook, no known sheet, missing columns)."""
+
+    exit_code = 2
+
+
+@dataclass
+class RawRow:
+    number: int  # the row number as Excel (or a text editor, for CSV) shows it
+    values: list  # one value per column of the file, in file order
+
+
+@dataclass
+class RawSheet:
+    name: str  # the canonical sheet name (企业, 党组织, …)
+    source: str  # file name, and for a workbook the sheet title: "台账.xlsx#企业"
+    headers: list[str]  # the header texts as in the file
+    columns: list[Column | None]  # the declared column of each file column (None: unknown)
+    rows: list[RawRow] = field(default_factory=list)
+
+    def position(self, key: str) -> int | None:
+        for i, column in enumerate(self.columns):
+            if column is not None and column.key == key:
+                return i
+        return None
+
+
+def _clean_header(value) -> str:
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    return "".join(text.split()).rstrip("*").lower()
+
+
+def sheet_for_name(name: str) -> str | None:
+    """The canonical sheet name for a sheet title or file stem, or None."""
+    key = _clean_header(name)
+    for sheet in SHEETS:
+        if key == sheet:
+            return sheet
+    return SHEET_ALIASES.get(key)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _build_sheet(sheet: str, source: str, matrix: list[list]) -> RawSheet:
+    """Find the header row in ``matrix`` (rows of values, row 1 first) and map columns."""
+    declared = SHEETS[sheet]
+    names = {}
+    for column in declared:
+        names[_clean_header(column.header)] = column
+        names[_clean_header(column.alias)] = column
+    first = {_clean_header(declared[0].header), _clean_header(declared[0].alias)}
+    header_index = None
+    for i, row in enumerate(matrix[:_MAX_HEADER_SEARCH]):
+        if any(_clean_header(v) in first for v in row):
+            header_index = i
+            break
+    if header_index is None:
+        raise ReadError(f"{source}：找不到表头（第一列应为“{declared[0].header}”）")
+    header_row = matrix[header_index]
+    headers = ["" if v is None else str(v).strip() for v in header_row]
+    columns: list[Column | None] = []
+    seen: dict[str, int] = {}
+    for i, text in enumerate(headers):
+        column = names.get(_clean_header(text))
+        if column is not None:
+            if column.key in seen:
+                raise ReadError(f"{source}：表头“{column.header}”出现了两次（第{seen[column.key] + 1}列和第{i + 1}列）")
+            seen[column.key] = i
+        columns.append(column)
+    missing = [c.header for c in declared if c.required and c.key not in seen]
+    if missing:
+        raise ReadError(f"{source}：缺少必填列 {'、'.join(missing)}")
+    raw = RawSheet(sheet, source, headers, columns)
+    width = len(headers)
+    for i in range(header_index + 1, len(matrix)):
+        values = list(matrix[i][:width])
+        values += [None] * (width - len(values))
+        if all(_blank(v) for v in values):
+            continue
+        raw.rows.append(RawRow(i + 1, values))
+    return raw
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _apply_merges(matrix: list[list], xml: bytes) -> None:
+    """Repeat the top-left value of every merged range over the range."""
+    for m in _MERGE.finditer(xml):
+        c0, r0 = _col_number(m.group(1)), int(m.group(2))
+        c1 = _col_number(m.group(3)) if m.group(3) else c0
+        r1 = int(m.group(4)) if m.group(4) else r0
+        if r0 > len(matrix):
+            continue
+        top = matrix[r0 - 1]
+        value = top[c0 - 1] if c0 - 1 < len(top) else None
+        for r in range(r0, min(r1, len(matrix)) + 1):
+            row = matrix[r - 1]
+            if len(row) < c1:
+                row.extend([None] * (c1 - len(row)))
+            for c in range(c0, c1 + 1):
+                if r == r0 and c == c0:
+                    continue
+                row[c - 1] = value
+
+
+def _formula_text(value) -> str:
+    text = getattr(value, "text", value)  # ArrayFormula / DataTableFormula carry .text
+    text = str(text)
+    return text if text.startswith("=") else "=" + text
+
+
+def read_workbook(path: Path | str, progress=None) -> dict[str, RawSheet]:
+    """Read the known sheets of an ``.xlsx`` workbook."""
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    handles = []
+    try:
+        archive = zipfile.ZipFile(path)
+        # A file object, not the name: openpyxl would refuse an unusual extension.
+        handles.append(open(path, "rb"))
+        wb = load_workbook(handles[-1], read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, EOFError) as exc:
+        for h in handles:
+            h.close()
+        raise ReadError(f"无法读取工作簿 {path.name}：不是有效的 .xlsx 文件（{type(exc).__name__}）") from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on a broken file
+        for h in handles:
+            h.close()
+        raise ReadError(f"无法读取工作簿 {path.name}：{type(exc).__name__}") from None
+    sheets: dict[str, RawSheet] = {}
+    formula_wb = None
+    try:
+        for title in wb.sheetnames:
+            sheet = sheet_for_name(title)
+            if sheet is None:
+                continue
+            if sheet in sheets:
+                raise ReadError(f"{path.name}：工作表“{sheet}”出现了两次")
+            ws = wb[title]
+            try:
+                xml = archive.read(ws._worksheet_path)
+            except KeyError:
+                xml = b""
+            ws.reset_dimensions()
+            matrix = [list(row) for row in ws.iter_rows(values_only=True)]
+            if b"<f" in xml or b":f>" in xml:
+                # Formulas present: look at their text where no cached value exists.
+                if formula_wb is None:
+                    handles.append(open(path, "rb"))
+                    formula_wb = load_workbook(handles[-1], read_only=True, data_only=False)
+                fws = formula_wb[title]
+                fws.reset_dimensions()
+                for r, frow in enumerate(fws.iter_rows(values_only=True)):
+                    if r >= len(matrix):
+                        break
+                    row = matrix[r]
+                    for c, fvalue in enumerate(frow):
+                        if c < len(row) and row[c] is None and fvalue is not None and (
+                                not isinstance(fvalue, (str, int, float)) or
+                                (isinstance(fvalue, str) and fvalue.startswith("="))):
+                            row[c] = _formula_text(fvalue)
+            _apply_merges(matrix, xml)
+            sheets[sheet] = _build_sheet(sheet, f"{path.name}#{title}", matrix)
+            if progress:
+                progress("read", len(sheets[sheet].rows), sheet)
+    except ReadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a valid zip
+        raise ReadError(f"无法读取工作簿 {path.name}：{type(exc).__name__}: {exc}"[:300]) from None
+    finally:
+        wb.close()
+        if formula_wb is not None:
+            formula_wb.close()
+        archive.close()
+        for h in handles:
+            h.close()
+    if not sheets:
+        raise ReadError(f"{path.name}：没有可导入的工作表（应为 {'、'.join(SHEETS)}）")
+    return sheets
+
+
+# --------------------------------------------------------------------------- csv
+
+
+def decode_text(data: bytes, name: str = "") -> str:
+    """Bytes of a CSV file to text: UTF-8 (with or without BOM), else GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ReadError(f"{name}：文件以 UTF-8 标记开头，但内容不是有效的 UTF-8") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ReadError(f"{name}：无法识别文件编码（应为 UTF-8 或 GB18030）") from None
+
+
+def read_csv(path: Path | str, sheet: str | None = None) -> RawSheet:
+    """Read one CSV file as the sheet its name says (or ``sheet``)."""
+    path = Path(path)
+    sheet = sheet or sheet_for_name(path.stem)
+    if sheet is None:
+        raise ReadError(f"{path.name}：文件名应为工作表名之一（{'、'.join(SHEETS)}），如“企业.csv”")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from None
+    text = decode_text(data, path.name)
+    if "\x00" in text:
+        raise ReadError(f"{path.name}：不是文本文件（含有空字符）")
+    try:
+        matrix = [[(v if v.strip() else None) for v in row]
+                  for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise ReadError(f"{path.name}：CSV 格式错误（{exc}）") from None
+    return _build_sheet(sheet, path.name, matrix)
+
+
+def read_path(paths, progress=None) -> dict[str, RawSheet]:
+    """Read a workbook, a CSV file, a folder of CSV files, or several of these."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    sheets: dict[str, RawSheet] = {}
+
+    def add(found: dict[str, RawSheet]) -> None:
+        for name, raw in found.items():
+            if name in sheets:
+                raise ReadError(f"工作表“{name}”给出了两次：{sheets[name].source} 和 {raw.source}")
+            sheets[name] = raw
+
+    for p in map(Path, paths):
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".xlsx"))
+            if not files:
+                raise ReadError(f"文件夹 {p} 中没有 .xlsx 或 .csv 文件")
+            for f in files:
+                if f.suffix.lower() == ".csv" and sheet_for_name(f.stem) is None:
+                    continue
+                add(read_workbook(f, progress) if f.suffix.lower() == ".xlsx"
+                    else {(r := read_csv(f)).name: r})
+            continue
+        if not p.exists():
+            raise ReadError(f"找不到文件：{p}")
+        suffix = p.suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            add(read_workbook(p, progress))
+        elif suffix in (".csv", ".txt"):
+            raw = read_csv(p)
+            add({raw.name: raw})
+        elif suffix == ".xls":
+            raise ReadError(f"{p.name}：不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx")
+        else:
+            # Unknown extension: a workbook if it is a zip, else try CSV.
+            if zipfile.is_zipfile(p):
+                add(read_workbook(p, progress))
+            else:
+                raw = read_csv(p)
+                add({raw.name: raw})
+    if not sheets:
+        raise ReadError("没有可导入的工作表")
+    return sheets

@@ -1,0 +1,494 @@
+"""Check raw rows and turn them into clean records, collecting every rejected row.
+
+Nothing is written here. :func:`validate` parses every cell (codes, enumerations, dates,
+counts), then checks the sheets against each other and against the store: the parent
+organisation exists (in the file or the store) and the tree has no cycle, coverage links
+and assignments name known firms and organisations, no natural key is given twice, ends
+come after starts. A row whose own cells are fine but which depends on a rejected row
+(a link to a rejected firm) is rejected too, saying so: under ``--partial`` exactly the
+rows that are not rejected are written.
+
+Examples
+--------
+>>> parse_date("2024年3月1日")
+datetime.date(2024, 3, 1)
+>>> parse_date("2024/3/1")
+datetime.date(2024, 3, 1)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from .. import uscc
+from ..intervals import check_order
+from ..model import Chain, Firm, Liaison, PartyOrg
+from .readers import RawSheet
+from .template import EXAMPLE_PREFIX, SHEETS, Column
+
+__all__ = ["Rejection", "Record", "Validated", "StoreKeys", "parse_date", "validate",
+           "FORMULA_REASON"]
+
+FORMULA_REASON = "单元格含公式，请粘贴为数值"
+_MAX_TEXT = {"name": 200, "park": 100, "street": 100, "unit": 200, "code": 64}
+_MAX_COUNT = 1_000_000
+_SPLIT = re.compile(r"[;；、,，]")
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One reason a row is refused: sheet, row as Excel shows it, column header, value."""
+
+    sheet: str
+    row: int
+    column: str
+    value: object
+    reason: str
+
+    def as_dict(self) -> dict:
+        value = self.value
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        elif value is not None and not isinstance(value, (int, float, str, bool)):
+            value = str(value)
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": value,
+                "reason": self.reason}
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else str(self.value)
+        if len(shown) > 40:
+            shown = shown[:40] + "…"
+        return f"{self.sheet} 第{self.row}行 [{self.column}] “{shown}”：{self.reason}"
+
+
+@dataclass
+class Record:
+    sheet: str
+    row: int
+    source: str  # "file.xlsx#企业!5"
+    values: dict
+
+
+@dataclass
+class StoreKeys:
+    """What the store already holds, as far as validation needs it."""
+
+    chains: dict[str, int] = field(default_factory=dict)  # code and name → id
+    chain_codes: dict[int, str] = field(default_factory=dict)
+    firms: set[str] = field(default_factory=set)
+    orgs: dict[str, tuple[str | None, date | None]] = field(default_factory=dict)  # parent, founded
+
+    @classmethod
+    def load(cls, conn) -> "StoreKeys":
+        keys = cls()
+        C, F, O = Chain.__table__, Firm.__table__, PartyOrg.__table__
+        for cid, code, name_zh, name_en in conn.execute(sa.select(C.c.id, C.c.code, C.c.name_zh, C.c.name_en)):
+            keys.chain_codes[cid] = code
+            for label in (code, name_zh, name_en):
+                if label:
+                    keys.chains.setdefault(_chain_key(label), cid)
+        keys.firms = set(conn.execute(sa.select(F.c.credit_code)).scalars())
+        parents = O.alias("parent")
+        query = sa.select(O.c.code, parents.c.code, O.c.founded).select_from(
+            O.outerjoin(parents, parents.c.id == O.c.parent_id))
+        keys.orgs = {code: (parent, founded) for code, parent, founded in conn.execute(query)}
+        return keys
+
+
+@dataclass
+class Validated:
+    """The outcome of validation: clean records per sheet and every rejection."""
+
+    sheets: dict[str, RawSheet]
+    records: dict[str, list[Record]]
+    rejections: list[Rejection]
+    rows: dict[str, int]  # data rows per sheet (examples excluded)
+
+    def rejected_rows(self) -> dict[str, dict[int, list[Rejection]]]:
+        out: dict[str, dict[int, list[Rejection]]] = {}
+        for r in self.rejections:
+            out.setdefault(r.sheet, {}).setdefault(r.row, []).append(r)
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejections
+
+
+def _chain_key(label: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", label).split()).upper()
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def parse_date(value) -> date | None:
+    """An Excel date, ``2024-03-01``, ``2024/3/1``, ``2024年3月1日`` or ``20240301``; blank is None.
+
+    Raises ``ValueError`` with the Chinese reason.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        result = value.date()
+    elif isinstance(value, date):
+        result = value
+    elif isinstance(value, bool):
+        raise ValueError("无法识别的日期")
+    elif isinstance(value, (int, float)):
+        if not (isinstance(value, int) or math.isfinite(value)) or not 1 <= value < 2958466:
+            raise ValueError("无法识别的日期（数值超出 Excel 日期范围）")
+        result = _EXCEL_EPOCH + timedelta(days=int(value))
+    else:
+        text = "".join(unicodedata.normalize("NFKC", str(value)).split())
+        if not text:
+            return None
+        match = _ISO.match(text) or _ZH.match(text) or _COMPACT.match(text)
+        if not match:
+            raise ValueError("无法识别的日期，请写成 2024-03-01、2024/3/1 或 2024年3月1日")
+        try:
+            result = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            raise ValueError("日期不存在") from None
+    if not 1900 <= result.year <= 2100:
+        raise ValueError("日期超出合理范围（1900—2100年）")
+    return result
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _count(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        raise ValueError("人数应为整数")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError("人数应为整数")
+        value = int(value)
+    elif not isinstance(value, int):
+        text = "".join(unicodedata.normalize("NFKC", str(value)).split())
+        if not text:
+            return 0
+        if not re.fullmatch(r"[+-]?\d{1,12}(\.0+)?", text):
+            raise ValueError("人数应为整数")
+        value = int(text.split(".")[0])
+    if value < 0:
+        raise ValueError("人数不能为负数")
+    if value > _MAX_COUNT:
+        raise ValueError(f"人数过大（超过{_MAX_COUNT:,}）")
+    return value
+
+
+def _code(value) -> str:
+    if isinstance(value, float):
+        raise ValueError("统一社会信用代码被存成了数字，请将单元格设为文本后重新填写")
+    return uscc.validate(value)
+
+
+def _org_code(value) -> str | None:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    code = uscc.normalize(value)
+    if not code:
+        return None
+    if len(code) > _MAX_TEXT["code"]:
+        raise ValueError(f"党组织代码过长（超过{_MAX_TEXT['code']}个字符）")
+    return code
+
+
+class _RowParser:
+    """Parses the cells of one raw row, remembering every cell error."""
+
+    def __init__(self, raw: RawSheet, row, keys: StoreKeys, errors: list[Rejection]):
+        self.raw, self.row, self.keys, self.errors = raw, row, keys, errors
+        self.failed = False
+
+    def fail(self, column: Column | str, value, reason: str) -> None:
+        header = column.header if isinstance(column, Column) else column
+        self.errors.append(Rejection(self.raw.name, self.row.number, header, value, reason))
+        self.failed = True
+
+    def parse(self) -> dict:
+        out: dict = {}
+        for column in SHEETS[self.raw.name]:
+            pos = self.raw.position(column.key)
+            value = self.row.values[pos] if pos is not None else None
+            if isinstance(value, str) and value.strip().startswith("=") and len(value.strip()) > 1:
+                self.fail(column, value, FORMULA_REASON)
+                continue
+            try:
+                out[column.key] = self._cell(column, value)
+            except (ValueError, OverflowError) as exc:
+                self.fail(column, value, str(exc))
+        return out
+
+    def _cell(self, column: Column, value):
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        if blank:
+            if column.required:
+                raise ValueError(f"“{column.header}”为必填项")
+            if column.kind == "count":
+                return 0
+            if column.kind == "chains":
+                return []
+            return None
+        kind = column.kind
+        if kind == "code":
+            return _code(value)
+        if kind == "orgcode":
+            return _org_code(value)
+        if kind == "text":
+            text = _text(value)
+            limit = _MAX_TEXT.get(column.key, 200)
+            if text is not None and len(text) > limit:
+                raise ValueError(f"长度超过{limit}个字符")
+            return text
+        if kind == "enum":
+            text = _text(value)
+            return column.vocab.parse(unicodedata.normalize("NFKC", text)) if text else None
+        if kind == "date":
+            return parse_date(value)
+        if kind == "count":
+            return _count(value)
+        if kind == "chains":
+            ids: list[int] = []
+            unknown = []
+            for part in _SPLIT.split(_text(value) or ""):
+                label = _chain_key(part)
+                if not label:
+                    continue
+                cid = self.keys.chains.get(label)
+                if cid is None:
+                    unknown.append(part.strip())
+                elif cid not in ids:
+                    ids.append(cid)
+            if unknown:
+                shown = "、".join(unknown)[:100]
+                raise ValueError(f"未知的产业链：{shown}（填产业链代码或名称，运行 `tracker chains` 查看）")
+            return ids
+        raise AssertionError(kind)
+
+
+# --------------------------------------------------------------------------- sheets
+
+
+def _is_example(row) -> bool:
+    first = row.values[0] if row.values else None
+    return isinstance(first, str) and first.strip().startswith(EXAMPLE_PREFIX)
+
+
+def _header(sheet: str, key: str) -> str:
+    return next(c.header for c in SHEETS[sheet] if c.key == key)
+
+
+def validate(sheets: dict[str, RawSheet], keys: StoreKeys, progress=None) -> Validated:
+    """Check every row of ``sheets`` against each other and the store ``keys``."""
+    errors: list[Rejection] = []
+    parsed: dict[str, list[Record]] = {}
+    rows: dict[str, int] = {}
+    for name in SHEETS:
+        raw = sheets.get(name)
+        parsed[name] = []
+        rows[name] = 0
+        if raw is None:
+            continue
+        for row in raw.rows:
+            if _is_example(row):
+                continue
+            rows[name] += 1
+            parser = _RowParser(raw, row, keys, errors)
+            values = parser.parse()
+            if not parser.failed:
+                record = Record(name, row.number, f"{raw.source}!{row.number}", values)
+                if _row_checks(record, errors):
+                    parsed[name].append(record)
+        if progress:
+            progress("validate", rows[name], name)
+    _cross_checks(parsed, keys, errors)
+    errors.sort(key=lambda r: (list(SHEETS).index(r.sheet), r.row))
+    bad = {(r.sheet, r.row) for r in errors}
+    records = {name: [r for r in recs if (name, r.row) not in bad] for name, recs in parsed.items()}
+    return Validated(sheets, records, errors, rows)
+
+
+def _row_checks(record: Record, errors: list[Rejection]) -> bool:
+    """Checks within one row (date order, chains given with dates); False when rejected."""
+    v, sheet = record.values, record.sheet
+    pairs = {"企业": ("joined", "left"), "党组织": ("founded", "dissolved"),
+             "覆盖关系": ("start", "end"), "联络员": ("start", "end")}
+    ok = True
+    if sheet in pairs:
+        start, end = pairs[sheet]
+        try:
+            check_order(v.get(start), v.get(end))
+        except ValueError as exc:
+            errors.append(Rejection(sheet, record.row, _header(sheet, end), v.get(end), str(exc)))
+            ok = False
+    if sheet == "企业" and not v["chains"] and (v["joined"] or v["left"]):
+        errors.append(Rejection(sheet, record.row, "产业链", None, "填写了入链或退出日期，但没有填写产业链"))
+        ok = False
+    if sheet == "供应关系" and len(v["chain"]) > 1:
+        errors.append(Rejection(sheet, record.row, "产业链", None, "供应关系只能填一条产业链"))
+        ok = False
+    if sheet == "供应关系" and v["supplier"] == v["buyer"]:
+        errors.append(Rejection(sheet, record.row, "需方信用代码", v["buyer"], "供方和需方是同一家企业"))
+        ok = False
+    return ok
+
+
+def _reject_duplicates(records: list[Record], key, column: str, errors: list[Rejection],
+                       what: str) -> None:
+    """Reject every row whose natural key occurs more than once in the file."""
+    groups: dict[object, list[Record]] = {}
+    for r in records:
+        groups.setdefault(key(r), []).append(r)
+    for group in groups.values():
+        if len(group) > 1:
+            numbers = [r.row for r in group]
+            for r in group:
+                others = "、".join(str(n) for n in numbers if n != r.row)
+                errors.append(Rejection(r.sheet, r.row, column, _value_of(r, column),
+                                        f"文件内重复：{what}与第{others}行相同"))
+
+
+def _value_of(record: Record, header: str):
+    key = next((c.key for c in SHEETS[record.sheet] if c.header == header), None)
+    return record.values.get(key) if key else None
+
+
+def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list[Rejection]) -> None:
+    firms, orgs = parsed["企业"], parsed["党组织"]
+    _reject_duplicates(firms, lambda r: r.values["credit_code"], "统一社会信用代码", errors,
+                       "统一社会信用代码")
+    _reject_duplicates(orgs, lambda r: r.values["code"], "党组织代码", errors, "党组织代码")
+    _reject_duplicates(parsed["覆盖关系"], lambda r: (r.values["org"], r.values["firm"], r.values["start"]),
+                       "统一社会信用代码", errors, "党组织、企业和开始日期")
+    _reject_duplicates(parsed["联络员"],
+                       lambda r: (r.values["name"], r.values["unit"], r.values["firm"], r.values["start"]),
+                       "统一社会信用代码", errors, "联络员、企业和开始日期")
+    _reject_duplicates(parsed["供应关系"],
+                       lambda r: (r.values["supplier"], r.values["buyer"], tuple(r.values["chain"])),
+                       "需方信用代码", errors, "供方、需方和产业链")
+
+    bad = {(e.sheet, e.row) for e in errors}
+    file_firm_rows = {r.values["credit_code"]: r for r in firms}
+    file_org_rows = {r.values["code"]: r for r in orgs}
+
+    # Organisations: parents and cycles, repeated until no more rows fall out.
+    while True:
+        valid_orgs = {c: r for c, r in file_org_rows.items() if (r.sheet, r.row) not in bad}
+        new: list[Rejection] = []
+        parent_of = {code: parent for code, (parent, _) in keys.orgs.items()}
+        parent_of.update({c: r.values["parent"] for c, r in valid_orgs.items()})
+        for code, r in valid_orgs.items():
+            parent = r.values["parent"]
+            if parent is None:
+                continue
+            if parent not in valid_orgs and parent not in keys.orgs:
+                if parent in file_org_rows:
+                    reason = f"依赖的行被拒绝：上级党组织 {parent}（党组织 第{file_org_rows[parent].row}行）"
+                else:
+                    reason = f"上级党组织 {parent} 不存在（本文件和数据库中都没有）"
+                new.append(Rejection("党组织", r.row, "上级党组织代码", parent, reason))
+                continue
+            path = [code]
+            current = parent
+            while current is not None and current not in path:
+                path.append(current)
+                current = parent_of.get(current)
+            if current is not None:  # came back to a code on the path: a cycle
+                cycle = path[path.index(current):] + [current]
+                if code in cycle[:-1]:
+                    new.append(Rejection("党组织", r.row, "上级党组织代码", parent,
+                                         "上级党组织关系形成循环：" + " → ".join(cycle)))
+                else:
+                    new.append(Rejection("党组织", r.row, "上级党组织代码", parent,
+                                         "上级党组织链条中存在循环：" + " → ".join(cycle)))
+        if not new:
+            break
+        errors.extend(new)
+        bad |= {(e.sheet, e.row) for e in new}
+
+    valid_firms = {c for c, r in file_firm_rows.items() if (r.sheet, r.row) not in bad}
+    valid_orgs = {c: r for c, r in file_org_rows.items() if (r.sheet, r.row) not in bad}
+
+    def firm_missing(code: str, sheet: str, row: int, header: str) -> Rejection | None:
+        if code in valid_firms or code in keys.firms:
+            return None
+        if code in file_firm_rows:
+            reason = f"依赖的行被拒绝：企业 {code}（企业 第{file_firm_rows[code].row}行）"
+        else:
+            reason = "企业不存在（本文件“企业”表和数据库中都没有这个统一社会信用代码）"
+        return Rejection(sheet, row, header, code, reason)
+
+    for r in parsed["覆盖关系"]:
+        if ("覆盖关系", r.row) in bad:
+            continue
+        v = r.values
+        found: list[Rejection] = []
+        org = v["org"]
+        if org not in valid_orgs and org not in keys.orgs:
+            if org in file_org_rows:
+                reason = f"依赖的行被拒绝：党组织 {org}（党组织 第{file_org_rows[org].row}行）"
+            else:
+                reason = "党组织不存在（本文件“党组织”表和数据库中都没有这个代码）"
+            found.append(Rejection("覆盖关系", r.row, "党组织代码", org, reason))
+        missing = firm_missing(v["firm"], "覆盖关系", r.row, "统一社会信用代码")
+        if missing:
+            found.append(missing)
+        if not found and v["start"] is None:
+            # An empty start means "since the organisation was founded".
+            v["start"] = (valid_orgs[org].values["founded"] if org in valid_orgs
+                          else keys.orgs[org][1])
+            try:
+                check_order(v["start"], v["end"])
+            except ValueError as exc:
+                found.append(Rejection("覆盖关系", r.row, "结束日期", v["end"],
+                                       f"{exc}（开始日期取党组织成立日期）"))
+        errors.extend(found)
+
+    roles: dict[tuple, set] = {}
+    for r in parsed["联络员"]:
+        roles.setdefault((r.values["name"], r.values["unit"]), set()).add(r.values["role"] or "liaison")
+    for r in parsed["联络员"]:
+        if ("联络员", r.row) in bad:
+            continue
+        v = r.values
+        missing = firm_missing(v["firm"], "联络员", r.row, "统一社会信用代码")
+        if missing:
+            errors.append(missing)
+        if len(roles[(v["name"], v["unit"])]) > 1:
+            errors.append(Rejection("联络员", r.row, "类型", v["role"],
+                                    "同一联络员（同名同单位）在文件中的类型不一致"))
+
+    for r in parsed["供应关系"]:
+        if ("供应关系", r.row) in bad:
+            continue
+        for key, header in (("supplier", "供方信用代码"), ("buyer", "需方信用代码")):
+            missing = firm_missing(r.values[key], "供应关系", r.row, header)
+            if missing:
+                errors.append(missing)
