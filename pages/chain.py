@@ -1,0 +1,81 @@
+"""产业链 Chain: one chain at the as-of date (layout only)."""
+
+import streamlit as st
+
+from tracker import charts, views
+from tracker.dashboard import empty, run_page
+from tracker.scope import Scope
+
+
+def body(ctx):
+    chains = views.chain_list(ctx.engine, ctx.lang)
+    if not chains:
+        empty(ctx.t("no_chains"))
+        return
+    codes = [code for code, _ in chains]
+    names = dict(chains)
+    wanted = st.query_params.get("chain")
+    if "chain_pick" not in st.session_state or st.session_state["chain_pick"] not in codes:
+        st.session_state["chain_pick"] = wanted if wanted in codes else codes[0]
+    code = st.selectbox(ctx.t("chain"), codes, key="chain_pick", format_func=names.get)
+    st.query_params["chain"] = code
+    detail = views.chain_detail(ctx.engine, code, ctx.as_of, ctx.lang)
+    st.title(f"{detail.name}")
+    if detail.counts.firms == 0:
+        empty(ctx.t("chain_no_firms", chain=detail.name, day=ctx.as_of.isoformat()))
+        return
+    c = detail.counts
+    cols = st.columns(5)
+    cols[0].metric(ctx.t("firms"), views.fmt_int(c.firms))
+    cols[1].metric(ctx.t("work_coverage"), views.fmt_pct(c.coverage_rate))
+    cols[2].metric(ctx.t("org_coverage"), views.fmt_pct(c.org_coverage_rate))
+    cols[3].metric(ctx.t("single_unit_rate"), views.fmt_pct(c.single_unit_rate))
+    cols[4].metric(ctx.t("gap"), views.fmt_int(detail.gap),
+                   help=ctx.t("target_is", target=views.fmt_pct(detail.target_rate)))
+
+    scope = Scope.of(chains=[code])
+    plan = views.plan_info(ctx.engine)
+    series = views.burnup_series(ctx.engine, ctx.as_of, scope, code)
+    projection = views.projection(ctx.engine, ctx.as_of, scope, code, ctx.lang)
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(charts.burnup(
+            series, plan["deadline"] if plan else None, plan["target_rate"] if plan else None,
+            projection.frame if projection else None, ctx.lang,
+            projection.assumption if projection else None), key="chain_burnup")
+    with right:
+        st.subheader(ctx.t("segments"))
+        st.dataframe([{ctx.t("segment"): s["name"], ctx.t("firms"): views.fmt_int(s["firms"]),
+                       ctx.t("covered"): views.fmt_int(s["org_covered"] + s["work_covered"]),
+                       ctx.t("work_coverage"): views.fmt_pct(s["coverage_rate"])}
+                      for s in detail.segments], hide_index=True)
+        st.subheader(ctx.t("masters"))
+        if detail.masters.empty:
+            empty(ctx.t("no_masters"))
+        else:
+            st.dataframe(detail.masters.rename(columns={
+                "name": ctx.t("firm_name"), "credit_code": ctx.t("credit_code"),
+                "status_label": ctx.t("status"), "orgs": ctx.t("covering_orgs"),
+                "segment_label": ctx.t("segment")})[[
+                    ctx.t("firm_name"), ctx.t("credit_code"), ctx.t("segment"), ctx.t("status"),
+                    ctx.t("covering_orgs")]], hide_index=True)
+
+    st.subheader(ctx.t("network"))
+    G = views.chain_graph(ctx.engine, code, ctx.as_of)
+    st.plotly_chart(charts.network(G, ctx.lang), key="network")
+
+    st.subheader(ctx.t("uncovered_firms", n=views.fmt_int(len(detail.uncovered))))
+    if detail.uncovered.empty:
+        st.success(ctx.t("all_covered"))
+    else:
+        columns = {"name": ctx.t("firm_name"), "credit_code": ctx.t("credit_code"),
+                   "park": ctx.t("park"), "street": ctx.t("street"),
+                   "formal_members": ctx.t("formal_members"), "reason": ctx.t("reason"),
+                   "suggestion": ctx.t("suggestion")}
+        shown = detail.uncovered.rename(columns=columns)[list(columns.values())]
+        if not detail.uncovered["suggestion"].astype(bool).any():
+            shown = shown.drop(columns=[ctx.t("suggestion")])
+        st.dataframe(shown, hide_index=True)
+
+
+run_page(body)

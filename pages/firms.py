@@ -1,0 +1,62 @@
+"""企业 Firms: search and filter the firms, and a firm's coverage history (layout only)."""
+
+import streamlit as st
+
+from tracker import charts, views
+from tracker.dashboard import empty, run_page
+from tracker.vocab import STATUS
+
+
+def body(ctx):
+    st.title(ctx.t("page_firms"))
+    frame = views.firm_table(ctx.engine, ctx.as_of, ctx.scope, ctx.lang)
+    if frame.empty:
+        bounds = views.data_bounds(ctx.engine)
+        empty(ctx.t("empty_store") if bounds["firms"] == 0 else
+              ctx.t("empty_before_data", day=ctx.as_of.isoformat(),
+                    first=bounds["first"].isoformat() if bounds["first"] else "—"))
+        return
+    chains = dict(views.chain_list(ctx.engine, ctx.lang))
+    text = st.text_input(ctx.t("search"), key="firm_search", placeholder=ctx.t("search_hint"))
+    cols = st.columns(5)
+    pick_chains = cols[0].multiselect(ctx.t("chain"), list(chains), format_func=chains.get,
+                                      key="f_chain")
+    parks = sorted(p for p in frame["park"].dropna().unique())
+    streets = sorted(s for s in frame["street"].dropna().unique())
+    pick_parks = cols[1].multiselect(ctx.t("park"), parks, key="f_park")
+    pick_streets = cols[2].multiselect(ctx.t("street"), streets, key="f_street")
+    pick_status = cols[3].multiselect(ctx.t("status"), STATUS.codes, key="f_status",
+                                      format_func=lambda c: STATUS.label(c, ctx.lang))
+    pick_size = cols[4].multiselect(ctx.t("size"), ["above", "below"], key="f_size",
+                                    format_func=lambda c: ctx.t(f"size_{c}"))
+    found = views.firm_filters(frame, text, pick_chains, pick_parks, pick_streets, pick_status,
+                               pick_size)
+    st.caption(ctx.t("firms_found", n=views.fmt_int(len(found)), total=views.fmt_int(len(frame))))
+    columns = {"name": ctx.t("firm_name"), "credit_code": ctx.t("credit_code"),
+               "chain_names": ctx.t("chain"), "park": ctx.t("park"), "street": ctx.t("street"),
+               "size_label": ctx.t("size"), "formal_members": ctx.t("formal_members"),
+               "status_label": ctx.t("status")}
+    st.dataframe(found.head(2000).rename(columns=columns)[list(columns.values())], hide_index=True)
+    if found.empty:
+        return
+
+    codes = found["credit_code"].head(2000).tolist()
+    label = dict(zip(found["credit_code"], found["name"]))
+    wanted = st.query_params.get("firm")
+    if st.session_state.get("firm_pick") not in codes:
+        st.session_state["firm_pick"] = wanted if wanted in codes else codes[0]
+    code = st.selectbox(ctx.t("firm_detail"), codes, key="firm_pick",
+                        format_func=lambda c: f"{label.get(c, c)}（{c}）")
+    st.query_params["firm"] = code
+    history = views.firm_history(ctx.engine, code, ctx.as_of, ctx.lang)
+    if history.empty:
+        empty(ctx.t("no_history"))
+        return
+    st.plotly_chart(charts.timeline(history, ctx.lang), key="timeline")
+    st.dataframe([{ctx.t("from"): r.start.isoformat(), ctx.t("until"): (r.end).isoformat(),
+                   ctx.t("status"): r.status_label, ctx.t("covering_orgs"): r.orgs,
+                   ctx.t("liaison"): r.liaisons, ctx.t("chain"): r.chains}
+                  for r in history.itertuples()], hide_index=True)
+
+
+run_page(body)

@@ -1,0 +1,42 @@
+"""The Streamlit entry point of the dashboard: ``tracker serve`` runs ``streamlit run`` on it.
+
+It sets up what every page shares (the store from ``TRACKER_DATABASE_URL``, the language
+switch, the as-of date kept in the URL; see :mod:`tracker.dashboard`) and routes to the
+page files in ``pages/`` with ``st.navigation``. Each page has its own URL path, so a
+link such as ``/chain?as_of=2024-06-30&chain=BIO`` opens the same view for a colleague.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from tracker import dashboard
+from tracker.i18n import t
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+
+st.set_page_config(page_title="红杉林 Redwood", page_icon="🌲", layout="wide")
+
+ctx = dashboard.setup()
+lang = st.session_state.get("lang", "zh")
+
+# (file, url path, string key, icon); the 报表 and 缺口与计划 pages join when their
+# modules exist (tracker.reports, tracker.plan).
+SPEC = [
+    ("overview.py", "overview", "page_overview", ":material/dashboard:"),
+    ("chain.py", "chain", "page_chain", ":material/account_tree:"),
+    ("firms.py", "firms", "page_firms", ":material/factory:"),
+    ("orgs.py", "orgs", "page_orgs", ":material/groups:"),
+    ("plan.py", "plan", "page_plan", ":material/flag:"),
+    ("reports.py", "reports", "page_reports", ":material/description:"),
+    ("data.py", "data", "page_data", ":material/upload_file:"),
+]
+pages = [
+    st.Page(PAGES / name, title=t(f"app.{key}", lang), url_path=path, icon=icon,
+            default=path == "overview")
+    for name, path, key, icon in SPEC
+    if (PAGES / name).is_file()
+]
+st.navigation(pages).run()
