@@ -1,0 +1,1094 @@
+"""The synthetic district: a deterministic, seeded demo data set.
+
+No public roster of Huangpu firms with their party organisations exists, so the demo is
+generated. Every name and credit code is fictional (codes carry valid check characters);
+the store's provenance says ``synthetic = true`` wherever the data is shown.
+
+What the generator draws (proportions from ``../shared/DOMAIN.md``, the rest our choice):
+
+- **Firms**: uneven chain sizes over the chain list; ~12 % of firms in two chains;
+  mostly 民营, some 外资 / 港澳台, few 国有 / 混合所有制; ~18 % above designated size;
+  ~70 % in one of the five parks, every firm in a street. Formal party members: most firms
+  0-2, some 3-20, a few 21-99, chain masters (链主) 50-300; probationary members small.
+- **History** from 2022-01-01 to ``today``: most firms are in their chain at the plan's
+  start, more join over time (also after the deadline), some leave. Each firm becomes
+  covered at some date: some before the plan, most during it, the last ones just before
+  the deadline 2025-12-31. In 2-4 "lagging" chains a few firms miss the deadline, and firms
+  joining after it are covered only after a lag, which pulls coverage down again.
+- **Organisations** (a tree, parents before children): park and street committees
+  (区域组建) on top; one chain committee per chain (行业组建) with the chain masters'
+  committees (单独组建) and their branches below; firms with ≥ 3 formal members have
+  their own organisation; firms with 1-2 members are grouped by park into joint branches
+  (联合组建, 3-5 firms, a few larger); firms without members are covered by regional
+  (楼宇) or industry branches, or by a liaison officer only. A few joint branches are
+  merged into successors (dissolved), and some organisations of firms that left every
+  chain are dissolved.
+- **Liaison officers** (联络员 / 指导员) from district units, each serving 1-3 firms at a
+  time: a firm is work-covered until its organisation exists, or for good; officers rotate.
+- **Supply links** within each chain: upstream → midstream → downstream, chain masters
+  with more partners.
+- **Rule findings on purpose**: a few firms with ≥ 3 members only in a joint branch (R1),
+  a few 党支部 over 50 members (R2), a few joint branches over 5 firms (R3), small
+  organisations (R4), one chain master without an organisation (R5).
+
+:func:`generate` is pure (no database) and deterministic for ``(firms, seed, today)``;
+:func:`load_demo` replaces the store's data with it in one transaction using bulk inserts;
+:func:`ensure_demo` loads the default demo into an empty store.
+
+Examples
+--------
+>>> from datetime import date
+>>> data = generate(firms=300, seed=1, today=date(2026, 6, 30))
+>>> len(data.firms)
+300
+>>> from tracker.uscc import is_valid
+>>> all(is_valid(code) for code in data.firms.column("credit_code"))
+True
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterable
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from .chains import read_chain_list
+from .errors import TrackerError
+from .model import (
+    Assignment,
+    Chain,
+    ChainMembership,
+    CoverageLink,
+    Firm,
+    Liaison,
+    PartyOrg,
+    SupplyLink,
+    metadata,
+)
+from .provenance import set_info
+from .uscc import ALPHABET, make
+
+__all__ = [
+    "DEFAULT_FIRMS",
+    "DEFAULT_SEED",
+    "PLAN_START",
+    "PLAN_DEADLINE",
+    "Table",
+    "DemoData",
+    "generate",
+    "load_demo",
+    "ensure_demo",
+    "store_has_firms",
+]
+
+DEFAULT_FIRMS = 3000
+DEFAULT_SEED = 2022
+PLAN_START = date(2022, 1, 1)
+PLAN_DEADLINE = date(2025, 12, 31)
+MIN_FIRMS = 50
+MAX_FIRMS = 5_000_000
+LICENCE = "CC0-1.0（合成数据，无真实企业或个人信息 / synthetic, no real firm or person）"
+
+_S = PLAN_START.toordinal()
+_DL = PLAN_DEADLINE.toordinal()
+_NEVER = 10**8  # a day number later than any date we write: "not (yet) covered"
+
+# --------------------------------------------------------------------------- vocabularies
+
+PARKS = ["中新广州知识城", "广州科学城", "广州国际生物岛", "黄埔港", "穗港智造合作区"]
+# Streets of each park (our approximation of the geography; the demo is synthetic).
+PARK_STREETS = {
+    "中新广州知识城": ["九佛街道", "龙湖街道", "新龙镇"],
+    "广州科学城": ["萝岗街道", "联和街道", "长岭街道", "云埔街道", "东区街道", "夏港街道"],
+    "广州国际生物岛": ["长洲街道"],
+    "黄埔港": ["黄埔街道", "鱼珠街道", "文冲街道"],
+    "穗港智造合作区": ["永和街道"],
+}
+STREETS = ["黄埔街道", "红山街道", "鱼珠街道", "大沙街道", "文冲街道", "穗东街道", "南岗街道",
+           "长洲街道", "夏港街道", "萝岗街道", "联和街道", "永和街道", "东区街道", "云埔街道",
+           "长岭街道", "九佛街道", "龙湖街道", "新龙镇"]
+PARK_WEIGHTS = [0.25, 0.30, 0.06, 0.05, 0.04]  # the rest (0.30) is in no park
+
+OWNERSHIP_CODES = ["private", "foreign", "hmt", "state", "mixed"]
+
+# Relative chain sizes for the shipped chain codes; other codes get a seeded weight.
+CHAIN_WEIGHTS = {"BIO": 12, "DISPLAY": 8, "AUTO": 11, "NEWMAT": 8, "IC": 6, "ENERGY": 6,
+                 "EQUIP": 10, "BEAUTY": 7, "FOOD": 5, "AI": 8, "SOFT": 11, "MEDDEV": 9, "UHD": 3}
+
+INDUSTRY_WORDS = {
+    "BIO": ["生物科技", "基因科技", "生物工程", "生命科学"],
+    "DISPLAY": ["显示科技", "光电科技", "液晶材料", "面板科技"],
+    "AUTO": ["汽车零部件", "新能源汽车", "汽车电子", "智能网联科技"],
+    "NEWMAT": ["新材料", "高分子材料", "复合材料", "化工科技"],
+    "IC": ["半导体", "微电子", "集成电路", "芯片科技"],
+    "ENERGY": ["新能源", "储能科技", "氢能科技", "光伏科技"],
+    "EQUIP": ["智能装备", "精密机械", "机器人", "自动化设备"],
+    "BEAUTY": ["化妆品", "日化", "美容科技", "健康产业"],
+    "FOOD": ["食品", "营养科技", "饮品", "生物食品"],
+    "AI": ["人工智能", "智能科技", "数据科技", "视觉科技"],
+    "SOFT": ["软件", "信息技术", "网络科技", "信创科技"],
+    "MEDDEV": ["医疗器械", "医药科技", "生物医药", "诊断技术"],
+    "UHD": ["视频科技", "超高清技术", "影像科技", "数字传媒"],
+}
+GENERIC_WORDS = ["科技", "实业", "技术", "发展"]
+
+TRADE_CHARS = list(
+    "华鑫瑞恒达信德创宏泰盛源聚博智远天晟凯晶卓越联星耀峰立宇海润金安康正明辰誉启航腾云通和"
+    "嘉丰实汇诚禾永昊锦奥迈驰锐捷朗拓蓝杰纳芯微光能英益佳美辉昌铭睿珑瀚骏晨曦铂弘致尚贝思维"
+    "度赛优力众合新科鸿景泽图灵航元钧颐祥富裕隆兴旺泓宸斯帆霖璟琪茂"
+)
+
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+                "于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹"
+                "薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN_CHARS = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉力斌波宇浩凯健俊"
+                   "帆帅旭宁龙林欣颖晨琳晶妍茜倩婷雪慧佳嘉鹏飞鑫昊晓志诚航博睿锦彤怡")
+
+UNITS = ["区工业和信息化局", "区科学技术局", "区发展和改革局", "区商务局", "区市场监督管理局",
+         "区人力资源和社会保障局", "区财政局", "区住房和城乡建设局", "区卫生健康局", "区投资促进局",
+         "区政务服务数据管理局", "区生态环境分局", "区应急管理局", "区统计局", "区司法局",
+         "区委组织部", "区委两新工委", "区总工会", "团区委", "区妇联", "区工商联", "区知识产权局",
+         "区交通运输局", "区教育局", "区文化广电旅游局", "区国资局", "区金融工作局", "区审计局",
+         "区档案局", "区退役军人事务局"] + [f"{s}办事处" if s.endswith("街道") else f"{s}人民政府"
+                                    for s in STREETS]
+
+
+# --------------------------------------------------------------------------- data holder
+
+_DATE_CACHE: dict[int, date] = {}
+
+
+def _to_date(day: int) -> date | None:
+    if day <= 0 or day >= _NEVER:
+        return None
+    found = _DATE_CACHE.get(day)
+    if found is None:
+        found = _DATE_CACHE[day] = date.fromordinal(day)
+    return found
+
+
+@dataclass(eq=False)
+class Table:
+    """Rows of one table as columns (numpy arrays), named like the database columns.
+
+    Date columns hold day numbers (:meth:`datetime.date.toordinal`), 0 for "no date";
+    ``nullable`` integer columns use 0 for NULL (ids start at 1). :meth:`rows` turns a
+    slice into plain dicts for ``conn.execute(table.insert(), rows)``.
+    """
+
+    name: str
+    columns: dict[str, np.ndarray]
+    dates: frozenset[str] = frozenset()
+    nullable: frozenset[str] = frozenset()
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def column(self, name: str) -> list:
+        """One column as Python values (dates as :class:`date` or None)."""
+        return self._convert(name, self.columns[name].tolist())
+
+    def _convert(self, name: str, values: list) -> list:
+        if name in self.dates:
+            return [_to_date(v) for v in values]
+        if name in self.nullable:
+            return [v if v else None for v in values]
+        return values
+
+    def rows(self, start: int = 0, stop: int | None = None,
+             rename: dict[str, str] | None = None,
+             maps: dict[str, dict] | None = None) -> list[dict]:
+        """Rows ``start:stop`` as dicts; ``maps`` translates a column's values (e.g. chain code → id)."""
+        rename = rename or {}
+        maps = maps or {}
+        names = list(self.columns)
+        cols = []
+        for name in names:
+            values = self._convert(name, self.columns[name][start:stop].tolist())
+            if name in maps:
+                lookup = maps[name]
+                values = [lookup[v] for v in values]
+            cols.append(values)
+        keys = [rename.get(n, n) for n in names]
+        return [dict(zip(keys, row)) for row in zip(*cols)]
+
+    def equals(self, other: "Table") -> bool:
+        return (self.name == other.name and list(self.columns) == list(other.columns)
+                and all(np.array_equal(self.columns[k], other.columns[k]) for k in self.columns))
+
+
+@dataclass(eq=False)
+class DemoData:
+    """The generated district: one :class:`Table` per stored table.
+
+    ``memberships.chain`` and ``supply_links.chain`` hold chain codes (the store's ids are
+    looked up when loading); every other reference is an id within this data set.
+    """
+
+    firms_requested: int
+    seed: int
+    today: date
+    chains: list[str]
+    lagging_chains: list[str]
+    firms: Table
+    memberships: Table
+    orgs: Table
+    links: Table
+    liaisons: Table
+    assignments: Table
+    supply_links: Table
+    tables: tuple[str, ...] = field(default=("firms", "memberships", "orgs", "links", "liaisons",
+                                             "assignments", "supply_links"))
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in self.tables}
+
+    def equals(self, other: "DemoData") -> bool:
+        """Same data (used to check determinism)."""
+        return (self.chains == other.chains and self.lagging_chains == other.lagging_chains
+                and all(getattr(self, t).equals(getattr(other, t)) for t in self.tables))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _uniform_days(rng: np.random.Generator, lo, hi, size=None) -> np.ndarray:
+    """Integer days uniformly in ``[lo, hi]`` (arrays broadcast; hi < lo gives lo)."""
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.maximum(np.asarray(hi, dtype=np.int64), lo)
+    u = rng.random(size if size is not None else np.broadcast(lo, hi).shape)
+    return lo + np.floor(u * (hi - lo + 1)).astype(np.int64)
+
+
+def _base(value: int, digits: int, alphabet: str) -> str:
+    out = []
+    base = len(alphabet)
+    for _ in range(digits):
+        value, rest = divmod(value, base)
+        out.append(alphabet[rest])
+    return "".join(reversed(out))
+
+
+_ORG_CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def _org_code_check(first8: str) -> str:
+    """The GB 11714 check character of an organisation code (digits or 'X')."""
+    total = sum(_ORG_CODE_CHARS.index(c) * w for c, w in zip(first8, _ORG_WEIGHTS))
+    value = 11 - total % 11
+    return "X" if value == 10 else "0" if value == 11 else str(value)
+
+
+def _credit_codes(rng: np.random.Generator, n: int, kinds: np.ndarray) -> list[str]:
+    """Unique fictional Huangpu credit codes (division 440112) with valid check characters.
+
+    ``kinds``: 0 = company (``91``), 1 = farmers' cooperative (``N2``), 2 = other (``Y1``).
+    The organisation code part is a bijection of the firm's index (an affine map modulo
+    the size of the code space), so codes are unique by construction; ~40 % are
+    old-style all-digit codes, the rest new-style ``MA5…`` codes. Its own GB 11714 check
+    character is computed too, though the standard does not require it.
+    """
+    old = rng.random(n) < 0.4
+    rank_old = np.cumsum(old) - 1
+    rank_new = np.cumsum(~old) - 1
+    space_old, space_new = 10**8, 31**5
+    a_old = int(rng.integers(1, space_old // 7)) * 2 + 1  # odd, and not a multiple of 5 below
+    while a_old % 5 == 0:
+        a_old += 2
+    a_new = int(rng.integers(1, space_new // 31)) * 31 + int(rng.integers(1, 31))
+    b_old, b_new = int(rng.integers(0, space_old)), int(rng.integers(0, space_new))
+    prefixes = ["91", "N2", "Y1"]
+    codes = []
+    for i in range(n):
+        if old[i]:
+            core = f"{(a_old * int(rank_old[i]) + b_old) % space_old:08d}"
+        else:
+            core = "MA5" + _base((a_new * int(rank_new[i]) + b_new) % space_new, 5, ALPHABET)
+        org_code = core + _org_code_check(core)
+        codes.append(make(prefixes[kinds[i]] + "440112" + org_code))
+    return codes
+
+
+def _chunk_groups(rng: np.random.Generator, keys: np.ndarray, order: np.ndarray,
+                  sizes: Callable[[int], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Split items into consecutive groups within each key, in ``order`` (e.g. by date).
+
+    Returns ``(sorted_index, group)``: item positions sorted by (key, order), and for each
+    of them a group number 0..G-1 (groups never span two keys). ``sizes(k)`` draws ``k``
+    group sizes.
+    """
+    if len(keys) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    idx = np.lexsort((order, keys))
+    sorted_keys = keys[idx]
+    group = np.empty(len(idx), dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    ends = np.r_[starts[1:], len(idx)]
+    next_group = 0
+    for a, b in zip(starts, ends):
+        length = b - a
+        drawn = sizes(length // 2 + 2)
+        bounds = np.cumsum(drawn)
+        count = int(np.searchsorted(bounds, length)) + 1
+        labels = np.repeat(np.arange(count), drawn[:count])[:length]
+        group[a:b] = labels + next_group
+        next_group += count
+    return idx, group
+
+
+# --------------------------------------------------------------------------- generator
+
+
+def generate(firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SEED, today: date | None = None,
+             chains: list[str] | None = None) -> DemoData:
+    """Generate the synthetic district (pure: no database).
+
+    Parameters
+    ----------
+    firms : number of firms (all that ever were in a chain up to ``today``)
+    seed : the random seed; the data are a function of ``(firms, seed, today, chains)``
+    today : the end of the history (default: today); must be after 2022-01-31
+    chains : chain codes (default: the shipped list ``data/chains.csv``)
+
+    Examples
+    --------
+    >>> a = generate(200, seed=7, today=date(2026, 1, 31))
+    >>> b = generate(200, seed=7, today=date(2026, 1, 31))
+    >>> a.equals(b)
+    True
+    """
+    firms = int(firms)
+    if not MIN_FIRMS <= firms <= MAX_FIRMS:
+        raise ValueError(f"演示企业数应在 {MIN_FIRMS:,} 到 {MAX_FIRMS:,} 之间，收到 {firms:,}")
+    today = today or date.today()
+    if today <= date(2022, 1, 31):
+        raise ValueError(f"演示数据的截止日期应晚于 2022-01-31，收到 {today}")
+    codes = list(chains) if chains else [row.code for row in read_chain_list()]
+    if not codes:
+        raise ValueError("没有产业链，无法生成演示数据")
+    return _Generator(firms, int(seed), today, codes).run()
+
+
+class _Generator:
+    """One run of the generator; the steps share the random stream in a fixed order."""
+
+    def __init__(self, n: int, seed: int, today: date, codes: list[str]):
+        self.n = n
+        self.seed = seed
+        self.today = today
+        self.T = today.toordinal()
+        self.codes = codes
+        self.k = len(codes)
+        self.rng = np.random.default_rng(seed)
+
+    # ------------------------------------------------------------------ firms
+    def run(self) -> DemoData:
+        self._firm_attributes()
+        self._memberships()
+        self._coverage_plan()
+        orgs, links = self._organisations()
+        liaisons, assignments = self._liaisons()
+        supply = self._supply_links()
+        firms = self._firm_table()
+        return DemoData(
+            firms_requested=self.n, seed=self.seed, today=self.today, chains=self.codes,
+            lagging_chains=[self.codes[i] for i in sorted(self.lagging)],
+            firms=firms, memberships=self.membership_table, orgs=orgs, links=links,
+            liaisons=liaisons, assignments=assignments, supply_links=supply,
+        )
+
+    def _firm_attributes(self) -> None:
+        rng, n, k = self.rng, self.n, self.k
+        # Members: most firms 0-2, some 3-20, a few 21-99 (chain masters come later).
+        category = rng.choice(5, size=n, p=[0.55, 0.15, 0.10, 0.17, 0.03])
+        small = 3 + np.minimum(rng.geometric(0.18, n) - 1, 17)
+        large = 21 + np.minimum(rng.geometric(0.06, n) - 1, 78)
+        formal = np.select([category == 0, category == 1, category == 2, category == 3],
+                           [0, 1, 2, small], large).astype(np.int64)
+        # Chains: uneven sizes; ~12 % of firms in a second chain.
+        weights = np.array([CHAIN_WEIGHTS.get(c, 0) or float(rng.uniform(3, 12)) for c in self.codes])
+        weights = weights / weights.sum()
+        primary = rng.choice(k, size=n, p=weights)
+        second = rng.choice(k, size=n, p=weights)
+        clash = second == primary
+        if k > 1:
+            second[clash] = (primary[clash] + rng.integers(1, k, clash.sum())) % k
+        has_second = (rng.random(n) < 0.12) & (k > 1)
+        # Chain masters: 1-3 per chain (more for very large data sets), 50-300 members.
+        master = np.zeros(n, dtype=bool)
+        for c in range(k):
+            members = np.flatnonzero(primary == c)
+            if len(members) == 0:
+                continue
+            count = min(len(members), int(rng.integers(1, 4)) + len(members) // 5000)
+            master[rng.choice(members, count, replace=False)] = True
+        has_second &= ~master
+        formal[master] = 50 + np.floor(250 * rng.beta(1.2, 3.0, master.sum())).astype(np.int64)
+        probationary = np.where(formal > 0,
+                                np.minimum(rng.poisson(0.15 + 0.04 * formal), np.maximum(1, formal // 3)),
+                                (rng.random(n) < 0.03).astype(np.int64))
+        # Ownership, size, location.
+        ownership = rng.choice(5, size=n, p=[0.78, 0.09, 0.07, 0.04, 0.02])
+        ownership[master] = rng.choice(5, size=master.sum(), p=[0.45, 0.25, 0.10, 0.12, 0.08])
+        p_above = np.select([formal == 0, formal <= 2, formal <= 20], [0.12, 0.18, 0.35], 0.7)
+        above = (rng.random(n) < p_above) | master
+        park = rng.choice(len(PARKS) + 1, size=n, p=PARK_WEIGHTS + [1 - sum(PARK_WEIGHTS)])
+        street = np.empty(n, dtype=np.int64)
+        for p in range(len(PARKS) + 1):
+            where = np.flatnonzero(park == p)
+            pool = ([STREETS.index(s) for s in PARK_STREETS[PARKS[p]]] if p < len(PARKS)
+                    else list(range(len(STREETS))))
+            street[where] = rng.choice(pool, size=len(where))
+        self.formal, self.probationary = formal, probationary
+        self.primary, self.second, self.has_second = primary, second, has_second
+        self.master, self.ownership, self.above = master, ownership, above
+        self.park, self.street = park, street
+        self.kind_code = rng.choice(3, size=n, p=[0.99, 0.005, 0.005])  # 91 / N2 / Y1
+
+    # ------------------------------------------------------------------ memberships
+    def _memberships(self) -> None:
+        rng, n, T = self.rng, self.n, self.T
+        horizon = min(T, _DL)
+        # Cohorts: at the plan's start (0), joining before the deadline (1), after it (2).
+        pre_share = 0.28 * (horizon - _S) / (_DL - _S)
+        post_months = max(0, T - _DL) / 30.44
+        post_share = min(0.35, 0.011 * post_months)
+        u = rng.random(n)
+        cohort = np.where(u < post_share, 2, np.where(u < post_share + pre_share, 1, 0))
+        cohort[self.master] = 0
+        joined = np.full(n, _S, dtype=np.int64)
+        first_join = _S + 31
+        # Joins before the deadline grow over time (density rising towards 2025).
+        span = horizon - first_join
+        joined_pre = first_join + np.floor(span * rng.beta(1.6, 1.0, n)).astype(np.int64)
+        joined_post = _uniform_days(rng, _DL + 1, T, n)
+        joined = np.where(cohort == 1, joined_pre, np.where(cohort == 2, joined_post, joined))
+        # One chain master is designated late and has no organisation (rule R5).
+        masters = np.flatnonzero(self.master)
+        self.r5_master = int(rng.choice(masters))
+        cohort[self.r5_master] = 1
+        joined[self.r5_master] = min(int(_uniform_days(rng, date(2023, 3, 1).toordinal(),
+                                                       date(2024, 12, 31).toordinal())), horizon)
+        self.cohort, self.joined = cohort, joined
+
+        # Membership rows: the primary chain for every firm, a second chain for some.
+        second_firms = np.flatnonzero(self.has_second)
+        delay = np.where(rng.random(len(second_firms)) < 0.5, 0,
+                         rng.integers(0, 700, len(second_firms)))
+        m_firm = np.r_[np.arange(n), second_firms]
+        m_chain = np.r_[self.primary, self.second[second_firms]]
+        m_joined = np.r_[joined, np.minimum(joined[second_firms] + delay, T)]
+        m_master = np.r_[self.master, np.zeros(len(second_firms), dtype=bool)]
+        segment = rng.choice(3, size=len(m_firm), p=[0.30, 0.42, 0.28])
+        segment[:n][self.master] = np.where(rng.random(self.master.sum()) < 0.8, 1, 2)
+        # Leaving: ~7 % of memberships end, at least half a year after joining.
+        room = T - m_joined - 180
+        leaves = (rng.random(len(m_firm)) < 0.07) & (room > 0) & ~m_master
+        m_left = np.where(leaves, m_joined + 181 + np.floor(rng.random(len(m_firm)) * np.maximum(room, 0)),
+                          0).astype(np.int64)
+        self.m_firm, self.m_chain, self.m_joined, self.m_left = m_firm, m_chain, m_joined, m_left
+        self.m_segment, self.m_master = segment, m_master
+        # The last day each firm is in some chain (for dissolving organisations of leavers).
+        open_end = np.where(m_left == 0, _NEVER, m_left)
+        last = np.zeros(n, dtype=np.int64)
+        np.maximum.at(last, m_firm, open_end)
+        self.last_in_chain = last
+
+        # Lagging chains: 2-4 chains where a few firms miss the deadline.
+        lag_count = min(self.k - 1, int(rng.integers(2, 5))) if self.k > 1 else 0
+        self.lagging = set(rng.choice(self.k, lag_count, replace=False).tolist()) if lag_count else set()
+
+        self.membership_table = Table(
+            "memberships",
+            {
+                "firm_id": m_firm + 1,
+                "chain": np.array(self.codes, dtype=object)[m_chain],
+                "segment": np.array(["upstream", "midstream", "downstream"], dtype=object)[segment],
+                "is_chain_master": m_master,
+                "joined": m_joined,
+                "left": m_left,
+            },
+            dates=frozenset({"joined", "left"}),
+        )
+
+    # ------------------------------------------------------------------ coverage plan
+    def _coverage_plan(self) -> None:
+        """Per firm: the kind of coverage it ends with, when it is first covered (``c``)
+        and when its organisation coverage starts (``o``; work coverage bridges ``[c, o)``)."""
+        rng, n, T = self.rng, self.n, self.T
+        formal, cohort, joined = self.formal, self.cohort, self.joined
+        SINGLE, JOINT, REGIONAL, INDUSTRY, WORK = range(5)
+        u = rng.random(n)
+        kind = np.select(
+            [formal >= 3, formal >= 1],
+            [np.where(u < 0.03, JOINT, SINGLE),
+             np.select([u < 0.68, u < 0.90, u < 0.95], [JOINT, REGIONAL, INDUSTRY], WORK)],
+            np.select([u < 0.83, u < 0.95], [REGIONAL, INDUSTRY], WORK),
+        )
+        kind[self.master] = SINGLE
+        kind[self.r5_master] = WORK
+
+        # Covered before the plan started (organisations that already existed, liaisons
+        # sent since 2021): mostly the firms with members.
+        p_pre = np.where(formal >= 3, 0.8, 0.3)
+        pre = (cohort == 0) & (rng.random(n) < p_pre)
+        pre |= (cohort > 0) & (formal >= 3) & (rng.random(n) < 0.25)
+        pre[self.master] = True
+        pre[self.r5_master] = False
+
+        # Lagging chains: a few firms that are only in lagging chains miss the deadline.
+        in_lagging = np.isin(self.m_chain, list(self.lagging))
+        only_lagging = np.ones(n, dtype=bool)
+        np.logical_and.at(only_lagging, self.m_firm, in_lagging)
+        at_deadline = (self.m_joined <= _DL) & ((self.m_left == 0) | (self.m_left > _DL))
+        miss = np.zeros(n, dtype=bool)
+        if T > _DL:
+            candidates = only_lagging & ~pre & ~self.master & (cohort < 2)
+            for c in sorted(self.lagging):
+                rows = (self.m_chain == c) & at_deadline
+                size = int(rows.sum())
+                pool = np.unique(self.m_firm[rows & candidates[self.m_firm]])
+                want = min(len(pool), max(2, round(float(rng.uniform(0.03, 0.07)) * size)))
+                if want:
+                    miss[rng.choice(pool, want, replace=False)] = True
+
+        # First covered date c.
+        late_start = _S + 31
+        cap = _DL - rng.integers(0, 46, n)
+        c_initial = late_start + np.floor((cap - late_start) * rng.beta(1.3, 1.0, n)).astype(np.int64)
+        c_joiner = np.minimum(joined + np.ceil(rng.exponential(110, n)).astype(np.int64),
+                              np.maximum(cap, joined))
+        c_post = joined + np.ceil(rng.exponential(100, n)).astype(np.int64)
+        c_post = np.where(rng.random(n) < 0.07, _NEVER, c_post)
+        c = np.select([cohort == 0, cohort == 1], [c_initial, c_joiner], c_post)
+        c_miss = np.where(rng.random(n) < 0.6, _DL + _uniform_days(rng, 20, 330, n), _NEVER)
+        c = np.where(miss, c_miss, c)
+        # Work coverage first, organisation later (the liaison prepares the organisation).
+        bridge_p = np.select([cohort == 0, cohort == 1], [0.2, 0.25], 0.4)
+        bridge = (kind != WORK) & (rng.random(n) < bridge_p)
+        early = date(2014, 1, 1).toordinal()
+        pre_org = np.where(kind == SINGLE, _uniform_days(rng, early, _S - 1, n),
+                           _uniform_days(rng, date(2018, 1, 1).toordinal(), _S - 1, n))
+        pre_bridge = pre & (kind != SINGLE) & (kind != WORK) & (rng.random(n) < 0.15)
+        pre_c = np.where(pre_bridge, _uniform_days(rng, date(2021, 1, 1).toordinal(), _S - 1, n),
+                         pre_org)
+        pre_c = np.where(kind == WORK, _uniform_days(rng, date(2021, 1, 1).toordinal(), _S - 1, n),
+                         pre_c)
+        # Firms that joined later with an organisation already in place.
+        pre_c = np.where(cohort > 0, np.minimum(pre_c, joined - _uniform_days(rng, 30, 2000, n)), pre_c)
+        bridge = np.where(pre, pre_bridge, bridge)
+        c = np.where(pre, pre_c, c)
+        masters = self.master & (np.arange(n) != self.r5_master)
+        c[masters] = _uniform_days(rng, date(2005, 1, 1).toordinal(), date(2021, 6, 30).toordinal(),
+                                   masters.sum())
+        bridge[self.master] = False
+        o = np.where(bridge, c + _uniform_days(rng, 90, 720, n), c)
+        o = np.where(kind == WORK, _NEVER, o)
+        o = np.where(c >= _NEVER, _NEVER, o)
+        # Industry branches hang under the chain committee: they exist only after it.
+        self.committee_founded = _uniform_days(rng, date(2022, 3, 1).toordinal(),
+                                               date(2023, 12, 31).toordinal(), self.k)
+        if "DISPLAY" in self.codes:  # the one public example: 新型显示产业链党委, 2022-12-15
+            self.committee_founded[self.codes.index("DISPLAY")] = date(2022, 12, 15).toordinal()
+        too_early = (kind == INDUSTRY) & (o < self.committee_founded[self.primary])
+        kind[too_early] = REGIONAL
+        self.kind, self.c, self.o, self.bridge = kind, c, o, bridge
+        self.KINDS = (SINGLE, JOINT, REGIONAL, INDUSTRY, WORK)
+
+    # ------------------------------------------------------------------ organisations
+    def _organisations(self) -> tuple[Table, Table]:
+        rng, n, T = self.rng, self.n, self.T
+        SINGLE, JOINT, REGIONAL, INDUSTRY, _ = self.KINDS
+        names = self._firm_names()
+        self.names = names
+        org: dict[str, list] = {k: [] for k in ("code", "name", "kind", "formation", "parent_id",
+                                                 "founded", "dissolved", "member_count")}
+        link_org: list[np.ndarray] = []
+        link_firm: list[np.ndarray] = []
+        link_start: list[np.ndarray] = []
+        link_end: list[np.ndarray] = []
+
+        def add_org(name, kind, formation, parent, founded, members, dissolved=0) -> int:
+            org["name"].append(name)
+            org["kind"].append(kind)
+            org["formation"].append(formation)
+            org["parent_id"].append(parent)
+            org["founded"].append(int(founded))
+            org["dissolved"].append(int(dissolved))
+            org["member_count"].append(int(members))
+            return len(org["name"])  # the new id
+
+        def add_links(org_ids, firms, starts, ends=None) -> None:
+            org_ids = np.broadcast_to(np.asarray(org_ids, dtype=np.int64), np.shape(firms))
+            link_org.append(np.array(org_ids, dtype=np.int64))
+            link_firm.append(np.asarray(firms, dtype=np.int64) + 1)
+            link_start.append(np.asarray(starts, dtype=np.int64))
+            link_end.append(np.zeros(len(firms), np.int64) if ends is None
+                            else np.asarray(ends, dtype=np.int64))
+
+        old = (date(2008, 1, 1).toordinal(), date(2013, 12, 31).toordinal())
+        park_committee = [add_org(f"{p}非公有制企业综合党委", "committee", "regional", 0,
+                                  _uniform_days(rng, *old), rng.integers(5, 16)) for p in PARKS]
+        street_committee = [add_org(f"{s}非公有制企业综合党委", "committee", "regional", 0,
+                                    _uniform_days(rng, *old), rng.integers(5, 16)) for s in STREETS]
+        chain_names = {row.code: row.name_zh for row in read_chain_list()}
+        # A chain committee exists only once founded (0: not yet on `today`).
+        chain_committee = []
+        for i, code in enumerate(self.codes):
+            founded = int(self.committee_founded[i])
+            members = int(rng.integers(5, 16))
+            chain_committee.append(
+                add_org(f"{chain_names.get(code, code)}产业链党委", "committee", "industry", 0,
+                        founded, members) if founded <= T else 0)
+        total = self.formal + self.probationary
+
+        def home_committee(firm: int) -> int:
+            p = self.park[firm]
+            return park_committee[p] if p < len(PARKS) else street_committee[self.street[firm]]
+
+        # Chain masters: a committee with its branches, under the chain committee.
+        for f in np.flatnonzero(self.master).tolist():
+            if f == self.r5_master:
+                continue
+            founded = int(self.o[f])
+            direct = int(rng.integers(3, 8))
+            rest = int(total[f]) - direct
+            count = max(2, math.ceil(rest / 35) + int(rng.integers(0, 2)))
+            split = np.floor(rng.dirichlet(np.full(count, 4.0)) * rest).astype(np.int64)
+            split[0] += rest - split.sum()
+            chain_org = chain_committee[self.primary[f]]
+            committee = add_org(f"{names[f]}委员会", "committee", "single",
+                                chain_org or home_committee(f), founded, direct)
+            add_links(committee, [f], [founded])
+            if chain_org:
+                add_links(chain_org, [f], [max(founded, int(self.committee_founded[self.primary[f]]))])
+            for b, members in enumerate(split.tolist(), start=1):
+                b_founded = founded + int(rng.integers(0, 400))
+                if b_founded > T:
+                    continue
+                kind = "branch" if members < 50 or rng.random() < 0.5 else "general_branch"
+                label = "党支部" if kind == "branch" else "党总支"
+                branch = add_org(f"{names[f]}第{_cn_number(b)}{label}", kind, "single", committee,
+                                 b_founded, members)
+                add_links(branch, [f], [b_founded])
+
+        # Firms with their own organisation (a few branches over 50 members: rule R2).
+        own = np.flatnonzero((self.kind == SINGLE) & ~self.master & (self.o <= T))
+        r2 = rng.random(len(own)) < 0.3
+        own_ids = np.empty(len(own), dtype=np.int64)
+        for i, f in enumerate(own.tolist()):
+            members = int(total[f])
+            if members >= 100:
+                kind, suffix = "committee", "委员会"
+            elif members >= 50 and not (members <= 80 and r2[i]):
+                kind, suffix = "general_branch", "党总支"
+            else:
+                kind, suffix = "branch", "党支部"
+            own_ids[i] = add_org(f"{names[f]}{suffix}", kind, "single", home_committee(f),
+                                 self.o[f], members)
+        own_links_at = len(link_org)
+        add_links(own_ids, own, self.o[own])
+
+        # Grouped organisations: joint branches by park (or street), regional branches by
+        # street, industry branches by chain; each founded with its first firm.
+        def grouped(kind_code, area_key, area_name, parent_of, sizes, label, formation, extra):
+            firms = np.flatnonzero((self.kind == kind_code) & (self.o <= T))
+            keys = area_key(firms)
+            idx, group = _chunk_groups(rng, keys, self.o[firms], sizes)
+            members_sorted = firms[idx]
+            keys_sorted = keys[idx]
+            starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else \
+                np.zeros(0, np.int64)
+            ends = np.r_[starts[1:], len(group)].astype(np.int64)
+            ids = np.empty(len(starts), dtype=np.int64)
+            counters: dict[int, int] = {}
+            for g, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):
+                block = members_sorted[a:b]
+                key = int(keys_sorted[a])
+                counters[key] = counters.get(key, 0) + 1
+                members = int(total[block].sum()) + extra()
+                ids[g] = add_org(f"{area_name(key)}第{counters[key]}{label}", "branch", formation,
+                                 parent_of(key), self.o[block].min(), members)
+            add_links(ids[group], members_sorted, self.o[members_sorted])
+            return ids, starts, ends, keys_sorted, counters
+
+        def joint_sizes(k):
+            sizes = rng.integers(3, 6, k)
+            big = rng.random(k) < 0.04  # a few joint branches over 5 firms (rule R3)
+            sizes[big] = rng.integers(6, 9, big.sum())
+            return sizes
+
+        def joint_key(firms):
+            return np.where(self.park[firms] < len(PARKS), self.park[firms],
+                            len(PARKS) + self.street[firms])
+
+        def area_name(key):
+            return PARKS[key] if key < len(PARKS) else STREETS[key - len(PARKS)]
+
+        def area_parent(key):
+            return park_committee[key] if key < len(PARKS) else street_committee[key - len(PARKS)]
+
+        joint_ids, j_starts, j_ends, j_keys, j_counters = grouped(
+            JOINT, joint_key, area_name, area_parent, joint_sizes, "联合党支部", "joint", lambda: 0)
+        joint_links_at = len(link_org) - 1
+        grouped(REGIONAL, lambda f: self.street[f], lambda k: STREETS[k],
+                lambda k: street_committee[k], lambda k: rng.integers(6, 21, k), "楼宇党支部",
+                "regional", lambda: int(rng.choice([2, 3, 4, 5, 6], p=[0.08, 0.3, 0.3, 0.2, 0.12])))
+        grouped(INDUSTRY, lambda f: self.primary[f],
+                lambda k: f"{chain_names.get(self.codes[k], self.codes[k])}产业链",
+                lambda k: chain_committee[k], lambda k: rng.integers(5, 13, k), "行业党支部",
+                "industry", lambda: int(rng.integers(3, 7)))
+
+        # Merges: a few joint branches are dissolved and succeeded by a new one (links move).
+        limit = min(T, date(2025, 10, 31).toordinal())
+        j_firm, j_start, j_end = (link_firm[joint_links_at], link_start[joint_links_at],
+                                  link_end[joint_links_at])
+        for g in np.flatnonzero(rng.random(len(joint_ids)) < 0.05).tolist():
+            a, b = int(j_starts[g]), int(j_ends[g])
+            lo = max(int(j_start[a:b].max()) + 30, date(2024, 1, 1).toordinal())
+            if lo > limit:
+                continue
+            when = int(_uniform_days(rng, lo, limit))
+            old_id = int(joint_ids[g])
+            org["dissolved"][old_id - 1] = when
+            key = int(j_keys[a])
+            j_counters[key] += 1
+            new_id = add_org(f"{area_name(key)}第{j_counters[key]}联合党支部", "branch", "joint",
+                             org["parent_id"][old_id - 1], when, org["member_count"][old_id - 1])
+            j_end[a:b] = when
+            add_links(new_id, j_firm[a:b] - 1, np.full(b - a, when))
+
+        # Organisations of firms that left every chain: about half are dissolved.
+        when = self.last_in_chain[own] + rng.integers(30, 366, len(own))
+        gone = ((self.last_in_chain[own] < _NEVER) & (rng.random(len(own)) < 0.5)
+                & (when <= T) & (when > self.o[own]))
+        for org_id, day in zip(own_ids[gone].tolist(), when[gone].tolist()):
+            org["dissolved"][org_id - 1] = day
+        link_end[own_links_at][gone] = when[gone]
+
+        count = len(org["name"])
+        ids = np.arange(1, count + 1)
+        kinds = np.array(org["kind"], dtype=object)
+        prefix = np.where(kinds == "committee", "W", np.where(kinds == "general_branch", "Z", "B"))
+        orgs = Table("orgs", {
+            "id": ids,
+            "code": np.array([f"HP{p}{i:07d}" for p, i in zip(prefix.tolist(), ids.tolist())],
+                             dtype=object),
+            "name": np.array(org["name"], dtype=object),
+            "kind": kinds,
+            "formation": np.array(org["formation"], dtype=object),
+            "parent_id": np.array(org["parent_id"], dtype=np.int64),
+            "founded": np.array(org["founded"], dtype=np.int64),
+            "dissolved": np.array(org["dissolved"], dtype=np.int64),
+            "member_count": np.array(org["member_count"], dtype=np.int64),
+        }, dates=frozenset({"founded", "dissolved"}), nullable=frozenset({"parent_id"}))
+        l_org, l_firm, l_start, l_end = (np.concatenate(x) if x else np.zeros(0, np.int64)
+                                         for x in (link_org, link_firm, link_start, link_end))
+        ok = l_start <= T
+        l_end = np.where(l_end > T, 0, l_end)
+        links = Table("links", {"org_id": l_org[ok], "firm_id": l_firm[ok], "start": l_start[ok],
+                                "end": l_end[ok]}, dates=frozenset({"start", "end"}))
+        return orgs, links
+
+    # ------------------------------------------------------------------ liaisons
+    def _liaisons(self) -> tuple[Table, Table]:
+        rng, T = self.rng, self.T
+        _, _, _, _, WORK = self.KINDS
+        firms = np.flatnonzero(((self.kind == WORK) | self.bridge) & (self.c <= T))
+        start = self.c[firms]
+        end = np.where(self.kind[firms] == WORK, _NEVER, self.o[firms])
+        # Officers rotate: an assignment lasts 1.5-3 years, then another officer takes over.
+        tenure = rng.integers(540, 1100, (len(firms), 8))
+        a_firm, a_start, a_end = [], [], []
+        for i, (f, s, e) in enumerate(zip(firms.tolist(), start.tolist(), end.tolist())):
+            stop = min(e, T)
+            for length in tenure[i].tolist():
+                if s + length >= stop:
+                    break
+                a_firm.append(f)
+                a_start.append(s)
+                a_end.append(s + length)
+                s += length
+            a_firm.append(f)
+            a_start.append(s)
+            a_end.append(e)
+        a_firm = np.array(a_firm, dtype=np.int64)
+        a_start = np.array(a_start, dtype=np.int64)
+        a_end = np.array(a_end, dtype=np.int64)
+        # Officers: enough for 1-3 firms each at the busiest moment (~2.2 on average).
+        events = np.r_[a_start, np.minimum(a_end, T + 1)]
+        delta = np.r_[np.ones(len(a_start), np.int64), -np.ones(len(a_end), np.int64)]
+        order = np.lexsort((delta, events))  # ends (-1) before starts on the same day
+        peak = int(np.max(np.cumsum(delta[order]), initial=0))
+        officers = max(5, math.ceil(peak / 2.2))
+        # Greedy: every assignment takes the free slot that has been free longest; slots
+        # are interleaved across officers so that loads spread.
+        slots = deque(o for _ in range(3) for o in range(officers))
+        busy: list[tuple[int, int]] = []
+        liaison = np.empty(len(a_firm), dtype=np.int64)
+        for i in np.lexsort((a_firm, a_start)).tolist():
+            s = int(a_start[i])
+            while busy and busy[0][0] <= s:
+                slots.append(heapq.heappop(busy)[1])
+            officer = slots.popleft()
+            liaison[i] = officer
+            heapq.heappush(busy, (int(a_end[i]), officer))
+        names = self._person_names(officers)
+        unit_weights = np.r_[np.full(len(UNITS) - len(STREETS), 3.0), np.ones(len(STREETS))]
+        units = rng.choice(len(UNITS), size=officers, p=unit_weights / unit_weights.sum())
+        roles = np.where(rng.random(officers) < 0.15, "instructor", "liaison").astype(object)
+        liaisons = Table("liaisons", {
+            "id": np.arange(1, officers + 1),
+            "name": np.array(names, dtype=object),
+            "unit": np.array([UNITS[u] for u in units], dtype=object),
+            "role": roles,
+        })
+        a_end = np.where(a_end > T, 0, a_end)
+        assignments = Table("assignments", {
+            "liaison_id": liaison + 1, "firm_id": a_firm + 1, "start": a_start, "end": a_end,
+        }, dates=frozenset({"start", "end"}))
+        return liaisons, assignments
+
+    # ------------------------------------------------------------------ supply links
+    def _supply_links(self) -> Table:
+        rng = self.rng
+        sup, buy, chain = [], [], []
+        for c in range(self.k):
+            rows = self.m_chain == c
+            firm = self.m_firm[rows]
+            seg = self.m_segment[rows]
+            is_master = self.m_master[rows]
+            up, mid, down = firm[seg == 0], firm[seg == 1], firm[seg == 2]
+            if len(up) and len(mid):
+                per = rng.integers(1, 3, len(mid))
+                buyers = np.repeat(mid, per)
+                sup.append(rng.choice(up, len(buyers)))
+                buy.append(buyers)
+            if len(mid) and len(down):
+                sup.append(rng.choice(mid, len(down)))
+                buy.append(down)
+            for f, s in zip(firm[is_master], seg[is_master]):
+                if s == 1 and len(up):
+                    count = int(rng.integers(4, 13))
+                    sup.append(rng.choice(up, count))
+                    buy.append(np.full(count, f))
+                feeds = down if s == 1 else np.zeros(0, np.int64)
+                if len(feeds):
+                    count = int(rng.integers(4, 13))
+                    sup.append(np.full(count, f))
+                    buy.append(rng.choice(feeds, count))
+            added = sum(len(b) for b in buy) - sum(len(x) for x in chain)
+            chain.append(np.full(added, c))
+        if not sup:
+            s = b = ch = np.zeros(0, np.int64)
+        else:
+            s, b, ch = np.concatenate(sup), np.concatenate(buy), np.concatenate(chain)
+            keep = s != b
+            s, b, ch = s[keep], b[keep], ch[keep]
+            triples = np.unique(np.c_[ch, s, b], axis=0)
+            ch, s, b = triples[:, 0], triples[:, 1], triples[:, 2]
+        return Table("supply_links", {
+            "supplier_id": s + 1, "buyer_id": b + 1,
+            "chain": np.array(self.codes, dtype=object)[ch] if len(ch) else np.zeros(0, object),
+        })
+
+    # ------------------------------------------------------------------ names
+    def _firm_names(self) -> list[str]:
+        rng, n = self.rng, self.n
+        trade = rng.integers(0, len(TRADE_CHARS), (n, 3))
+        word_pick = rng.integers(0, 4, n)
+        stock = rng.random(n) < 0.2
+        names = []
+        seen: set[str] = set()
+        for i in range(n):
+            t = TRADE_CHARS[trade[i, 0]] + TRADE_CHARS[trade[i, 1]]
+            words = INDUSTRY_WORDS.get(self.codes[self.primary[i]], GENERIC_WORDS)
+            word = words[word_pick[i] % len(words)]
+            form = "股份有限公司" if stock[i] else "有限公司"
+            own = self.ownership[i]
+            if self.kind_code[i] == 1:
+                name = f"广州市黄埔区{t}农业专业合作社"
+            elif self.kind_code[i] == 2:
+                name = f"广州{t}{word}产业研究院"
+            elif own in (1, 2):
+                name = f"{t}（广州）{word}有限公司"
+            elif own in (3, 4):
+                name = f"广州开发区{t}{word}集团有限公司"
+            else:
+                name = f"广州{t}{word}{form}"
+            # Registered names are unique: lengthen the trade name until it is.
+            extra = 2
+            while name in seen:
+                t2 = t + TRADE_CHARS[(trade[i, 2] + extra * 7 + i) % len(TRADE_CHARS)]
+                name = name.replace(t, t2, 1)
+                t = t2
+                extra += 1
+            seen.add(name)
+            names.append(name)
+        return names
+
+    def _person_names(self, count: int) -> list[str]:
+        """Fictional names for liaison officers (district staff, not party members)."""
+        rng = self.rng
+        out: list[str] = []
+        seen: set[str] = set()
+        while len(out) < count:
+            surname = SURNAMES[int(rng.integers(0, len(SURNAMES)))]
+            given = "".join(GIVEN_CHARS[int(g)] for g in rng.integers(0, len(GIVEN_CHARS),
+                                                                       int(rng.integers(1, 3))))
+            name = surname + given
+            if name not in seen:
+                seen.add(name)
+                out.append(name)
+        return out
+
+    def _firm_table(self) -> Table:
+        codes = _credit_codes(self.rng, self.n, self.kind_code)
+        parks = np.array(PARKS + [None], dtype=object)
+        return Table("firms", {
+            "id": np.arange(1, self.n + 1),
+            "credit_code": np.array(codes, dtype=object),
+            "name": np.array(self.names, dtype=object),
+            "ownership": np.array(OWNERSHIP_CODES, dtype=object)[self.ownership],
+            "above_size": self.above.astype(bool),
+            "park": parks[self.park],
+            "street": np.array(STREETS, dtype=object)[self.street],
+            "formal_members": self.formal,
+            "probationary_members": self.probationary,
+        })
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_number(value: int) -> str:
+    """1..99 in Chinese numerals (第一、第十二…)."""
+    if value < 10:
+        return _CN_DIGITS[value]
+    tens, ones = divmod(value, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+# --------------------------------------------------------------------------- loading
+
+#: Demo tables in insertion order (parents first) with the model table each fills.
+_TARGETS = (
+    ("firms", Firm.__table__),
+    ("memberships", ChainMembership.__table__),
+    ("orgs", PartyOrg.__table__),
+    ("links", CoverageLink.__table__),
+    ("liaisons", Liaison.__table__),
+    ("assignments", Assignment.__table__),
+    ("supply_links", SupplyLink.__table__),
+)
+_CHUNK = 20_000
+
+
+def _tables_to_clear() -> list[sa.Table]:
+    """The data tables, plus any table that refers to them, children first."""
+    clear = {t.name for _, t in _TARGETS}
+    changed = True
+    while changed:
+        changed = False
+        for table in metadata.sorted_tables:
+            if table.name not in clear and any(
+                    fk.column.table.name in clear for fk in table.foreign_keys):
+                clear.add(table.name)
+                changed = True
+    return [t for t in reversed(metadata.sorted_tables) if t.name in clear]
+
+
+def store_has_firms(engine: Engine) -> bool:
+    """True when the store holds at least one firm."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(Firm.__table__.c.id).limit(1)).first() is not None
+
+
+def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SEED,
+              today: date | None = None,
+              progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Replace the store's firms, organisations, liaisons and links with the demo data.
+
+    Runs in one transaction (all or nothing) with bulk inserts; chains and plans stay as
+    they are (the demo uses the chains already in the store). Provenance is set to
+    synthetic. Returns the number of rows written per table.
+
+    Parameters
+    ----------
+    engine : an initialised store (:func:`tracker.chains.init_store`)
+    firms, seed, today : passed to :func:`generate`
+    progress : optional callable receiving one-line progress messages (Chinese)
+    """
+    say = progress or (lambda _message: None)
+    began = time.perf_counter()
+    C = Chain.__table__
+    with engine.connect() as conn:
+        chain_ids = dict(conn.execute(sa.select(C.c.code, C.c.id).order_by(C.c.sort_order, C.c.code)).all())
+    if not chain_ids:
+        raise TrackerError("数据库中没有产业链，请先运行 `tracker init`")
+    say(f"生成合成数据：{firms:,} 家企业，种子 {seed} …")
+    data = generate(firms=firms, seed=seed, today=today, chains=list(chain_ids))
+    say(f"已生成（{time.perf_counter() - began:.1f} 秒），写入数据库 …")
+    maps = {"chain": chain_ids}
+    rename = {"chain": "chain_id"}
+    counts: dict[str, int] = {}
+    with Session(engine) as session:
+        conn = session.connection()
+        try:
+            # Unhook the organisation tree first so that deleting it never trips its own key.
+            conn.execute(PartyOrg.__table__.update().values(parent_id=None))
+            for table in _tables_to_clear():
+                conn.execute(table.delete())
+            for name, table in _TARGETS:
+                source: Table = getattr(data, name)
+                total = len(source)
+                for start in range(0, total, _CHUNK):
+                    rows = source.rows(start, start + _CHUNK, rename=rename, maps=maps)
+                    conn.execute(table.insert(), rows)
+                    if total > _CHUNK:
+                        say(f"写入 {name}：{min(start + _CHUNK, total):,}/{total:,}")
+                counts[name] = total
+            if conn.dialect.name == "postgresql":
+                # Explicit ids bypass the sequences: move them past the highest id.
+                for table in (Firm.__table__, PartyOrg.__table__, Liaison.__table__):
+                    conn.execute(sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+            set_info(
+                session,
+                synthetic="true",
+                source=f"合成演示数据（tracker demo, seed={seed}）",
+                licence=LICENCE,
+                demo_seed=seed,
+                demo_firms=firms,
+                demo_today=data.today.isoformat(),
+                last_import="",
+                last_import_file="",
+            )
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    say(f"演示数据已写入（共 {time.perf_counter() - began:.1f} 秒）")
+    return counts
+
+
+def ensure_demo(engine: Engine, progress: Callable[[str], None] | None = None) -> bool:
+    """Load the default demo (3,000 firms, seed 2022) when the store has no firm.
+
+    Returns True when it loaded the demo, False when the store already held firms.
+    """
+    if store_has_firms(engine):
+        return False
+    load_demo(engine, progress=progress)
+    return True
