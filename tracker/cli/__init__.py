@@ -133,3 +133,4 @@ def entry() -> None:  # the console script
 # Sub-commands register themselves on `main` when imported.
 from . import engine_commands  # noqa: E402,F401
 from . import demo_commands  # noqa: E402,F401
+from . import data_commands  # noqa: E402,F401

@@ -1,0 +1,565 @@
+"""Edits with history: the one way the CLI and the dashboard change the store by hand.
+
+Every function takes the store (an ``Engine``, committed at once, or a ``Session``,
+flushed into the caller's transaction), the facts, an ``effective`` date, the ``user``
+and the ``source`` (``cli`` or the page), and writes one audit entry with the state
+before and after.
+
+Nothing is overwritten without trace, and the coverage on any past date stays what it
+was (time travel):
+
+- Dated facts (a firm in a chain, an organisation, a coverage link, a liaison
+  assignment) are intervals ``[start, end)``. An ordinary edit only **opens** a new
+  interval at the effective date (refused when it would overlap one already recorded)
+  or **closes** an open one there (the end is the first day the fact no longer holds).
+  Leaving a chain sets ``left``; nothing is ever deleted.
+- A **correction** (``correct=True``; ``--correction`` on the command line) changes a
+  date already recorded (the start of the latest interval for ``join``/``found``/
+  ``link``/``assign``, its end for ``leave``/``dissolve``/``unlink``/``end``), because the
+  record was wrong, not because the world changed. It is logged with kind
+  ``correction``.
+- Firms, organisations and liaisons carry a ``version``, raised by every update. Update
+  functions take ``expected_version``: when it no longer matches, someone else saved in
+  between and the edit is refused (optimistic concurrency).
+
+Examples
+--------
+>>> from datetime import date
+>>> from tracker.store import get_engine
+>>> from tracker.chains import init_store
+>>> engine = get_engine("sqlite://")
+>>> _ = init_store(engine)
+>>> add_firm(engine, "91350100M000100Y43", "甲公司")["version"]
+1
+>>> join_chain(engine, "91350100M000100Y43", "BIO", date(2024, 1, 1))["joined"]
+'2024-01-01'
+>>> leave_chain(engine, "91350100M000100Y43", "BIO", date(2024, 6, 1))["left"]
+'2024-06-01'
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from . import uscc
+from .audit import record
+from .errors import TrackerError
+from .intervals import check_order
+from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
+from .vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT
+
+__all__ = [
+    "ConflictError",
+    "add_firm",
+    "update_firm",
+    "join_chain",
+    "leave_chain",
+    "found_org",
+    "update_org",
+    "dissolve_org",
+    "link",
+    "unlink",
+    "assign_liaison",
+    "end_liaison",
+    "update_liaison",
+]
+
+
+class ConflictError(TrackerError):
+    """The record changed since the editor read it (optimistic concurrency)."""
+
+
+@contextmanager
+def _session(target):
+    if isinstance(target, Session):
+        yield target
+        target.flush()
+        return
+    if not isinstance(target, Engine):
+        raise TypeError("需要数据库引擎（Engine）或会话（Session）")
+    with Session(target) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _plain(obj, fields) -> dict:
+    return {f: _iso(getattr(obj, f)) for f in fields}
+
+
+FIRM_FIELDS = ("credit_code", "name", "ownership", "above_size", "park", "street",
+               "formal_members", "probationary_members", "version")
+ORG_FIELDS = ("code", "name", "kind", "formation", "parent", "founded", "dissolved",
+              "member_count", "version")
+
+
+def _log(session, action, entity, key, before, after, *, correct, user, source, effective):
+    record(session, action=action, entity=entity, key=key, before=before, after=after,
+           kind="correction" if correct else "edit", user=user, source=source,
+           effective=effective)
+
+
+def _check_version(obj, expected: int | None) -> None:
+    if expected is not None and obj.version != expected:
+        raise ConflictError(f"该记录已被他人修改（当前版本 {obj.version}，您编辑的是版本 {expected}），"
+                            "请刷新后重试")
+
+
+def _firm(session, credit_code) -> Firm:
+    code = uscc.normalize(credit_code)
+    firm = session.exec(select(Firm).where(Firm.credit_code == code)).first()
+    if firm is None:
+        raise TrackerError(f"企业不存在：{code}")
+    return firm
+
+
+def _chain(session, chain) -> Chain:
+    key = str(chain).strip()
+    found = session.exec(select(Chain).where(sa.or_(Chain.code == key.upper(),
+                                                     Chain.name_zh == key))).first()
+    if found is None:
+        raise TrackerError(f"未知的产业链：{key}（运行 `tracker chains` 查看）")
+    return found
+
+
+def _org(session, code) -> PartyOrg:
+    key = uscc.normalize(code)
+    org = session.exec(select(PartyOrg).where(PartyOrg.code == key)).first()
+    if org is None:
+        raise TrackerError(f"党组织不存在：{key}")
+    return org
+
+
+def _liaison(session, name, unit) -> Liaison:
+    found = session.exec(select(Liaison).where(Liaison.name == name.strip(),
+                                               Liaison.unit == unit.strip())).first()
+    if found is None:
+        raise TrackerError(f"联络员不存在：{name}（{unit}）")
+    return found
+
+
+def _order(start, end) -> None:
+    try:
+        check_order(start, end)
+    except ValueError as exc:
+        raise TrackerError(str(exc)) from None
+
+
+def _count(value, what: str) -> int:
+    value = int(value)
+    if value < 0:
+        raise TrackerError(f"{what}不能为负数")
+    return value
+
+
+def _org_dict(session, org: PartyOrg) -> dict:
+    out = _plain(org, [f for f in ORG_FIELDS if f != "parent"])
+    out["parent"] = session.get(PartyOrg, org.parent_id).code if org.parent_id else None
+    return out
+
+
+# --------------------------------------------------------------------------- firms
+
+
+def _firm_values(changes: dict) -> dict:
+    out = {}
+    for key, value in changes.items():
+        if key == "name":
+            value = str(value).strip()
+            if not value:
+                raise TrackerError("企业名称不能为空")
+        elif key == "ownership":
+            value = OWNERSHIP.parse(value)
+        elif key == "above_size":
+            value = bool(value)
+        elif key in ("park", "street"):
+            value = (str(value).strip() or None) if value is not None else None
+        elif key in ("formal_members", "probationary_members"):
+            value = _count(value, "党员数")
+        else:
+            raise TrackerError(f"不能修改的企业字段：{key}")
+        out[key] = value
+    return out
+
+
+def add_firm(target, credit_code: str, name: str, *, effective: date | None = None,
+             ownership: str = "private", above_size: bool = False, park: str | None = None,
+             street: str | None = None, formal_members: int = 0, probationary_members: int = 0,
+             user: str = "cli", source: str = "cli") -> dict:
+    """Add a firm (refused when its credit code is already in the store); returns its state."""
+    try:
+        code = uscc.validate(credit_code)
+    except uscc.InvalidCode as exc:
+        raise TrackerError(str(exc)) from None
+    values = _firm_values(dict(name=name, ownership=ownership, above_size=above_size, park=park,
+                               street=street, formal_members=formal_members,
+                               probationary_members=probationary_members))
+    with _session(target) as session:
+        if session.exec(select(Firm).where(Firm.credit_code == code)).first() is not None:
+            raise TrackerError(f"企业已存在：{code}（修改请用 update）")
+        firm = Firm(credit_code=code, version=1, **values)
+        session.add(firm)
+        session.flush()
+        after = _plain(firm, FIRM_FIELDS)
+        _log(session, "firm.add", "firm", code, None, after, correct=False, user=user,
+             source=source, effective=effective)
+    return after
+
+
+def update_firm(target, credit_code: str, *, expected_version: int | None = None,
+                effective: date | None = None, correct: bool = False, user: str = "cli",
+                source: str = "cli", **changes) -> dict:
+    """Change a firm's fields (``name``, ``ownership``, ``above_size``, ``park``, ``street``,
+    ``formal_members``, ``probationary_members``); raises :class:`ConflictError` when
+    ``expected_version`` is stale. Returns the new state."""
+    values = _firm_values(changes)
+    with _session(target) as session:
+        firm = _firm(session, credit_code)
+        _check_version(firm, expected_version)
+        changed = {k: v for k, v in values.items() if getattr(firm, k) != v}
+        if not changed:
+            return _plain(firm, FIRM_FIELDS)
+        before = {k: _iso(getattr(firm, k)) for k in changed}
+        for k, v in changed.items():
+            setattr(firm, k, v)
+        firm.version += 1
+        session.add(firm)
+        session.flush()
+        _log(session, "firm.update", "firm", firm.credit_code, {**before, "version": firm.version - 1},
+             {**{k: _iso(v) for k, v in changed.items()}, "version": firm.version},
+             correct=correct, user=user, source=source, effective=effective)
+        return _plain(firm, FIRM_FIELDS)
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def _latest(rows, start_attr):
+    """The interval that started last (an open start counts as earliest)."""
+    return max(rows, key=lambda r: (getattr(r, start_attr) is not None,
+                                    getattr(r, start_attr) or date.min, r.id), default=None)
+
+
+def _overlapping(rows, start: date, end_attr: str):
+    """Rows that are still open at ``start`` or end after it: a new [start, ∞) would overlap."""
+    return [r for r in rows if getattr(r, end_attr) is None or getattr(r, end_attr) > start]
+
+
+def _open(session, rows, start_attr, end_attr, effective, correct, make, what):
+    """Open a new interval at ``effective``, or (correction) move the latest start there."""
+    if correct:
+        row = _latest(rows, start_attr)
+        if row is None:
+            raise TrackerError(f"没有可更正的{what}记录")
+        before = getattr(row, start_attr)
+        _order(effective, getattr(row, end_attr))
+        setattr(row, start_attr, effective)
+        session.add(row)
+        session.flush()
+        return row, {start_attr: _iso(before)}
+    if _overlapping(rows, effective, end_attr):
+        raise TrackerError(f"{what}在 {effective} 时已有记录（与现有时段重叠）；更正过去的记录请用 --correction")
+    row = make()
+    session.add(row)
+    session.flush()
+    return row, None
+
+
+def _close(session, rows, start_attr, end_attr, effective, correct, what):
+    """Close the interval open before ``effective``, or (correction) move the latest end."""
+    if correct:
+        row = _latest(rows, start_attr)
+        if row is None:
+            raise TrackerError(f"没有可更正的{what}记录")
+    else:
+        candidates = [r for r in rows if getattr(r, end_attr) is None
+                      and (getattr(r, start_attr) is None or getattr(r, start_attr) < effective)]
+        if not candidates:
+            raise TrackerError(f"{effective} 之前没有正在进行的{what}记录")
+        row = _latest(candidates, start_attr)
+    before = getattr(row, end_attr)
+    _order(getattr(row, start_attr), effective)
+    setattr(row, end_attr, effective)
+    session.add(row)
+    session.flush()
+    return row, {end_attr: _iso(before)}
+
+
+def _membership_dict(m: ChainMembership, chain: Chain) -> dict:
+    return {"chain": chain.code, "segment": m.segment, "is_chain_master": m.is_chain_master,
+            "joined": _iso(m.joined), "left": _iso(m.left)}
+
+
+def join_chain(target, credit_code: str, chain: str, effective: date, *,
+               segment: str = "midstream", chain_master: bool = False, correct: bool = False,
+               user: str = "cli", source: str = "cli") -> dict:
+    """Record a firm joining a chain on ``effective`` (or correct the latest join date)."""
+    segment = SEGMENT.parse(segment)
+    with _session(target) as session:
+        firm, ch = _firm(session, credit_code), _chain(session, chain)
+        rows = session.exec(select(ChainMembership).where(
+            ChainMembership.firm_id == firm.id, ChainMembership.chain_id == ch.id)).all()
+        row, before = _open(session, rows, "joined", "left", effective, correct,
+                            lambda: ChainMembership(firm_id=firm.id, chain_id=ch.id,
+                                                    segment=segment, is_chain_master=chain_master,
+                                                    joined=effective), "入链")
+        after = _membership_dict(row, ch)
+        _log(session, "membership.join", "chain_membership",
+             f"{firm.credit_code}/{ch.code}/{after['joined'] or ''}", before, after,
+             correct=correct, user=user, source=source, effective=effective)
+        return after
+
+
+def leave_chain(target, credit_code: str, chain: str, effective: date, *, correct: bool = False,
+                user: str = "cli", source: str = "cli") -> dict:
+    """Record a firm leaving a chain on ``effective`` (sets ``left``; never deletes)."""
+    with _session(target) as session:
+        firm, ch = _firm(session, credit_code), _chain(session, chain)
+        rows = session.exec(select(ChainMembership).where(
+            ChainMembership.firm_id == firm.id, ChainMembership.chain_id == ch.id)).all()
+        row, before = _close(session, rows, "joined", "left", effective, correct, "入链")
+        after = _membership_dict(row, ch)
+        _log(session, "membership.leave", "chain_membership",
+             f"{firm.credit_code}/{ch.code}/{after['joined'] or ''}", before, after,
+             correct=correct, user=user, source=source, effective=effective)
+        return after
+
+
+# --------------------------------------------------------------------------- organisations
+
+
+def _parent_id(session, org: PartyOrg | None, parent: str | None) -> int | None:
+    if parent is None or not str(parent).strip():
+        return None
+    parent_org = _org(session, parent)
+    # Walk up from the new parent: meeting the organisation itself would close a cycle.
+    seen, current = set(), parent_org
+    while current is not None and current.id not in seen:
+        if org is not None and current.id == org.id:
+            raise TrackerError(f"上级党组织关系形成循环：{org.code} → {parent_org.code}")
+        seen.add(current.id)
+        current = session.get(PartyOrg, current.parent_id) if current.parent_id else None
+    return parent_org.id
+
+
+def found_org(target, code: str, name: str, effective: date, *, kind: str = "branch",
+              formation: str = "single", parent: str | None = None, member_count: int = 0,
+              correct: bool = False, user: str = "cli", source: str = "cli") -> dict:
+    """Record an organisation founded on ``effective`` (or correct its founding date)."""
+    key = uscc.normalize(code)
+    if not key:
+        raise TrackerError("党组织代码不能为空")
+    with _session(target) as session:
+        existing = session.exec(select(PartyOrg).where(PartyOrg.code == key)).first()
+        if correct:
+            if existing is None:
+                raise TrackerError(f"党组织不存在：{key}")
+            before = _org_dict(session, existing)
+            _order(effective, existing.dissolved)
+            existing.founded = effective
+            existing.version += 1
+            session.add(existing)
+            session.flush()
+            after = _org_dict(session, existing)
+            _log(session, "org.found", "party_org", key, before, after, correct=True, user=user,
+                 source=source, effective=effective)
+            return after
+        if existing is not None:
+            raise TrackerError(f"党组织已存在：{key}（更正成立日期请用 --correction）")
+        if not str(name).strip():
+            raise TrackerError("党组织名称不能为空")
+        org = PartyOrg(code=key, name=str(name).strip(), kind=ORG_KIND.parse(kind),
+                       formation=FORMATION.parse(formation), founded=effective,
+                       member_count=_count(member_count, "党员数"),
+                       parent_id=_parent_id(session, None, parent), version=1)
+        session.add(org)
+        session.flush()
+        after = _org_dict(session, org)
+        _log(session, "org.found", "party_org", key, None, after, correct=False, user=user,
+             source=source, effective=effective)
+        return after
+
+
+def update_org(target, code: str, *, expected_version: int | None = None,
+               effective: date | None = None, correct: bool = False, user: str = "cli",
+               source: str = "cli", **changes) -> dict:
+    """Change ``name``, ``kind``, ``formation``, ``parent`` (a code) or ``member_count``."""
+    with _session(target) as session:
+        org = _org(session, code)
+        _check_version(org, expected_version)
+        before = _org_dict(session, org)
+        for key, value in changes.items():
+            if key == "name":
+                if not str(value).strip():
+                    raise TrackerError("党组织名称不能为空")
+                org.name = str(value).strip()
+            elif key == "kind":
+                org.kind = ORG_KIND.parse(value)
+            elif key == "formation":
+                org.formation = FORMATION.parse(value)
+            elif key == "parent":
+                org.parent_id = _parent_id(session, org, value)
+            elif key == "member_count":
+                org.member_count = _count(value, "党员数")
+            else:
+                raise TrackerError(f"不能修改的党组织字段：{key}")
+        after = _org_dict(session, org)
+        if after == before:
+            return after
+        org.version += 1
+        session.add(org)
+        session.flush()
+        after = _org_dict(session, org)
+        changed = [k for k in after if after[k] != before[k]]
+        _log(session, "org.update", "party_org", org.code, {k: before[k] for k in changed},
+             {k: after[k] for k in changed}, correct=correct, user=user, source=source,
+             effective=effective)
+        return after
+
+
+def dissolve_org(target, code: str, effective: date, *, expected_version: int | None = None,
+                 correct: bool = False, user: str = "cli", source: str = "cli") -> dict:
+    """Record an organisation dissolved on ``effective`` (its links stay, it stops covering)."""
+    with _session(target) as session:
+        org = _org(session, code)
+        _check_version(org, expected_version)
+        if org.dissolved is not None and not correct:
+            raise TrackerError(f"党组织已于 {org.dissolved} 撤销；更正日期请用 --correction")
+        _order(org.founded, effective)
+        before = _org_dict(session, org)
+        org.dissolved = effective
+        org.version += 1
+        session.add(org)
+        session.flush()
+        after = _org_dict(session, org)
+        _log(session, "org.dissolve", "party_org", org.code, before, after, correct=correct,
+             user=user, source=source, effective=effective)
+        return after
+
+
+# --------------------------------------------------------------------------- coverage links
+
+
+def _link_dict(link_row: CoverageLink, org: PartyOrg, firm: Firm) -> dict:
+    return {"org": org.code, "firm": firm.credit_code, "start": _iso(link_row.start),
+            "end": _iso(link_row.end)}
+
+
+def link(target, org_code: str, credit_code: str, effective: date, *, correct: bool = False,
+         user: str = "cli", source: str = "cli") -> dict:
+    """Record that an organisation covers a firm from ``effective``."""
+    with _session(target) as session:
+        org, firm = _org(session, org_code), _firm(session, credit_code)
+        rows = session.exec(select(CoverageLink).where(CoverageLink.org_id == org.id,
+                                                       CoverageLink.firm_id == firm.id)).all()
+        row, before = _open(session, rows, "start", "end", effective, correct,
+                            lambda: CoverageLink(org_id=org.id, firm_id=firm.id, start=effective),
+                            "覆盖关系")
+        after = _link_dict(row, org, firm)
+        _log(session, "link.add", "coverage_link", f"{org.code}/{firm.credit_code}/{after['start'] or ''}",
+             before, after, correct=correct, user=user, source=source, effective=effective)
+        return after
+
+
+def unlink(target, org_code: str, credit_code: str, effective: date, *, correct: bool = False,
+           user: str = "cli", source: str = "cli") -> dict:
+    """End an organisation's coverage of a firm on ``effective``."""
+    with _session(target) as session:
+        org, firm = _org(session, org_code), _firm(session, credit_code)
+        rows = session.exec(select(CoverageLink).where(CoverageLink.org_id == org.id,
+                                                       CoverageLink.firm_id == firm.id)).all()
+        row, before = _close(session, rows, "start", "end", effective, correct, "覆盖关系")
+        after = _link_dict(row, org, firm)
+        _log(session, "link.end", "coverage_link", f"{org.code}/{firm.credit_code}/{after['start'] or ''}",
+             before, after, correct=correct, user=user, source=source, effective=effective)
+        return after
+
+
+# --------------------------------------------------------------------------- liaisons
+
+
+def _assignment_dict(a: Assignment, person: Liaison, firm: Firm) -> dict:
+    return {"liaison": person.name, "unit": person.unit, "role": person.role,
+            "firm": firm.credit_code, "start": _iso(a.start), "end": _iso(a.end)}
+
+
+def assign_liaison(target, name: str, unit: str, credit_code: str, effective: date, *,
+                   role: str = "liaison", correct: bool = False, user: str = "cli",
+                   source: str = "cli") -> dict:
+    """Assign a liaison (created when new: a person is name + unit) to a firm from ``effective``."""
+    name, unit = str(name).strip(), str(unit).strip()
+    if not name or not unit:
+        raise TrackerError("联络员姓名和派出单位不能为空")
+    role = LIAISON_ROLE.parse(role)
+    with _session(target) as session:
+        firm = _firm(session, credit_code)
+        person = session.exec(select(Liaison).where(Liaison.name == name,
+                                                    Liaison.unit == unit)).first()
+        if person is None:
+            if correct:
+                raise TrackerError(f"联络员不存在：{name}（{unit}）")
+            person = Liaison(name=name, unit=unit, role=role, version=1)
+            session.add(person)
+            session.flush()
+            _log(session, "liaison.add", "liaison", f"{name}@{unit}", None, {"role": role},
+                 correct=False, user=user, source=source, effective=effective)
+        rows = session.exec(select(Assignment).where(Assignment.liaison_id == person.id,
+                                                     Assignment.firm_id == firm.id)).all()
+        row, before = _open(session, rows, "start", "end", effective, correct,
+                            lambda: Assignment(liaison_id=person.id, firm_id=firm.id,
+                                               start=effective), "派驻")
+        after = _assignment_dict(row, person, firm)
+        _log(session, "liaison.assign", "assignment",
+             f"{name}@{unit}/{firm.credit_code}/{after['start'] or ''}", before, after,
+             correct=correct, user=user, source=source, effective=effective)
+        return after
+
+
+def end_liaison(target, name: str, unit: str, credit_code: str, effective: date, *,
+                correct: bool = False, user: str = "cli", source: str = "cli") -> dict:
+    """End a liaison's assignment to a firm on ``effective``."""
+    with _session(target) as session:
+        person, firm = _liaison(session, name, unit), _firm(session, credit_code)
+        rows = session.exec(select(Assignment).where(Assignment.liaison_id == person.id,
+                                                     Assignment.firm_id == firm.id)).all()
+        row, before = _close(session, rows, "start", "end", effective, correct, "派驻")
+        after = _assignment_dict(row, person, firm)
+        _log(session, "liaison.end", "assignment",
+             f"{person.name}@{person.unit}/{firm.credit_code}/{after['start'] or ''}", before,
+             after, correct=correct, user=user, source=source, effective=effective)
+        return after
+
+
+def update_liaison(target, name: str, unit: str, *, role: str,
+                   expected_version: int | None = None, effective: date | None = None,
+                   user: str = "cli", source: str = "cli") -> dict:
+    """Change a liaison's role (联络员 / 指导员)."""
+    role = LIAISON_ROLE.parse(role)
+    with _session(target) as session:
+        person = _liaison(session, name, unit)
+        _check_version(person, expected_version)
+        state = {"name": person.name, "unit": person.unit, "role": person.role,
+                 "version": person.version}
+        if person.role == role:
+            return state
+        before = {"role": person.role, "version": person.version}
+        person.role = role
+        person.version += 1
+        session.add(person)
+        session.flush()
+        _log(session, "liaison.update", "liaison", f"{person.name}@{person.unit}", before,
+             {"role": role, "version": person.version}, correct=False, user=user,
+             source=source, effective=effective)
+        return {**state, "role": role, "version": person.version}
