@@ -777,7 +777,7 @@ def instance_from_store(engine, as_of: date, scope=None,
     firms = [
         FirmItem(code=r.credit_code, formal=int(r.formal_members),
                  probationary=int(r.probationary_members),
-                 park=r.park or None, street=r.street or None,
+                 park=_text(r.park), street=_text(r.street),
                  chains=tuple(c for c in (r.chains or "").split(";") if c),
                  status=r.status, single_unit=bool(r.single_unit))
         for r in frame.itertuples(index=False)
@@ -819,6 +819,14 @@ def instance_from_store(engine, as_of: date, scope=None,
                             areas=frozenset(e["firms"].values()))
                 for oid, e in sorted(officer_firms.items())]
     return Instance(as_of=as_of, firms=firms, orgs=orgs, officers=officers, config=config)
+
+
+def _text(value) -> str | None:
+    """A park or street from a frame cell: None for missing (None, NaN) or blank."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    value = str(value).strip()
+    return value or None
 
 
 def plan_store(engine, as_of: date, scope=None, config: PlannerConfig | None = None,

@@ -134,3 +134,4 @@ def entry() -> None:  # the console script
 from . import engine_commands  # noqa: E402,F401
 from . import demo_commands  # noqa: E402,F401
 from . import data_commands  # noqa: E402,F401
+from . import plan_commands  # noqa: E402,F401

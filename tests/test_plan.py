@@ -1,0 +1,153 @@
+"""The planner on a hand-built store: actions, JSON contract, simulation with the rule checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker.coverage import coverage
+from tracker.plan import (FirmItem, Instance, PlannerConfig, check_plan, instance_from_store,
+                          max_groups, plan, plan_store, simulate)
+from tracker.rules import check
+from tracker.scope import Scope
+
+D = date(2024, 6, 30)
+
+
+def build(w):
+    """A small district with every kind of gap."""
+    # R1: 4 formal members, covered only by a joint branch; a big firm with 60 members.
+    w.firm("big4", formal=4, park="科学城", street="萝岗街道")
+    w.firm("huge", formal=60, probationary=3, park="科学城", street="萝岗街道", chains=["DISPLAY"])
+    # An existing joint branch in 科学城 covering 2 firms (room for 3).
+    w.firm("j1", formal=1, park="科学城", street="萝岗街道")
+    w.firm("j2", formal=2, park="科学城", street="萝岗街道")
+    w.org("JOINT1", formation="joint", members=7, founded="2022-01-01")
+    for key in ("j1", "j2", "big4"):
+        w.link("JOINT1", key, start="2022-02-01")
+    # Uncovered small firms in 科学城 and in 知识城.
+    for i, formal in enumerate([1, 2, 1, 0, 0, 1, 2]):
+        w.firm(f"k{i}", formal=formal, park="科学城", street="萝岗街道",
+               chains=["BIO"] if i % 2 else ["DISPLAY"])
+    w.firm("z1", formal=1, park="知识城", street="九佛街道")  # a lone firm with one member
+    w.firm("s1", formal=0, street="夏港街道")  # no park: its street is its area
+    # A liaison officer serving one firm in 夏港街道 (room for 2 more).
+    w.firm("w1", formal=0, street="夏港街道")
+    w.liaison("李联络", unit="区工信局")
+    w.assign("李联络", "w1", start="2023-01-01")
+    # Outside every chain on D: not in the plan.
+    w.firm("gone", formal=1, park="科学城", joined="2022-01-01", left="2024-01-01")
+
+
+def test_plan_on_store_and_simulation(world):
+    build(world)
+    w, engine = world, world.engine
+    result = plan_store(engine, D)
+    inst = instance_from_store(engine, D)
+    assert check_plan(inst, result) == []
+    data = json.loads(json.dumps(result.as_dict(), ensure_ascii=False))
+    assert set(data) >= {"as_of", "actions", "totals", "coverage_before", "coverage_after",
+                         "org_coverage_after"}
+    assert set(data["totals"]) >= {"new_orgs", "joined", "liaison_assignments",
+                                   "new_liaisons_needed"}
+    for a in data["actions"]:
+        assert set(a) >= {"type", "firms", "org", "park", "street", "chain",
+                          "pooled_formal_members", "reason"}
+    by_type = {}
+    for a in data["actions"]:
+        by_type.setdefault(a["type"], []).append(a)
+    branches = {a["firms"][0]: a for a in by_type["form_branch"]}
+    assert set(branches) == {w.code("big4"), w.code("huge")}
+    assert branches[w.code("huge")]["kind"] == "general_branch"  # 63 members: no R2
+    # JOINT1 covers 3 firms on D: room for 2; the rest of 科学城 groups or gets liaisons.
+    joins = by_type["join_joint_branch"]
+    assert [a["org"] for a in joins] == ["JOINT1"] and len(joins[0]["firms"]) == 2
+    assert all(w.code("gone") not in a["firms"] for a in data["actions"])
+    lone = [a for a in data["actions"] if w.code("z1") in a["firms"]][0]
+    assert lone["type"] == "assign_liaison" and lone["liaison"] is None
+    s1 = [a for a in data["actions"] if w.code("s1") in a["firms"]][0]
+    assert s1["type"] == "assign_liaison" and s1["liaison"]["name"] == "李联络"
+    assert data["coverage_after"] == 1.0
+    before = coverage(engine, D).total
+    assert data["coverage_before"] == before.coverage_rate
+
+    sim = simulate(result, engine)
+    assert sim.coverage.coverage_rate == 1.0
+    assert sim.coverage.org_covered / sim.coverage.firms == data["org_coverage_after"]
+    assert sim.findings == []
+    assert check(engine, D, rules=["R1"])  # the store itself still has its R1 findings
+    assert coverage(engine, D).total == before  # nothing written
+
+
+def test_chain_scope_restricts_the_plan(world):
+    build(world)
+    result = plan_store(world.engine, D, scope=Scope.of(chains=["DISPLAY"]))
+    planned = {c for a in result.actions for c in a.firms}
+    assert world.code("huge") in planned
+    assert world.code("k1") not in planned  # a BIO firm
+    assert world.code("k0") in planned
+
+
+def test_cli_plan_json(world, tmp_path):
+    from tracker.cli import run
+
+    build(world)
+    url = world.engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "out.json"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = run(["--db", url, "plan", "--as-of", D.isoformat(), "--json"])
+    assert code == 0
+    data = json.loads(buffer.getvalue())
+    out.write_text(buffer.getvalue(), encoding="utf-8")
+    assert data["as_of"] == D.isoformat() and data["coverage_after"] == 1.0
+    assert data["totals"] == plan_store(world.engine, D).as_dict()["totals"]
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert run(["--db", url, "plan", "--as-of", D.isoformat()]) == 0
+    assert "新建党组织" in buffer.getvalue()
+
+
+def test_max_groups_matches_brute_force():
+    from itertools import product
+
+    def brute(ones, twos):
+        # best number of disjoint groups with >= 3 members, by trying every composition
+        best = 0
+        for a, b, c in product(range(ones + 1), range(twos + 1), range(twos + 1)):
+            # a groups of 1+1+1, b groups of 2+1, c groups of 2+2
+            if 3 * a + b <= ones and b + 2 * c <= twos:
+                best = max(best, a + b + c)
+        return best
+
+    for ones in range(10):
+        for twos in range(8):
+            assert max_groups(ones, twos) == brute(ones, twos)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["P", "Q", None])), max_size=40),
+       st.integers(1, 5))
+def test_no_plan_breaks_a_constraint(rows, cap):
+    firms = [FirmItem(f"F{i}", formal, park=park, street=None if park else "S",
+                      chains=(("A", "B")[i % 2],)) for i, (formal, park) in enumerate(rows)]
+    inst = Instance(D, firms, config=PlannerConfig(liaison_capacity=cap))
+    result = plan(inst)
+    assert check_plan(inst, result) == []
+    assert result.coverage_after in (1.0, None)
+
+
+def test_same_chain_grouped_together():
+    firms = ([FirmItem(f"A{i}", 1, park="P", chains=("BIO",)) for i in range(3)]
+             + [FirmItem(f"B{i}", 1, park="P", chains=("IC",)) for i in range(3)])
+    result = plan(Instance(D, firms))
+    groups = [a for a in result.actions if a.type == "form_joint_branch"]
+    assert len(groups) == 2
+    assert sorted(a.chain for a in groups) == ["BIO", "IC"]
+    assert all(len(a.chains) == 1 for a in groups)

@@ -1,0 +1,412 @@
+"""When will the target be reached? Projections of the coverage rate, with a range.
+
+For the district and for each chain, from the observed monthly history
+(:func:`tracker.coverage.monthly_series`, month ends up to ``as_of``):
+
+1. **Two trends, not one.** The scope (firms in the chain, which grows as firms join) and
+   the covered firms are projected separately, each by a robust linear trend (Theil-Sen:
+   the median of all pairwise slopes) over the last ``window_months`` (default 12) of
+   observations, anchored at the last observed value. The projected rate is
+   ``covered / firms``, with covered never above firms.
+2. **Range.** The Theil-Sen 90 % confidence bounds of the two slopes give an optimistic
+   projection (covered fast, scope slow) and a pessimistic one (covered slow, scope fast);
+   the reach date is reported as central, earliest and latest (None when it is not
+   reached within ``horizon_months``).
+3. **Status against the plan deadline** (target rate ``T``, deadline ``DL``):
+
+   - ``achieved``: ``as_of >= DL`` and the observed rate on ``DL`` is ``>= T``; or
+     ``as_of < DL`` and the observed rate on ``as_of`` is already ``>= T``;
+   - ``missed``: ``as_of >= DL`` and the observed rate on ``DL`` is below ``T``;
+   - ``on_track``: ``as_of < DL``, below ``T`` now, and the central projection reaches
+     ``T`` on or before the last month end not after ``DL`` (month ends are the grid);
+   - ``at_risk``: ``as_of < DL``, below ``T`` now, and the central projection reaches ``T``
+     only after ``DL`` or not at all;
+   - ``no_data``: no firm in the scope on ``as_of`` (on ``DL`` once it has passed).
+
+4. **What-if.** With ``K`` new organisations and ``L`` new liaison assignments a month, each
+   covering one firm that was uncovered, covered firms grow by ``K + L`` a month from the
+   last observation (instead of their trend) while the scope follows its trend; the result
+   is the month the target is reached and the status it would give. The figures apply to
+   each series on its own (the district's ``K``, ``L`` for the district line; the same
+   numbers for a chain line answer "if this chain got K and L a month").
+
+Observed and projected points are returned as **separate series** (``observed`` and
+``projected``); a chart must draw them distinctly and show :attr:`ForecastResult.assumptions`.
+
+Examples
+--------
+>>> from datetime import date
+>>> months = [date(2023, m, 28) for m in range(1, 13)]
+>>> f = project("*", "全区", months, [100] * 12, [40 + 5 * i for i in range(12)],
+...             as_of=months[-1], target=1.0, deadline=date(2024, 12, 31))
+>>> f.reach, f.status
+(datetime.date(2024, 1, 31), 'on_track')
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from scipy.stats import theilslopes
+
+__all__ = [
+    "STATUSES",
+    "WhatIf",
+    "Forecast",
+    "ForecastResult",
+    "project",
+    "forecast",
+    "month_after",
+    "assumptions_text",
+]
+
+STATUSES = ("achieved", "on_track", "at_risk", "missed", "no_data")
+STATUS_LABELS = {
+    "achieved": ("已达标", "achieved"),
+    "on_track": ("按期可达", "on track"),
+    "at_risk": ("存在风险", "at risk"),
+    "missed": ("未按期达标", "missed"),
+    "no_data": ("无数据", "no data"),
+}
+_EPS = 1e-9
+
+
+def month_after(d: date, months: int = 1) -> date:
+    """The last day of the month ``months`` after ``d``'s month.
+
+    >>> month_after(date(2024, 1, 15)), month_after(date(2024, 1, 31), 13)
+    (datetime.date(2024, 2, 29), datetime.date(2025, 2, 28))
+    """
+    index = d.year * 12 + d.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+
+@dataclass
+class WhatIf:
+    """Covered firms grow by ``orgs_per_month + assignments_per_month`` a month."""
+
+    orgs_per_month: int
+    assignments_per_month: int
+    reach: date | None
+    status: str
+    projected: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "orgs_per_month": self.orgs_per_month,
+            "assignments_per_month": self.assignments_per_month,
+            "reach": _iso(self.reach),
+            "status": self.status,
+            "projected": self.projected,
+        }
+
+
+@dataclass
+class Forecast:
+    """One series (the district ``"*"`` or a chain code): observed, projected, reach, status."""
+
+    key: str
+    name: str
+    as_of: date
+    target_rate: float
+    deadline: date
+    observed: list[dict]
+    projected: list[dict]
+    rate: float | None  # observed on as_of
+    rate_at_deadline: float | None  # observed when the deadline has passed, else None
+    slope_firms: float  # firms per month (central)
+    slope_covered: float  # covered firms per month (central)
+    slope_firms_range: tuple[float, float]
+    slope_covered_range: tuple[float, float]
+    reach: date | None
+    reach_earliest: date | None
+    reach_latest: date | None
+    status: str
+    needed_per_month: float | None  # extra covered firms a month to reach T by DL
+    what_if: WhatIf | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status][0]
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "as_of": self.as_of.isoformat(),
+            "target_rate": self.target_rate,
+            "deadline": self.deadline.isoformat(),
+            "rate": self.rate,
+            "rate_at_deadline": self.rate_at_deadline,
+            "status": self.status,
+            "status_label": STATUS_LABELS[self.status][0],
+            "status_label_en": STATUS_LABELS[self.status][1],
+            "reach": _iso(self.reach),
+            "reach_earliest": _iso(self.reach_earliest),
+            "reach_latest": _iso(self.reach_latest),
+            "slope_firms": self.slope_firms,
+            "slope_covered": self.slope_covered,
+            "slope_firms_range": list(self.slope_firms_range),
+            "slope_covered_range": list(self.slope_covered_range),
+            "needed_per_month": self.needed_per_month,
+            "observed": self.observed,
+            "projected": self.projected,
+            "what_if": self.what_if.as_dict() if self.what_if else None,
+        }
+
+
+@dataclass
+class ForecastResult:
+    as_of: date
+    plan: dict
+    district: Forecast
+    chains: list[Forecast]
+    window_months: int
+    horizon_months: int
+    assumptions: dict  # {"zh": ..., "en": ...}
+
+    def get(self, key: str) -> Forecast | None:
+        if key == "*":
+            return self.district
+        return next((f for f in self.chains if f.key == key), None)
+
+    def as_dict(self) -> dict:
+        """The JSON of ``tracker forecast --json``."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "plan": self.plan,
+            "window_months": self.window_months,
+            "horizon_months": self.horizon_months,
+            "assumptions": self.assumptions,
+            "district": self.district.as_dict(),
+            "chains": [f.as_dict() for f in self.chains],
+        }
+
+
+def _month_position(d: date) -> float:
+    """Months since year 0, with the day as a fraction of its month (month ends are whole)."""
+    return d.year * 12 + d.month - 1 + d.day / calendar.monthrange(d.year, d.month)[1]
+
+
+def _months_from(d: date, ref: date) -> float:
+    """Calendar months from ``ref`` to ``d``: month end to month end is a whole number."""
+    return _month_position(d) - _month_position(ref)
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _rate(covered: float, firms: float) -> float | None:
+    return None if firms <= 0 else min(1.0, max(0.0, covered / firms))
+
+
+def _slopes(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Theil-Sen slope with its 90 % bounds; a flat line with fewer than two points."""
+    if len(x) < 2 or np.ptp(x) == 0:
+        return 0.0, 0.0, 0.0
+    slope, _, low, high = theilslopes(y, x, alpha=0.90)
+    low = slope if not np.isfinite(low) else low
+    high = slope if not np.isfinite(high) else high
+    return float(slope), float(min(low, slope)), float(max(high, slope))
+
+
+def _path(firms0, covered0, s_firms, s_covered, months, as_of):
+    """Projected (date, firms, covered) at the month ends after ``as_of``."""
+    out = []
+    for k in range(1, months + 1):
+        d = month_after(as_of, k)
+        t = _months_from(d, as_of)
+        firms = max(0.0, firms0 + s_firms * t)
+        covered = min(firms, max(0.0, covered0 + s_covered * t))
+        out.append((d, firms, covered))
+    return out
+
+
+def _first_reach(path, target) -> date | None:
+    for d, firms, covered in path:
+        r = _rate(covered, firms)
+        if r is not None and r >= target - _EPS:
+            return d
+    return None
+
+
+def _status(as_of, deadline, target, rate_now, rate_deadline, reach, firms_now) -> str:
+    if as_of >= deadline:
+        if rate_deadline is None:
+            return "no_data"
+        return "achieved" if rate_deadline >= target - _EPS else "missed"
+    if not firms_now:
+        return "no_data"
+    if rate_now is not None and rate_now >= target - _EPS:
+        return "achieved"
+    return "on_track" if reach is not None and reach <= deadline else "at_risk"
+
+
+def project(key: str, name: str, dates: list[date], firms: list[float], covered: list[float],
+            as_of: date, target: float, deadline: date, window_months: int = 12,
+            horizon_months: int = 120, what_if: tuple[int, int] | None = None) -> Forecast:
+    """Forecast one series from its observed points (pure: no store).
+
+    Parameters
+    ----------
+    dates, firms, covered : the observations, in date order, the last one on ``as_of``
+        (points after ``as_of`` are ignored; the observed rate on the deadline is read from
+        the point dated ``deadline`` when ``as_of >= deadline``)
+    target, deadline : the plan's target rate (a fraction) and deadline
+    window_months : months of history the trends are fitted on
+    horizon_months : how far to look for the reach date
+    what_if : ``(K, L)`` new organisations and assignments a month, or None
+    """
+    points = [(d, float(f), float(c)) for d, f, c in zip(dates, firms, covered) if d <= as_of]
+    observed = [{"date": d.isoformat(), "firms": int(f), "covered": int(c), "rate": _rate(c, f)}
+                for d, f, c in points]
+    if not points:
+        points = [(as_of, 0.0, 0.0)]
+    last_date, firms0, covered0 = points[-1]
+    rate_now = _rate(covered0, firms0)
+    at_deadline = [p for p in points if p[0] == deadline]
+    rate_deadline = _rate(at_deadline[-1][2], at_deadline[-1][1]) if at_deadline else None
+    if as_of >= deadline and not at_deadline:
+        # No point on the deadline: the last observation before it stands for it.
+        before = [p for p in points if p[0] <= deadline]
+        rate_deadline = _rate(before[-1][2], before[-1][1]) if before else None
+
+    recent = [p for p in points if _months_from(p[0], as_of) >= -window_months - 1e-9]
+    x = np.array([_months_from(p[0], as_of) for p in recent], dtype=float)
+    s_f, s_f_lo, s_f_hi = _slopes(x, np.array([p[1] for p in recent]))
+    s_c, s_c_lo, s_c_hi = _slopes(x, np.array([p[2] for p in recent]))
+
+    central = _path(firms0, covered0, s_f, s_c, horizon_months, as_of)
+    optimistic = _path(firms0, covered0, s_f_lo, s_c_hi, horizon_months, as_of)
+    pessimistic = _path(firms0, covered0, s_f_hi, s_c_lo, horizon_months, as_of)
+    reach = _first_reach(central, target)
+    reach_early = _first_reach(optimistic, target)
+    reach_late = _first_reach(pessimistic, target)
+    status = _status(as_of, deadline, target, rate_now, rate_deadline, reach, firms0)
+
+    # Months shown: to the later of the deadline and the latest reach (at least 12).
+    last = max(d for d in (deadline, reach_late or reach or deadline) if d)
+    shown = max(12, min(horizon_months, _months_between(as_of, last)))
+    projected = [
+        {"date": d.isoformat(), "firms": round(f, 2), "covered": round(c, 2), "rate": _rate(c, f),
+         "rate_low": _rate(pc, pf), "rate_high": _rate(oc, of)}
+        for (d, f, c), (_, pf, pc), (_, of, oc) in zip(central[:shown], pessimistic[:shown],
+                                                       optimistic[:shown])
+    ]
+    needed = None
+    if as_of < deadline and firms0 > 0:
+        months_left = _months_from(deadline, as_of)
+        firms_dl = max(0.0, firms0 + s_f * months_left)
+        needed = max(0.0, (target * firms_dl - covered0) / months_left) if months_left > 0 else None
+
+    result = Forecast(
+        key=key, name=name, as_of=as_of, target_rate=target, deadline=deadline,
+        observed=observed, projected=projected, rate=rate_now,
+        rate_at_deadline=rate_deadline if as_of >= deadline else None,
+        slope_firms=s_f, slope_covered=s_c, slope_firms_range=(s_f_lo, s_f_hi),
+        slope_covered_range=(s_c_lo, s_c_hi), reach=reach, reach_earliest=reach_early,
+        reach_latest=reach_late, status=status, needed_per_month=needed,
+    )
+    if what_if is not None:
+        k, l = what_if
+        if k < 0 or l < 0:
+            raise ValueError("每月新建党组织数和选派联络员数不能为负 / K and L must not be negative")
+        path = _path(firms0, covered0, s_f, float(k + l), horizon_months, as_of)
+        w_reach = _first_reach(path, target)
+        result.what_if = WhatIf(
+            orgs_per_month=k, assignments_per_month=l, reach=w_reach,
+            status=_status(as_of, deadline, target, rate_now, rate_deadline, w_reach, firms0),
+            projected=[{"date": d.isoformat(), "firms": round(f, 2), "covered": round(c, 2),
+                        "rate": _rate(c, f)} for d, f, c in path[:shown]])
+    return result
+
+
+def _months_between(a: date, b: date) -> int:
+    return max(0, (b.year - a.year) * 12 + b.month - a.month)
+
+
+def assumptions_text(window_months: int, horizon_months: int,
+                     what_if: tuple[int, int] | None = None) -> dict:
+    """The assumptions a chart of the forecast must state, in Chinese and English."""
+    zh = (f"预测基于最近{window_months}个月的观测：产业链企业数（口径随企业入链、退链变化）与已覆盖企业数"
+          f"分别按稳健线性趋势（Theil-Sen 中位斜率）外推，覆盖率=已覆盖÷企业数；区间取两条斜率的"
+          f"90%置信界（乐观：覆盖快、企业增长慢；悲观：相反）；最长预测{horizon_months}个月。"
+          f"预测不是观测值，图中以虚线单独表示。")
+    en = (f"Projection from the last {window_months} months of observations: firms in scope "
+          f"(which change as firms join and leave chains) and covered firms are extrapolated "
+          f"separately by robust linear trends (Theil-Sen median slope); rate = covered / firms. "
+          f"The range uses the 90% confidence bounds of both slopes (optimistic: coverage fast, "
+          f"scope slow; pessimistic: the reverse); horizon {horizon_months} months. Projected "
+          f"points are not observations and are drawn separately.")
+    if what_if is not None:
+        k, l = what_if
+        zh += f"情景测算：每月新建党组织{k}个、新派联络员{l}人次，各覆盖1家原未覆盖企业，企业数仍按趋势变化。"
+        en += (f" What-if: {k} new organisations and {l} new liaison assignments a month, each "
+               f"covering one uncovered firm; the scope still follows its trend.")
+    return {"zh": zh, "en": en}
+
+
+def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
+             deadline: date | None = None, window_months: int = 12, horizon_months: int = 120,
+             orgs_per_month: int | None = None, assignments_per_month: int | None = None,
+             lang: str = "zh") -> ForecastResult:
+    """Forecasts for the district and every chain in the scope, from the store.
+
+    Target and deadline default to the default plan's (:class:`tracker.model.Plan`); the
+    history is read at month ends from the plan's start (or 36 months before ``as_of``,
+    whichever is earlier) to ``as_of``, plus the deadline when it has passed.
+    """
+    import sqlalchemy as sa
+
+    from .coverage import month_ends, monthly_series
+    from .model import Chain, Plan
+    from .scope import EVERYTHING
+
+    scope = scope or EVERYTHING
+    P, C = Plan.__table__, Chain.__table__
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(P).where(P.c.is_default.is_(True))).mappings().first()
+        names = {r.code: (r.name_zh if lang == "zh" else r.name_en)
+                 for r in conn.execute(sa.select(C.c.code, C.c.name_zh, C.c.name_en))}
+    if row is None and (target_rate is None or deadline is None):
+        from .errors import TrackerError
+
+        raise TrackerError("没有默认计划，请用 --target 和 --deadline 指定，或运行 `tracker init`")
+    target = float(target_rate if target_rate is not None else row["target_rate"])
+    deadline = deadline or row["deadline"]
+    denominator = row["denominator"] if row is not None else "chain_firms"
+    start = min(row["start"] if row is not None else as_of, month_after(as_of, -36))
+    dates = month_ends(start, as_of)
+    if deadline < as_of and deadline not in dates:
+        dates = sorted(set(dates) | {deadline})
+    frame = monthly_series(engine, dates, by_chain=True, scope=scope, denominator=denominator)
+    what_if = None
+    if orgs_per_month is not None or assignments_per_month is not None:
+        what_if = (int(orgs_per_month or 0), int(assignments_per_month or 0))
+
+    def one(key, name):
+        part = frame[frame["key"] == key].sort_values("date")
+        return project(key, name, list(part["date"]), list(part["firms"]), list(part["covered"]),
+                       as_of=as_of, target=target, deadline=deadline,
+                       window_months=window_months, horizon_months=horizon_months,
+                       what_if=what_if)
+
+    district = one("*", "全区" if lang == "zh" else "District")
+    keys = [k for k in dict.fromkeys(frame["key"]) if k != "*"]
+    chains = [one(k, names.get(k, k)) for k in keys]
+    plan = {
+        "name": row["name"] if row is not None else None,
+        "start": row["start"].isoformat() if row is not None else None,
+        "deadline": deadline.isoformat(),
+        "target_rate": target,
+        "denominator": denominator,
+    }
+    return ForecastResult(as_of=as_of, plan=plan, district=district, chains=chains,
+                          window_months=window_months, horizon_months=horizon_months,
+                          assumptions=assumptions_text(window_months, horizon_months, what_if))
