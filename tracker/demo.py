@@ -54,7 +54,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 import sqlalchemy as sa
@@ -75,7 +75,7 @@ from .model import (
     metadata,
 )
 from .provenance import set_info
-from .uscc import ALPHABET, make
+from .uscc import ALPHABET
 
 __all__ = [
     "DEFAULT_FIRMS",
@@ -269,24 +269,17 @@ def _uniform_days(rng: np.random.Generator, lo, hi, size=None) -> np.ndarray:
     return lo + np.floor(u * (hi - lo + 1)).astype(np.int64)
 
 
-def _base(value: int, digits: int, alphabet: str) -> str:
-    out = []
-    base = len(alphabet)
-    for _ in range(digits):
-        value, rest = divmod(value, base)
-        out.append(alphabet[rest])
-    return "".join(reversed(out))
+_ALPHABET_CHARS = np.array(list(ALPHABET))
+_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+_ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+# GB 11714 values of the USCC alphabet's characters (digits as such, letters A=10 … Z=35).
+_ORG_VALUE = np.array([int(c, 36) for c in ALPHABET], dtype=np.int64)
 
 
-_ORG_CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
-
-
-def _org_code_check(first8: str) -> str:
-    """The GB 11714 check character of an organisation code (digits or 'X')."""
-    total = sum(_ORG_CODE_CHARS.index(c) * w for c, w in zip(first8, _ORG_WEIGHTS))
-    value = 11 - total % 11
-    return "X" if value == 10 else "0" if value == 11 else str(value)
+def _digits(values: np.ndarray, base: int, count: int) -> np.ndarray:
+    """Most significant first: the ``count`` base-``base`` digits of each value."""
+    powers = base ** np.arange(count - 1, -1, -1, dtype=np.int64)
+    return (values[:, None] // powers[None, :]) % base
 
 
 def _credit_codes(rng: np.random.Generator, n: int, kinds: np.ndarray) -> list[str]:
@@ -296,27 +289,31 @@ def _credit_codes(rng: np.random.Generator, n: int, kinds: np.ndarray) -> list[s
     The organisation code part is a bijection of the firm's index (an affine map modulo
     the size of the code space), so codes are unique by construction; ~40 % are
     old-style all-digit codes, the rest new-style ``MA5…`` codes. Its own GB 11714 check
-    character is computed too, though the standard does not require it.
+    character is computed too, though the standard does not require it. Vectorised: the
+    codes are built as a matrix of alphabet positions.
     """
     old = rng.random(n) < 0.4
     rank_old = np.cumsum(old) - 1
     rank_new = np.cumsum(~old) - 1
     space_old, space_new = 10**8, 31**5
-    a_old = int(rng.integers(1, space_old // 7)) * 2 + 1  # odd, and not a multiple of 5 below
+    a_old = int(rng.integers(1, space_old // 7)) * 2 + 1  # odd and (below) not a multiple of 5
     while a_old % 5 == 0:
         a_old += 2
     a_new = int(rng.integers(1, space_new // 31)) * 31 + int(rng.integers(1, 31))
     b_old, b_new = int(rng.integers(0, space_old)), int(rng.integers(0, space_new))
-    prefixes = ["91", "N2", "Y1"]
-    codes = []
-    for i in range(n):
-        if old[i]:
-            core = f"{(a_old * int(rank_old[i]) + b_old) % space_old:08d}"
-        else:
-            core = "MA5" + _base((a_new * int(rank_new[i]) + b_new) % space_new, 5, ALPHABET)
-        org_code = core + _org_code_check(core)
-        codes.append(make(prefixes[kinds[i]] + "440112" + org_code))
-    return codes
+    value_old = (a_old * rank_old + b_old) % space_old
+    value_new = (a_new * rank_new + b_new) % space_new
+    core = np.where(old[:, None], _digits(value_old, 10, 8),
+                    np.c_[np.tile([ALPHABET.index(c) for c in "MA5"], (n, 1)),
+                          _digits(value_new, 31, 5)])
+    org_check = 11 - (_ORG_VALUE[core] @ _ORG_WEIGHTS) % 11
+    org_check = np.where(org_check == 11, 0, np.where(org_check == 10, ALPHABET.index("X"), org_check))
+    prefixes = np.array([[ALPHABET.index(c) for c in p] for p in ("91", "N2", "Y1")])
+    division = np.tile([ALPHABET.index(c) for c in "440112"], (n, 1))
+    first17 = np.c_[prefixes[kinds], division, core, org_check]
+    check = (31 - (first17 @ _USCC_WEIGHTS) % 31) % 31
+    chars = _ALPHABET_CHARS[np.c_[first17, check]]
+    return np.ascontiguousarray(chars).view("<U18").ravel().tolist()
 
 
 def _chunk_groups(rng: np.random.Generator, keys: np.ndarray, order: np.ndarray,
