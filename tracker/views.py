@@ -714,6 +714,9 @@ def firm_history(engine: Engine, credit_code: str, until: date, lang: str = "zh"
         rows.append({"start": start, "end": end, "status": status, "status_label": label,
                      "orgs": "、".join(orgs), "liaisons": "、".join(liaisons),
                      "chains": ";".join(chains)})
+    # Before the firm's first chain membership there is nothing to tell.
+    while rows and rows[0]["status"] == "out":
+        rows.pop(0)
     # Merge neighbours with the same content: a period is "constant status and coverers".
     merged: list[dict] = []
     for row in rows:

@@ -1,0 +1,407 @@
+"""The dashboard, driven headless with ``streamlit.testing.v1.AppTest``.
+
+Every page runs against a hand-built district and its figures are compared with the
+command line (``tracker coverage --json``) for the same store and date; the empty store,
+a chain without firms and a date before any data must show a message, never an
+exception. The cache of :mod:`tracker.views` is checked to follow the data.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook
+from streamlit.testing.v1 import AppTest
+
+from tests.builders import World
+from tracker import uscc, views
+from tracker.chains import init_store
+from tracker.cli import main
+from tracker.coverage import Counts, coverage
+from tracker.scope import Scope
+from tracker.store import get_engine
+
+APP = Path(__file__).resolve().parent.parent / "tracker" / "app.py"
+PAGES = ["overview", "chain", "firms", "orgs", "data"]
+AS_OF = "2024-06-30"
+
+
+def cli_coverage(url: str, *args: str) -> dict:
+    result = CliRunner().invoke(main, ["--db", url, "coverage", "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def open_app(url: str, monkeypatch, page: str | None = None, **params: str) -> AppTest:
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page and page != "overview":
+        at.switch_page(f"../pages/{page}.py").run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def _build(w: World) -> None:
+    """Five firms in two chains, one organisation tree, one liaison; BIO has a master."""
+    w.firm("A", chains=["BIO"], formal=5, park="广州科学城", joined="2022-01-01", master=True,
+           name="甲生物科技有限公司", above_size=True)
+    w.firm("B", chains=["BIO", "DISPLAY"], formal=1, street="萝岗街道", joined="2023-01-01",
+           name="乙显示材料有限公司")
+    w.firm("C", chains=["DISPLAY"], formal=0, joined="2023-06-01", name="丙光电有限公司")
+    w.firm("D", chains=["DISPLAY"], formal=4, joined="2022-03-01", name="丁面板有限公司",
+           street="萝岗街道")
+    w.firm("E", chains=["BIO"], formal=2, joined="2024-06-10", name="戊医药有限公司",
+           park="广州科学城")
+    w.org("P", kind="committee", formation="industry", members=10, founded="2022-01-01",
+          name="新型显示产业链党委")
+    w.org("O1", members=5, founded="2022-06-01", parent="P", name="甲生物党支部")
+    w.link("O1", "A", start="2022-06-01")
+    w.liaison("联络员一号")
+    w.assign("联络员一号", "B", start="2024-06-01")
+    w.supply("A", "B", chain="BIO")
+    w.supply("A", "E", chain="BIO")
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory):
+    """Stores built once per module (migrations take a while) and copied for each test."""
+    folder = tmp_path_factory.mktemp("app-stores")
+    empty = folder / "empty.db"
+    engine = get_engine(f"sqlite:///{empty}")
+    init_store(engine)
+    engine.dispose()
+    full = folder / "district.db"
+    shutil.copy(empty, full)
+    engine = get_engine(f"sqlite:///{full}")
+    world = World(engine)
+    _build(world)
+    engine.dispose()
+    return {"empty": empty, "district": full, "world": world}
+
+
+def _copy(templates, name: str, tmp_path: Path) -> str:
+    target = tmp_path / f"{name}.db"
+    shutil.copy(templates[name], target)
+    views.clear_cache()
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def empty_url(templates, tmp_path) -> str:
+    return _copy(templates, "empty", tmp_path)
+
+
+@pytest.fixture
+def district(templates, tmp_path):
+    """A copy of the hand-built district: (World bound to the copy, its URL)."""
+    url = _copy(templates, "district", tmp_path)
+    world = World(get_engine(url))
+    source = templates["world"]
+    world.codes, world.firm_ids = dict(source.codes), dict(source.firm_ids)
+    world.org_ids, world.liaison_ids = dict(source.org_ids), dict(source.liaison_ids)
+    yield world, url
+    world.engine.dispose()
+
+
+def test_overview_matches_cli(district, monkeypatch):
+    _, url = district
+    at = open_app(url, monkeypatch, as_of=AS_OF)
+    assert_clean(at)
+    expected = cli_coverage(url, "--as-of", AS_OF)["total"]
+    shown = metrics(at)
+    assert shown["工作覆盖率"][0] == views.fmt_pct(expected["coverage_rate"]) == "40.0%"
+    assert shown["组织覆盖率"][0] == views.fmt_pct(expected["org_coverage_rate"])
+    assert shown["单独组建率"][0] == views.fmt_pct(expected["single_unit_rate"])
+    assert shown["企业数"][0] == f"{expected['firms']:,}"
+    # Since 2024-05-31: E joined (5th firm) and B got its liaison in June.
+    before = cli_coverage(url, "--as-of", "2024-05-31")["total"]
+    assert shown["企业数"][1] == f"{expected['firms'] - before['firms']:+,}" == "+1"
+    assert shown["联络员数"] == ("1", "+1")
+    assert shown["党组织数"] == ("2", "+0")
+    delta = (expected["coverage_rate"] - before["coverage_rate"]) * 100
+    assert shown["工作覆盖率"][1] == f"{delta:+.1f}个百分点"
+    # The chain table: one row per chain, figures as `tracker coverage --by chain`.
+    groups = {g["name"]: g for g in cli_coverage(url, "--as-of", AS_OF, "--by", "chain")["groups"]}
+    table = at.dataframe[0].value
+    assert len(table) == 13
+    for _, row in table.iterrows():
+        group = groups[row["产业链"]]
+        assert row["企业数"] == f"{group['firms']:,}"
+        assert row["工作覆盖率"] == views.fmt_pct(group["coverage_rate"])
+    # The deadline (2025-12-31) is ahead on 2024-06-30.
+    assert any("还有 549 天" in s.value for s in at.subheader)
+
+
+def test_overview_after_deadline_shows_result_and_today(district, monkeypatch):
+    _, url = district
+    at = open_app(url, monkeypatch, as_of="2026-03-31")
+    assert_clean(at)
+    shown = metrics(at)
+    at_deadline = cli_coverage(url, "--as-of", "2025-12-31")["total"]
+    today = cli_coverage(url, "--as-of", "2026-03-31")["total"]
+    assert shown["截止日结果（工作覆盖率）"][0] == views.fmt_pct(at_deadline["coverage_rate"])
+    assert shown["统计日 2026-03-31 的位置"][0] == views.fmt_pct(today["coverage_rate"])
+    assert any("已过" in s.value for s in at.subheader)
+    assert any("未达标" in m.value for m in at.markdown)
+
+
+def test_chain_page_matches_cli_and_lists_uncovered(district, monkeypatch):
+    w, url = district
+    at = open_app(url, monkeypatch, "chain", as_of=AS_OF, chain="DISPLAY")
+    assert_clean(at)
+    assert at.title[0].value == "新型显示"
+    expected = cli_coverage(url, "--as-of", AS_OF, "--chain", "DISPLAY")["total"]
+    shown = metrics(at)
+    assert shown["企业数"][0] == str(expected["firms"]) == "3"
+    assert shown["工作覆盖率"][0] == views.fmt_pct(expected["coverage_rate"])
+    assert shown["组织覆盖率"][0] == views.fmt_pct(expected["org_coverage_rate"])
+    uncovered = at.dataframe[-1].value
+    assert set(uncovered["统一社会信用代码"]) == {w.code("C"), w.code("D")}
+    reasons = dict(zip(uncovered["统一社会信用代码"], uncovered["未覆盖原因"]))
+    assert "4名正式党员" in reasons[w.code("D")]
+    assert reasons[w.code("C")].startswith("无党员")
+    # The URL names the chain, so the view can be shared.
+    assert at.query_params["chain"] == "DISPLAY"
+    assert at.query_params["as_of"] == AS_OF
+
+
+def test_chain_page_master_and_network(district, monkeypatch):
+    w, url = district
+    at = open_app(url, monkeypatch, "chain", as_of=AS_OF, chain="BIO")
+    assert_clean(at)
+    masters = at.dataframe[1].value
+    assert list(masters["统一社会信用代码"]) == [w.code("A")]
+    assert masters["覆盖党组织"][0] == "甲生物党支部"
+    G = views.chain_graph(w.engine, "BIO", date(2024, 6, 30))
+    firms = {d["credit_code"] for _, d in G.nodes(data=True) if d["type"] == "firm"}
+    assert firms == {w.code("A"), w.code("B"), w.code("E")}
+
+
+def test_chain_without_firms(district, monkeypatch):
+    _, url = district
+    at = open_app(url, monkeypatch, "chain", as_of=AS_OF, chain="AUTO")
+    assert_clean(at)
+    assert any("没有企业" in i.value for i in at.info)
+
+
+def test_firms_page_search_and_history(district, monkeypatch):
+    w, url = district
+    at = open_app(url, monkeypatch, "firms", as_of=AS_OF)
+    assert_clean(at)
+    assert len(at.dataframe[0].value) == 5
+    at.text_input(key="firm_search").input("显示").run()
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert list(table["统一社会信用代码"]) == [w.code("B")]
+    at.text_input(key="firm_search").input("").run()
+    at.multiselect(key="f_status").set_value(["none"]).run()
+    assert set(at.dataframe[0].value["统一社会信用代码"]) == {w.code(k) for k in "CDE"}
+    # The history of B: uncovered from joining until the liaison came on 2024-06-01.
+    at.multiselect(key="f_status").set_value([]).run()
+    at.selectbox(key="firm_pick").set_value(w.code("B")).run()
+    assert_clean(at)
+    history = at.dataframe[1].value
+    assert list(history["状态"]) == ["未覆盖", "工作覆盖"]
+    assert list(history["起"]) == ["2023-01-01", "2024-06-01"]
+    assert at.query_params["firm"] == w.code("B")
+
+
+def test_firm_history_periods(district):
+    w, _ = district
+    w.link("O1", "C", start="2023-09-01", end="2024-02-01")
+    history = views.firm_history(w.engine, w.code("C"), date(2024, 6, 30))
+    assert [(r.start, r.end, r.status) for r in history.itertuples()] == [
+        (date(2023, 6, 1), date(2023, 9, 1), "none"),
+        (date(2023, 9, 1), date(2024, 2, 1), "org"),
+        (date(2024, 2, 1), date(2024, 7, 1), "none"),
+    ]
+    # Each period's status is what coverage says on its first day.
+    for row in history.itertuples():
+        frame = views.firm_table(w.engine, row.start)
+        assert frame.set_index("credit_code").loc[w.code("C"), "status"] == row.status
+    assert views.firm_history(w.engine, "91440112MA0000000X", date(2024, 1, 1)).empty
+
+
+def test_orgs_page_tree_and_findings(district, monkeypatch):
+    w, url = district
+    at = open_app(url, monkeypatch, "orgs", as_of=AS_OF)
+    assert_clean(at)
+    tree = at.dataframe[0].value
+    assert list(tree["代码"]) == ["P", "O1"]
+    top = tree.iloc[0]
+    assert top["含下级党员"] == 15 and top["含下级覆盖企业"] == 1 and top["直接覆盖企业"] == 0
+    # D has 4 formal members and no organisation: rule R1 with its article.
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("R1") for label in labels)
+    assert any("党章" in c.value or "章程" in c.value for c in at.caption)
+
+
+def test_uncovered_reason_texts():
+    assert "单独组建" in views.uncovered_reason(3, 0, None)
+    assert "不足3名" in views.uncovered_reason(2, 1, None)
+    assert "预备党员1名" in views.uncovered_reason(0, 1, None)
+    assert "2024-01-01" in views.uncovered_reason(0, 0, date(2024, 1, 1))
+    assert views.uncovered_reason(5, 0, None, "en").startswith("5 formal members")
+
+
+def _workbook(code: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业"
+    ws.append(["统一社会信用代码", "企业名称", "产业链", "正式党员数", "入链日期"])
+    ws.append([code, "己新材料有限公司", "NEWMAT", 2, "2024-01-15"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_data_page_upload_preview_confirm(district, monkeypatch):
+    w, url = district
+    code = uscc.make("91440112" + "123456780")
+    at = open_app(url, monkeypatch, "data", as_of=AS_OF)
+    assert_clean(at)
+    assert at.get("download_button"), "the template download is offered"
+    at.file_uploader(key="upload").upload("台账.xlsx", _workbook(code),
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    at.run()
+    assert_clean(at)
+    report = at.dataframe[1].value
+    assert report.iloc[0]["工作表"] == "企业" and report.iloc[0]["新增"] == "1"
+    assert views.firm_history(w.engine, code, date(2024, 6, 30)).empty, "a preview writes nothing"
+    at.button(key="confirm").click().run()
+    assert_clean(at)
+    assert any("导入完成" in s.value for s in at.success)
+    assert cli_coverage(url, "--as-of", AS_OF, "--chain", "NEWMAT")["total"]["firms"] == 1
+    assert any(r["entity_key"] == code for r in views.recent_audit(w.engine, 10))
+    # The overview follows the import at once: the cache is keyed by the data version.
+    at.switch_page("../pages/overview.py").run()
+    assert metrics(at)["企业数"][0] == "6"
+
+
+def test_data_page_rejects_bad_rows(district, monkeypatch):
+    _, url = district
+    at = open_app(url, monkeypatch, "data", as_of=AS_OF)
+    at.file_uploader(key="upload").upload("台账.xlsx", _workbook("91440112BADCODE00X"),
+                                          "application/octet-stream")
+    at.run()
+    assert not at.exception
+    assert at.error, "the validation report says what is wrong"
+    assert at.button(key="confirm").disabled
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_store(empty_url, monkeypatch, page):
+    at = open_app(empty_url, monkeypatch, page, as_of=AS_OF)
+    assert_clean(at)
+    if page in ("overview", "firms"):
+        assert any("还没有企业数据" in i.value for i in at.info)
+    if page == "chain":
+        assert any("没有企业" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_date_before_any_data(district, monkeypatch, page):
+    _, url = district
+    at = open_app(url, monkeypatch, page, as_of="2001-01-01")
+    assert_clean(at)
+    if page in ("overview", "firms"):
+        assert any("2022-01-01" in i.value for i in at.info)
+
+
+def test_as_of_control_is_kept_in_the_url(district, monkeypatch):
+    _, url = district
+    at = open_app(url, monkeypatch, as_of="2023-12-31")
+    assert at.date_input(key="as_of").value == date(2023, 12, 31)
+    first = metrics(at)["企业数"][0]
+    at.date_input(key="as_of").set_value(date(2024, 6, 30)).run()
+    assert_clean(at)
+    assert at.query_params["as_of"] == "2024-06-30"
+    assert (first, metrics(at)["企业数"][0]) == ("4", "5")
+    # The date survives a page switch, and the page shows that date.
+    at.switch_page("../pages/chain.py").run()
+    assert at.query_params["as_of"] == "2024-06-30"
+    assert any("2024-06-30" in c.value for c in at.caption)
+
+
+def test_bad_url_date_and_english(district, monkeypatch):
+    _, url = district
+    at = open_app(url, monkeypatch, as_of="not-a-date", lang="en")
+    assert_clean(at)
+    assert at.date_input(key="as_of").value == date.today()
+    assert at.title[0].value == "Overview"
+    assert "Work coverage" in metrics(at)
+
+
+def test_synthetic_banner_and_provenance(district, monkeypatch):
+    w, url = district
+    from sqlmodel import Session
+
+    from tracker.provenance import set_info
+
+    with Session(w.engine) as session:
+        set_info(session, synthetic="true", source="合成演示数据")
+        session.commit()
+    for page in PAGES:
+        at = open_app(url, monkeypatch, page, as_of=AS_OF)
+        assert any("演示数据" in x.value for x in at.warning), page
+        footer = at.caption[-1].value
+        assert "统计日：2024-06-30" in footer and "统计口径" in footer and "合成演示数据" in footer
+
+
+def test_cache_follows_the_data(district):
+    w, _ = district
+    day = date(2024, 6, 30)
+    first = views.overview(w.engine, day)
+    assert views.overview(w.engine, day) is first, "an unchanged store is answered from memory"
+    version = views.data_version(w.engine)
+    w.assign("联络员一号", "C", start="2024-01-01")
+    assert views.data_version(w.engine) != version
+    second = views.overview(w.engine, day)
+    assert second.total.work_covered == first.total.work_covered + 1
+    assert second.total == coverage(w.engine, day).total
+    # An in-place edit (an end date filled in) changes the version as well.
+    from sqlalchemy import update
+
+    from tracker.model import Assignment
+
+    version = views.data_version(w.engine)
+    with w.engine.begin() as conn:
+        conn.execute(update(Assignment).values(end=date(2024, 6, 15)))
+    assert views.data_version(w.engine) != version
+    assert views.overview(w.engine, day).total.work_covered == 0
+
+
+def test_burnup_series_matches_coverage(district):
+    w, _ = district
+    day = date(2024, 6, 30)
+    series = views.burnup_series(w.engine, day, Scope.of(chains=["BIO"]), "BIO")
+    assert series["date"].iloc[0] == date(2022, 1, 31)
+    assert series["date"].iloc[-1] == day
+    for row in series.iloc[::7].itertuples():
+        counts = coverage(w.engine, row.date, scope=Scope.of(chains=["BIO"])).total
+        assert (row.firms, row.covered) == (counts.firms, counts.covered)
+
+
+def test_formatting_and_gap():
+    assert views.fmt_pct(None) == "—" and views.fmt_pct(1) == "100.0%"
+    assert views.fmt_int(1234567) == "1,234,567"
+    assert views.fmt_delta_pp(0.5, 0.25) == "+25.0个百分点"
+    assert views.gap_to_target(Counts(firms=20, org_covered=18), 0.95) == 1
+    assert views.gap_to_target(Counts(firms=20, org_covered=19), 0.95) == 0
