@@ -46,7 +46,6 @@ Examples
 from __future__ import annotations
 
 import calendar
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
