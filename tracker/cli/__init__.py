@@ -135,3 +135,4 @@ from . import engine_commands  # noqa: E402,F401
 from . import demo_commands  # noqa: E402,F401
 from . import data_commands  # noqa: E402,F401
 from . import plan_commands  # noqa: E402,F401
+from . import analysis_commands  # noqa: E402,F401

@@ -1,0 +1,606 @@
+"""The typed networkx graph of the district at a date D, and what it answers.
+
+:func:`build_graph` reads the store and keeps the facts active on D (the one rule,
+:func:`tracker.intervals.is_active`) as a :class:`networkx.MultiDiGraph`:
+
+========== ================================ ===============================================
+node type  id                               attributes (never ``None``: a missing value is
+                                            left out, so GraphML/GEXF export works)
+========== ================================ ===============================================
+chain      ``chain:<code>``                 code, name, name_en, confirmed, sort_order,
+                                            lead_department
+firm       ``firm:<credit code>``           credit_code, name, ownership, above_size, park,
+                                            street, formal_members, probationary_members,
+                                            chains, chain_master, status, single_unit
+org        ``org:<org code>``               code, name, kind, formation, members, founded,
+                                            dissolved, parent, linked_firms
+liaison    ``liaison:<id>``                 name, unit, role
+========== ================================ ===============================================
+
+Edges carry ``label``: ``in_chain`` (firm → chain: segment, chain_master, joined),
+``covers`` (org → firm), ``parent`` (child org → parent org), ``assigned`` (liaison →
+firm), ``supplies`` (supplier firm → buyer firm: chain).
+
+Only the **population on D** is in the graph: firms in at least one chain on D within
+the scope. Organisations active on D are nodes even when they cover no chain firm (the
+rules and the roll-ups need them); with a restricted scope only the organisations that
+cover a scoped firm, plus their active ancestors, are kept. ``linked_firms`` on an
+organisation counts *every* firm it covers on D, in the population or not (rule R3
+counts units of a joint branch, whatever chain they are in).
+
+:func:`coverage_from_graph` computes the coverage figures from the graph alone; the tests
+hold them equal to :func:`tracker.coverage.coverage`, which computes them in SQL.
+
+Examples
+--------
+>>> from datetime import date
+>>> from tracker.store import get_engine
+>>> from tracker.chains import init_store
+>>> engine = get_engine("sqlite://")
+>>> _ = init_store(engine)
+>>> G = build_graph(engine, date(2024, 1, 1))
+>>> sorted({d["type"] for _, d in G.nodes(data=True)})
+['chain']
+>>> coverage_from_graph(G).total.firms
+0
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import networkx as nx
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .coverage import DENOMINATORS, GROUPINGS, Counts, CoverageResult, Group
+from .errors import TrackerError
+from .intervals import is_active
+from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg, Plan
+from .model import SupplyLink
+from .scope import EVERYTHING, Scope
+from .vocab import OWNERSHIP, SEGMENT
+
+__all__ = [
+    "NODE_TYPES",
+    "EDGE_LABELS",
+    "FORMATS",
+    "chain_node",
+    "firm_node",
+    "org_node",
+    "liaison_node",
+    "build_graph",
+    "firm_flags",
+    "coverage_from_graph",
+    "org_rollup",
+    "cross_chain_orgs",
+    "chain_master_reach",
+    "chain_subgraph",
+    "write_graph",
+]
+
+NODE_TYPES = ("chain", "firm", "org", "liaison")
+EDGE_LABELS = ("in_chain", "covers", "parent", "assigned", "supplies")
+FORMATS = ("graphml", "gexf")
+
+
+def chain_node(code: str) -> str:
+    return f"chain:{code}"
+
+
+def firm_node(credit_code: str) -> str:
+    return f"firm:{credit_code}"
+
+
+def org_node(code: str) -> str:
+    return f"org:{code}"
+
+
+def liaison_node(liaison_id: int) -> str:
+    return f"liaison:{liaison_id}"
+
+
+def _attrs(**values) -> dict:
+    """Drop ``None`` values: GraphML and GEXF cannot write them."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.MultiDiGraph:
+    """The typed graph of the facts active on ``as_of`` within ``scope``.
+
+    Parameters
+    ----------
+    engine : the store
+    as_of : the date D
+    scope : restricts the firms (chains and/or areas); organisations, liaisons and supply
+        links follow the firms kept
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Graph attributes (strings and numbers only): ``as_of``, ``scope``,
+        ``scope_chains`` and ``scope_areas`` (``;``-joined, empty for all),
+        ``denominator`` (the default plan's) and, when a default plan exists,
+        ``plan_name``, ``plan_start``, ``plan_deadline``, ``plan_target_rate``.
+
+    Examples
+    --------
+    >>> G = build_graph(engine, date(2024, 6, 30))          # doctest: +SKIP
+    >>> G.nodes["firm:91440112MA5ABCDE1X"]["status"]          # doctest: +SKIP
+    'org'
+    """
+    C, F, M = Chain.__table__, Firm.__table__, ChainMembership.__table__
+    O, L, A = PartyOrg.__table__, CoverageLink.__table__, Assignment.__table__
+    LI, S, P = Liaison.__table__, SupplyLink.__table__, Plan.__table__
+    with engine.connect() as conn:
+        chains = conn.execute(sa.select(C).order_by(C.c.sort_order, C.c.code)).mappings().all()
+        memberships = conn.execute(sa.select(M).order_by(M.c.id)).mappings().all()
+        orgs = conn.execute(sa.select(O).order_by(O.c.code)).mappings().all()
+        links = conn.execute(sa.select(L).order_by(L.c.id)).mappings().all()
+        assignments = conn.execute(sa.select(A).order_by(A.c.id)).mappings().all()
+        plan = conn.execute(sa.select(P).where(P.c.is_default.is_(True))).mappings().first()
+        # The dated relations decide which firms, liaisons and supply links matter.
+        chain_rows = [c for c in chains if scope.chains is None or c["code"] in scope.chains]
+        chain_by_id = {c["id"]: c for c in chain_rows}
+        active_members = [m for m in memberships
+                          if m["chain_id"] in chain_by_id and is_active(m["joined"], m["left"], as_of)]
+        member_firm_ids = sorted({m["firm_id"] for m in active_members})
+        firms = _rows_by_id(conn, F, member_firm_ids)
+        if scope.areas is not None:
+            firms = {i: f for i, f in firms.items()
+                     if f["park"] in scope.areas or f["street"] in scope.areas}
+        population = set(firms)
+        assigned_ids = sorted({a["liaison_id"] for a in assignments
+                               if a["firm_id"] in population and is_active(a["start"], a["end"], as_of)})
+        if scope.is_everything:
+            liaisons = {r["id"]: r for r in conn.execute(sa.select(LI)).mappings()}
+        else:
+            liaisons = _rows_by_id(conn, LI, assigned_ids)
+        supplies = conn.execute(sa.select(S).order_by(S.c.id)).mappings().all()
+        all_chain_codes = {c["id"]: c["code"] for c in chains}
+
+    G = nx.MultiDiGraph()
+    G.graph.update(_attrs(
+        as_of=as_of.isoformat(),
+        scope=scope.describe(),
+        scope_chains=";".join(sorted(scope.chains)) if scope.chains is not None else "",
+        scope_areas=";".join(sorted(scope.areas)) if scope.areas is not None else "",
+        denominator=(plan["denominator"] if plan is not None else None) or "chain_firms",
+        plan_name=plan["name"] if plan is not None else None,
+        plan_start=_iso(plan["start"]) if plan is not None else None,
+        plan_deadline=_iso(plan["deadline"]) if plan is not None else None,
+        plan_target_rate=float(plan["target_rate"]) if plan is not None else None,
+    ))
+
+    for c in chain_rows:
+        G.add_node(chain_node(c["code"]), **_attrs(
+            type="chain", code=c["code"], name=c["name_zh"], name_en=c["name_en"],
+            confirmed=bool(c["confirmed"]), sort_order=int(c["sort_order"]),
+            lead_department=c["lead_department"]))
+
+    firm_key = {i: firm_node(f["credit_code"]) for i, f in firms.items()}
+    chains_of: dict[int, set[str]] = defaultdict(set)
+    master: set[int] = set()
+    for m in active_members:
+        if m["firm_id"] not in population:
+            continue
+        code = chain_by_id[m["chain_id"]]["code"]
+        chains_of[m["firm_id"]].add(code)
+        if m["is_chain_master"]:
+            master.add(m["firm_id"])
+    for i, f in sorted(firms.items(), key=lambda item: item[1]["credit_code"]):
+        G.add_node(firm_key[i], **_attrs(
+            type="firm", credit_code=f["credit_code"], name=f["name"], ownership=f["ownership"],
+            above_size=bool(f["above_size"]), park=f["park"], street=f["street"],
+            formal_members=int(f["formal_members"]),
+            probationary_members=int(f["probationary_members"]),
+            chains=";".join(sorted(chains_of[i])), chain_master=i in master))
+    for m in active_members:
+        if m["firm_id"] not in population:
+            continue
+        G.add_edge(firm_key[m["firm_id"]], chain_node(chain_by_id[m["chain_id"]]["code"]), **_attrs(
+            label="in_chain", segment=m["segment"], chain_master=bool(m["is_chain_master"]),
+            joined=_iso(m["joined"])))
+
+    # Organisations: active on D; a link counts when it and its organisation are active.
+    active_orgs = {o["id"]: o for o in orgs if is_active(o["founded"], o["dissolved"], as_of)}
+    active_links = [lk for lk in links
+                    if lk["org_id"] in active_orgs and is_active(lk["start"], lk["end"], as_of)]
+    linked: dict[int, set[int]] = defaultdict(set)
+    for lk in active_links:
+        linked[lk["org_id"]].add(lk["firm_id"])
+    if scope.is_everything:
+        kept = set(active_orgs)
+    else:
+        kept = set()
+        for org_id in {lk["org_id"] for lk in active_links if lk["firm_id"] in population}:
+            # Walk up while the ancestors are active; ``seen`` guards against a bad cycle.
+            while org_id is not None and org_id in active_orgs and org_id not in kept:
+                kept.add(org_id)
+                org_id = active_orgs[org_id]["parent_id"]
+    for org_id in sorted(kept, key=lambda i: active_orgs[i]["code"]):
+        o = active_orgs[org_id]
+        parent = active_orgs.get(o["parent_id"])
+        G.add_node(org_node(o["code"]), **_attrs(
+            type="org", code=o["code"], name=o["name"], kind=o["kind"], formation=o["formation"],
+            members=int(o["member_count"]), founded=_iso(o["founded"]),
+            dissolved=_iso(o["dissolved"]), parent=parent["code"] if parent is not None else None,
+            linked_firms=len(linked[org_id])))
+    for org_id in sorted(kept, key=lambda i: active_orgs[i]["code"]):
+        parent_id = active_orgs[org_id]["parent_id"]
+        if parent_id in kept:
+            G.add_edge(org_node(active_orgs[org_id]["code"]),
+                       org_node(active_orgs[parent_id]["code"]), label="parent")
+    for lk in active_links:
+        if lk["org_id"] in kept and lk["firm_id"] in population:
+            G.add_edge(org_node(active_orgs[lk["org_id"]]["code"]), firm_key[lk["firm_id"]],
+                       **_attrs(label="covers", since=_iso(lk["start"])))
+
+    for lid in sorted(liaisons):
+        li = liaisons[lid]
+        G.add_node(liaison_node(lid), **_attrs(type="liaison", name=li["name"], unit=li["unit"],
+                                               role=li["role"]))
+    for a in assignments:
+        if a["firm_id"] in population and a["liaison_id"] in liaisons and is_active(
+                a["start"], a["end"], as_of):
+            G.add_edge(liaison_node(a["liaison_id"]), firm_key[a["firm_id"]],
+                       **_attrs(label="assigned", since=_iso(a["start"])))
+
+    for s in supplies:
+        if s["supplier_id"] not in population or s["buyer_id"] not in population:
+            continue
+        if s["chain_id"] is not None and scope.chains is not None and s["chain_id"] not in chain_by_id:
+            continue  # a link of a chain outside the scope
+        G.add_edge(firm_key[s["supplier_id"]], firm_key[s["buyer_id"]], **_attrs(
+            label="supplies", chain=all_chain_codes.get(s["chain_id"])))
+
+    for node, data in G.nodes(data=True):
+        if data["type"] == "firm":
+            org, work, single = firm_flags(G, node)
+            data["status"] = "org" if org else ("work" if work else "none")
+            data["single_unit"] = single
+    return G
+
+
+def _rows_by_id(conn, table, ids: list[int]) -> dict[int, dict]:
+    """Rows of ``table`` whose id is in ``ids``, fetched in batches (bound-parameter limits)."""
+    out: dict[int, dict] = {}
+    for i in range(0, len(ids), 5000):
+        batch = ids[i:i + 5000]
+        for row in conn.execute(sa.select(table).where(table.c.id.in_(batch))).mappings():
+            out[row["id"]] = dict(row)
+    return out
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def _of_type(G: nx.MultiDiGraph, kind: str) -> list[str]:
+    return [n for n, d in G.nodes(data=True) if d.get("type") == kind]
+
+
+def firm_flags(G: nx.MultiDiGraph, node: str) -> tuple[bool, bool, bool]:
+    """(organisation-covered, work-covered, single-unit) of a firm node, from its edges.
+
+    Work-covered excludes organisation-covered firms, as in the definition.
+    """
+    org = work = single = False
+    for source, _, data in G.in_edges(node, data=True):
+        if data["label"] == "covers":
+            org = True
+            single = single or G.nodes[source].get("formation") == "single"
+        elif data["label"] == "assigned":
+            work = True
+    return org, work and not org, single
+
+
+def _count(G: nx.MultiDiGraph, firms) -> Counts:
+    counts = Counts()
+    for node in firms:
+        org, work, single = firm_flags(G, node)
+        counts.firms += 1
+        counts.org_covered += org
+        counts.work_covered += work
+        counts.single_unit += single
+    counts.uncovered = counts.firms - counts.org_covered - counts.work_covered
+    return counts
+
+
+def coverage_from_graph(
+    G: nx.MultiDiGraph,
+    by: str | None = None,
+    denominator: str | None = None,
+    lang: str = "zh",
+) -> CoverageResult:
+    """The coverage figures of :func:`tracker.coverage.coverage`, computed from the graph.
+
+    Parameters
+    ----------
+    G : a graph made by :func:`build_graph` (its date and scope are those of the figures)
+    by : one of :data:`tracker.coverage.GROUPINGS`, or None for the total only
+    denominator : a key of :data:`tracker.coverage.DENOMINATORS`; default the plan's
+    lang : language of the group names
+
+    Examples
+    --------
+    >>> coverage_from_graph(G, by="chain").group("BIO").counts.firms   # doctest: +SKIP
+    412
+    """
+    if by is not None and by not in GROUPINGS:
+        raise ValueError(f"未知的分组方式：{by}（可选：{'、'.join(GROUPINGS)}）")
+    denominator = denominator or G.graph.get("denominator") or "chain_firms"
+    if denominator not in DENOMINATORS:
+        raise ValueError(f"未知的统计口径：{denominator}（可选：{'、'.join(DENOMINATORS)}）")
+    firms = [n for n in _of_type(G, "firm")
+             if denominator == "chain_firms" or G.nodes[n].get("above_size")]
+    total = _count(G, firms)
+    groups = _graph_groups(G, firms, by, lang) if by else []
+    plan = None
+    if "plan_name" in G.graph:
+        plan = {"name": G.graph["plan_name"], "start": G.graph["plan_start"],
+                "deadline": G.graph["plan_deadline"], "target_rate": G.graph["plan_target_rate"]}
+    chains = G.graph.get("scope_chains", "")
+    areas = G.graph.get("scope_areas", "")
+    scope = Scope(chains=frozenset(chains.split(";")) if chains else None,
+                  areas=frozenset(areas.split(";")) if areas else None)
+    return CoverageResult(
+        as_of=date.fromisoformat(G.graph["as_of"]),
+        plan=plan,
+        denominator=denominator,
+        denominator_text=DENOMINATORS[denominator][lang if lang in ("zh", "en") else "zh"],
+        by=by,
+        total=total,
+        groups=groups,
+        scope=scope,
+    )
+
+
+def _graph_groups(G: nx.MultiDiGraph, firms: list[str], by: str, lang: str) -> list[Group]:
+    members: dict[object, set[str]] = defaultdict(set)
+    if by in ("chain", "segment"):
+        for node in firms:
+            for _, target, data in G.out_edges(node, data=True):
+                if data["label"] == "in_chain":
+                    key = G.nodes[target]["code"] if by == "chain" else data["segment"]
+                    members[key].add(node)
+    else:
+        attribute = {"park": "park", "street": "street", "ownership": "ownership",
+                     "scale": "above_size"}[by]
+        for node in firms:
+            members[G.nodes[node].get(attribute)].add(node)
+    found = {key: _count(G, sorted(nodes)) for key, nodes in members.items()}
+
+    if by == "chain":
+        chains = sorted((G.nodes[n] for n in _of_type(G, "chain")),
+                        key=lambda d: (d["sort_order"], d["code"]))
+        return [Group(d["code"], d["name"] if lang == "zh" else d["name_en"],
+                      found.get(d["code"], Counts())) for d in chains]
+    if by == "segment":
+        return [Group(code, SEGMENT.label(code, lang), found[code])
+                for code in SEGMENT.codes if code in found] + [
+            Group(str(k), str(k), v) for k, v in sorted(found.items(), key=_key)
+            if k not in SEGMENT.codes]
+    if by == "ownership":
+        return [Group(str(k), OWNERSHIP.label(k, lang), v) for k, v in sorted(found.items(), key=_key)]
+    if by == "scale":
+        names = {True: ("above", "规上企业", "Above designated size"),
+                 False: ("below", "规下企业", "Below designated size")}
+        return [Group(names[flag][0], names[flag][1] if lang == "zh" else names[flag][2], found[flag])
+                for flag in (True, False) if flag in found]
+    unknown = "（未填写）" if lang == "zh" else "(not given)"
+    return [Group(k if k is not None else "", k if k is not None else unknown, v)
+            for k, v in sorted(found.items(), key=_key)]
+
+
+def _key(item):
+    return (item[0] is None, str(item[0]))
+
+
+# --------------------------------------------------------------------------- analyses
+
+
+def _org_tree(G: nx.MultiDiGraph) -> nx.DiGraph:
+    """The organisation tree as a plain digraph, edges parent → child."""
+    tree = nx.DiGraph()
+    tree.add_nodes_from(_of_type(G, "org"))
+    tree.add_edges_from((parent, child) for child, parent, data in G.edges(data=True)
+                        if data["label"] == "parent")
+    return tree
+
+
+def _covered_by(G: nx.MultiDiGraph, org: str) -> set[str]:
+    return {target for _, target, data in G.out_edges(org, data=True) if data["label"] == "covers"}
+
+
+def org_rollup(G: nx.MultiDiGraph) -> dict[str, dict[str, int]]:
+    """Members and covered firms per subtree of the organisation tree.
+
+    ``members`` sums ``member_count`` over the organisation and all its descendants (each
+    organisation's count is taken as its own members, not those of its children);
+    ``covered_firms`` counts the distinct graph firms covered by any organisation of the
+    subtree; ``direct_firms`` those covered by the organisation itself.
+
+    Returns
+    -------
+    dict
+        ``{org_code: {"members": int, "covered_firms": int, "direct_firms": int}}``
+
+    Examples
+    --------
+    >>> org_rollup(G)["DISPLAY-C"]                                   # doctest: +SKIP
+    {'members': 89, 'covered_firms': 11, 'direct_firms': 1}
+    """
+    tree = _org_tree(G)
+    firms: dict[str, set[str]] = {}
+    members: dict[str, int] = {}
+    # Children before parents: each subtree is finished before its parent is summed.
+    for org in reversed(list(nx.topological_sort(tree))):
+        covered = set(_covered_by(G, org))
+        total = int(G.nodes[org].get("members", 0))
+        for child in tree.successors(org):
+            covered |= firms[child]
+            total += members[child]
+        firms[org], members[org] = covered, total
+    return {
+        G.nodes[org]["code"]: {"members": members[org], "covered_firms": len(firms[org]),
+                               "direct_firms": len(_covered_by(G, org))}
+        for org in sorted(tree.nodes)
+    }
+
+
+def _firm_chains(G: nx.MultiDiGraph, firm: str) -> set[str]:
+    return {G.nodes[target]["code"] for _, target, data in G.out_edges(firm, data=True)
+            if data["label"] == "in_chain"}
+
+
+def cross_chain_orgs(G: nx.MultiDiGraph, subtree: bool = False) -> list[dict]:
+    """Organisations whose covered firms are in two or more chains on the graph's date.
+
+    Parameters
+    ----------
+    subtree : count the firms covered by the whole subtree instead of the organisation's own
+
+    Returns
+    -------
+    list of dict
+        ``{"org", "name", "chains": [codes], "firms": n}`` sorted by org code.
+    """
+    tree = _org_tree(G) if subtree else None
+    out = []
+    for org in sorted(_of_type(G, "org")):
+        scope = {org} | (nx.descendants(tree, org) if tree is not None else set())
+        covered = set().union(*(_covered_by(G, o) for o in scope))
+        chains = set().union(*(_firm_chains(G, f) for f in covered)) if covered else set()
+        if len(chains) >= 2:
+            out.append({"org": G.nodes[org]["code"], "name": G.nodes[org]["name"],
+                        "chains": sorted(chains), "firms": len(covered)})
+    return out
+
+
+def chain_master_reach(G: nx.MultiDiGraph, chain_code: str | None = None) -> list[dict]:
+    """How far the organisations of chain-master firms reach along supply links.
+
+    For every organisation that covers a chain-master firm (a master of ``chain_code`` if
+    given, else of any chain), the firms reachable from those masters along supply links
+    in either direction (only links and firms of ``chain_code`` if given), excluding the
+    masters themselves, split by coverage status.
+
+    Returns
+    -------
+    list of dict
+        ``{"org", "org_name", "masters": [credit codes], "reachable": [...],
+        "covered": [...], "uncovered": [...], "covered_by_org": [...]}``, sorted by org
+        code; ``covered`` holds organisation- or work-covered firms, ``covered_by_org``
+        those covered by this same organisation.
+    """
+    if chain_code is not None and chain_node(chain_code) not in G:
+        raise TrackerError(f"图中没有产业链 {chain_code}")
+    supply = nx.Graph()
+    for u, v, data in G.edges(data=True):
+        if data["label"] != "supplies":
+            continue
+        if chain_code is not None and (data.get("chain") != chain_code
+                                       or chain_code not in _firm_chains(G, u)
+                                       or chain_code not in _firm_chains(G, v)):
+            continue
+        supply.add_edge(u, v)
+    masters_of: dict[str, set[str]] = defaultdict(set)
+    for firm, target, data in G.edges(data=True):
+        if data["label"] != "in_chain" or not data.get("chain_master"):
+            continue
+        if chain_code is not None and G.nodes[target]["code"] != chain_code:
+            continue
+        for org, _, edge in G.in_edges(firm, data=True):
+            if edge["label"] == "covers":
+                masters_of[org].add(firm)
+    out = []
+    for org in sorted(masters_of):
+        masters = masters_of[org]
+        reach: set[str] = set()
+        for firm in masters:
+            if firm in supply:
+                reach |= nx.node_connected_component(supply, firm)
+        reach -= masters
+        own = _covered_by(G, org)
+        code = lambda nodes: sorted(G.nodes[n]["credit_code"] for n in nodes)  # noqa: E731
+        out.append({
+            "org": G.nodes[org]["code"],
+            "org_name": G.nodes[org]["name"],
+            "masters": code(masters),
+            "reachable": code(reach),
+            "covered": code(n for n in reach if G.nodes[n]["status"] != "none"),
+            "uncovered": code(n for n in reach if G.nodes[n]["status"] == "none"),
+            "covered_by_org": code(reach & own),
+        })
+    return out
+
+
+def chain_subgraph(G: nx.MultiDiGraph, chain_code: str) -> nx.MultiDiGraph:
+    """The picture of one chain: its node, its firms, their supply links within the chain
+    (or without a chain), the organisations covering them with their ancestors, and the
+    liaisons assigned to them. A copy: changing it leaves ``G`` alone.
+    """
+    centre = chain_node(chain_code)
+    if centre not in G:
+        raise TrackerError(f"图中没有产业链 {chain_code}")
+    firms = {u for u, _, data in G.in_edges(centre, data=True) if data["label"] == "in_chain"}
+    nodes = {centre} | firms
+    tree = _org_tree(G)
+    for firm in firms:
+        for source, _, data in G.in_edges(firm, data=True):
+            if data["label"] == "covers":
+                nodes |= {source} | nx.ancestors(tree, source)
+            elif data["label"] == "assigned":
+                nodes.add(source)
+    sub = G.subgraph(nodes).copy()
+    sub.remove_edges_from([
+        (u, v, k) for u, v, k, data in sub.edges(keys=True, data=True)
+        if data["label"] == "supplies" and data.get("chain") not in (None, chain_code)])
+    sub.graph["chain"] = chain_code
+    return sub
+
+
+# --------------------------------------------------------------------------- export
+
+
+def write_graph(G: nx.MultiDiGraph, path: str | Path, fmt: str) -> Path:
+    """Write the graph as GraphML or GEXF for analysts (Gephi, yEd, networkx).
+
+    Parameters
+    ----------
+    fmt : ``"graphml"`` or ``"gexf"``
+
+    Examples
+    --------
+    >>> write_graph(G, "district.graphml", "graphml")                  # doctest: +SKIP
+    """
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise TrackerError(f"不支持的图格式：{fmt}（可选：{'、'.join(FORMATS)}）")
+    path = Path(path)
+    if not path.parent.exists():
+        raise TrackerError(f"输出文件夹不存在：{path.parent}")
+    if fmt == "graphml":
+        nx.write_graphml(G, path, encoding="utf-8")
+    else:
+        out = G.copy()
+        # GEXF has no place for arbitrary graph attributes; keep them in the description.
+        description = "; ".join(f"{k}={v}" for k, v in sorted(G.graph.items()))
+        out.graph = {"mode": "static", "name": f"Redwood {G.graph.get('as_of', '')}".strip()}
+        writer = nx.readwrite.gexf.GEXFWriter(encoding="utf-8", prettyprint=True)
+        writer.add_graph(out)
+        meta = writer.xml.find("meta")
+        if meta is not None:
+            ET.SubElement(meta, "description").text = description
+        writer.write(path)
+    return path
