@@ -67,6 +67,7 @@ from .model import (
     Assignment,
     Chain,
     ChainMembership,
+    DatasetInfo,
     CoverageLink,
     Firm,
     Liaison,
@@ -347,7 +348,7 @@ def _chunk_groups(rng: np.random.Generator, keys: np.ndarray, order: np.ndarray,
 
 
 def generate(firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SEED, today: date | None = None,
-             chains: list[str] | None = None) -> DemoData:
+             chains: list[str] | dict[str, str] | None = None) -> DemoData:
     """Generate the synthetic district (pure: no database).
 
     Parameters
@@ -355,7 +356,8 @@ def generate(firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SEED, today: date |
     firms : number of firms (all that ever were in a chain up to ``today``)
     seed : the random seed; the data are a function of ``(firms, seed, today, chains)``
     today : the end of the history (default: today); must be after 2022-01-31
-    chains : chain codes (default: the shipped list ``data/chains.csv``)
+    chains : chain codes, or a dict code → Chinese name (default: the shipped list
+        ``data/chains.csv``); names appear in the chain organisations' names
 
     Examples
     --------
@@ -370,22 +372,26 @@ def generate(firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SEED, today: date |
     today = today or date.today()
     if today <= date(2022, 1, 31):
         raise ValueError(f"演示数据的截止日期应晚于 2022-01-31，收到 {today}")
-    codes = list(chains) if chains else [row.code for row in read_chain_list()]
-    if not codes:
+    if not chains:
+        chains = {row.code: row.name_zh for row in read_chain_list()}
+    elif not isinstance(chains, dict):
+        chains = {code: code for code in chains}
+    if not chains:
         raise ValueError("没有产业链，无法生成演示数据")
-    return _Generator(firms, int(seed), today, codes).run()
+    return _Generator(firms, int(seed), today, dict(chains)).run()
 
 
 class _Generator:
     """One run of the generator; the steps share the random stream in a fixed order."""
 
-    def __init__(self, n: int, seed: int, today: date, codes: list[str]):
+    def __init__(self, n: int, seed: int, today: date, chains: dict[str, str]):
         self.n = n
         self.seed = seed
         self.today = today
         self.T = today.toordinal()
-        self.codes = codes
-        self.k = len(codes)
+        self.codes = list(chains)
+        self.chain_names = chains
+        self.k = len(self.codes)
         self.rng = np.random.default_rng(seed)
 
     # ------------------------------------------------------------------ firms
@@ -427,7 +433,8 @@ class _Generator:
             members = np.flatnonzero(primary == c)
             if len(members) == 0:
                 continue
-            count = min(len(members), int(rng.integers(1, 4)) + len(members) // 5000)
+            # Small demo sets get fewer masters so that they do not dominate the chain.
+            count = min(max(1, len(members) // 25), int(rng.integers(1, 4)) + len(members) // 5000)
             master[rng.choice(members, count, replace=False)] = True
         has_second &= ~master
         formal[master] = 50 + np.floor(250 * rng.beta(1.2, 3.0, master.sum())).astype(np.int64)
@@ -638,7 +645,7 @@ class _Generator:
                                   _uniform_days(rng, *old), rng.integers(5, 16)) for p in PARKS]
         street_committee = [add_org(f"{s}非公有制企业综合党委", "committee", "regional", 0,
                                     _uniform_days(rng, *old), rng.integers(5, 16)) for s in STREETS]
-        chain_names = {row.code: row.name_zh for row in read_chain_list()}
+        chain_names = self.chain_names
         # A chain committee exists only once founded (0: not yet on `today`).
         chain_committee = []
         for i, code in enumerate(self.codes):
@@ -1030,11 +1037,14 @@ def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SE
     began = time.perf_counter()
     C = Chain.__table__
     with engine.connect() as conn:
-        chain_ids = dict(conn.execute(sa.select(C.c.code, C.c.id).order_by(C.c.sort_order, C.c.code)).all())
+        chain_rows = conn.execute(sa.select(C.c.code, C.c.id, C.c.name_zh)
+                                  .order_by(C.c.sort_order, C.c.code)).all()
+    chain_ids = {code: cid for code, cid, _ in chain_rows}
     if not chain_ids:
         raise TrackerError("数据库中没有产业链，请先运行 `tracker init`")
     say(f"生成合成数据：{firms:,} 家企业，种子 {seed} …")
-    data = generate(firms=firms, seed=seed, today=today, chains=list(chain_ids))
+    data = generate(firms=firms, seed=seed, today=today,
+                    chains={code: name for code, _, name in chain_rows})
     say(f"已生成（{time.perf_counter() - began:.1f} 秒），写入数据库 …")
     maps = {"chain": chain_ids}
     rename = {"chain": "chain_id"}
@@ -1046,6 +1056,9 @@ def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SE
             conn.execute(PartyOrg.__table__.update().values(parent_id=None))
             for table in _tables_to_clear():
                 conn.execute(table.delete())
+            # The data no longer come from an import: drop what said they did.
+            conn.execute(DatasetInfo.__table__.delete().where(
+                DatasetInfo.__table__.c.key.in_(["last_import", "last_import_file"])))
             for name, table in _TARGETS:
                 source: Table = getattr(data, name)
                 total = len(source)
@@ -1069,8 +1082,6 @@ def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SE
                 demo_seed=seed,
                 demo_firms=firms,
                 demo_today=data.today.isoformat(),
-                last_import="",
-                last_import_file="",
             )
             session.commit()
         except BaseException:
