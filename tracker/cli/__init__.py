@@ -136,3 +136,4 @@ from . import demo_commands  # noqa: E402,F401
 from . import data_commands  # noqa: E402,F401
 from . import plan_commands  # noqa: E402,F401
 from . import analysis_commands  # noqa: E402,F401
+from . import user_commands  # noqa: E402,F401
