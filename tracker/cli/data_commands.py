@@ -110,8 +110,12 @@ def import_command(ctx: Context, paths, dry_run, partial, rejects, replace_demo,
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         _print_report(report, rejects)
-    ctx_exit = click.get_current_context()
-    ctx_exit.exit(report.exit_code)
+    if report.exit_code:
+        # Exit code 1 through the one error path of `tracker.cli.run` (one line on stderr).
+        raise TrackerError(f"{len(report.rejections)} 处错误，涉及 "
+                           f"{sum(c.rejected for c in report.counts.values())} 行"
+                           + ("（其余合格的行已写入）" if report.partial and not report.dry_run
+                              else "（未写入任何数据）"))
 
 
 def _print_report(report, rejects) -> None:

@@ -310,6 +310,8 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys, progress=None) -> Val
     errors: list[Rejection] = []
     parsed: dict[str, list[Record]] = {}
     rows: dict[str, int] = {}
+    # Keys of rows refused cell by cell, so rows depending on them can say why.
+    failed_keys: dict[str, dict[str, int]] = {"企业": {}, "党组织": {}}
     for name in SHEETS:
         raw = sheets.get(name)
         parsed[name] = []
@@ -322,13 +324,23 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys, progress=None) -> Val
             rows[name] += 1
             parser = _RowParser(raw, row, keys, errors)
             values = parser.parse()
+            key = {"企业": "credit_code", "党组织": "code"}.get(name)
             if not parser.failed:
                 record = Record(name, row.number, f"{raw.source}!{row.number}", values)
                 if _row_checks(record, errors):
                     parsed[name].append(record)
+                    continue
+            if key is not None:
+                pos = raw.position(key)
+                try:
+                    found = (_code if name == "企业" else _org_code)(row.values[pos])
+                except (ValueError, TypeError):
+                    found = None
+                if found:
+                    failed_keys[name].setdefault(found, row.number)
         if progress:
             progress("validate", rows[name], name)
-    _cross_checks(parsed, keys, errors)
+    _cross_checks(parsed, keys, errors, failed_keys)
     errors.sort(key=lambda r: (list(SHEETS).index(r.sheet), r.row))
     bad = {(r.sheet, r.row) for r in errors}
     records = {name: [r for r in recs if (name, r.row) not in bad] for name, recs in parsed.items()}
@@ -380,7 +392,8 @@ def _value_of(record: Record, header: str):
     return record.values.get(key) if key else None
 
 
-def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list[Rejection]) -> None:
+def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list[Rejection],
+                  failed_keys: dict[str, dict[str, int]]) -> None:
     firms, orgs = parsed["企业"], parsed["党组织"]
     _reject_duplicates(firms, lambda r: r.values["credit_code"], "统一社会信用代码", errors,
                        "统一社会信用代码")
@@ -395,12 +408,18 @@ def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list
                        "需方信用代码", errors, "供方、需方和产业链")
 
     bad = {(e.sheet, e.row) for e in errors}
-    file_firm_rows = {r.values["credit_code"]: r for r in firms}
-    file_org_rows = {r.values["code"]: r for r in orgs}
+    file_firm_rows = {r.values["credit_code"]: r.row for r in firms}
+    file_org_rows = {r.values["code"]: r.row for r in orgs}
+    for code, row in failed_keys["企业"].items():
+        file_firm_rows.setdefault(code, row)
+    for code, row in failed_keys["党组织"].items():
+        file_org_rows.setdefault(code, row)
+    firm_rows_ok = {r.values["credit_code"]: r for r in firms}
+    org_rows_ok = {r.values["code"]: r for r in orgs}
 
     # Organisations: parents and cycles, repeated until no more rows fall out.
     while True:
-        valid_orgs = {c: r for c, r in file_org_rows.items() if (r.sheet, r.row) not in bad}
+        valid_orgs = {c: r for c, r in org_rows_ok.items() if (r.sheet, r.row) not in bad}
         new: list[Rejection] = []
         parent_of = {code: parent for code, (parent, _) in keys.orgs.items()}
         parent_of.update({c: r.values["parent"] for c, r in valid_orgs.items()})
@@ -410,7 +429,7 @@ def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list
                 continue
             if parent not in valid_orgs and parent not in keys.orgs:
                 if parent in file_org_rows:
-                    reason = f"依赖的行被拒绝：上级党组织 {parent}（党组织 第{file_org_rows[parent].row}行）"
+                    reason = f"依赖的行被拒绝：上级党组织 {parent}（党组织 第{file_org_rows[parent]}行）"
                 else:
                     reason = f"上级党组织 {parent} 不存在（本文件和数据库中都没有）"
                 new.append(Rejection("党组织", r.row, "上级党组织代码", parent, reason))
@@ -433,14 +452,14 @@ def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list
         errors.extend(new)
         bad |= {(e.sheet, e.row) for e in new}
 
-    valid_firms = {c for c, r in file_firm_rows.items() if (r.sheet, r.row) not in bad}
-    valid_orgs = {c: r for c, r in file_org_rows.items() if (r.sheet, r.row) not in bad}
+    valid_firms = {c for c, r in firm_rows_ok.items() if (r.sheet, r.row) not in bad}
+    valid_orgs = {c: r for c, r in org_rows_ok.items() if (r.sheet, r.row) not in bad}
 
     def firm_missing(code: str, sheet: str, row: int, header: str) -> Rejection | None:
         if code in valid_firms or code in keys.firms:
             return None
         if code in file_firm_rows:
-            reason = f"依赖的行被拒绝：企业 {code}（企业 第{file_firm_rows[code].row}行）"
+            reason = f"依赖的行被拒绝：企业 {code}（企业 第{file_firm_rows[code]}行）"
         else:
             reason = "企业不存在（本文件“企业”表和数据库中都没有这个统一社会信用代码）"
         return Rejection(sheet, row, header, code, reason)
@@ -453,7 +472,7 @@ def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list
         org = v["org"]
         if org not in valid_orgs and org not in keys.orgs:
             if org in file_org_rows:
-                reason = f"依赖的行被拒绝：党组织 {org}（党组织 第{file_org_rows[org].row}行）"
+                reason = f"依赖的行被拒绝：党组织 {org}（党组织 第{file_org_rows[org]}行）"
             else:
                 reason = "党组织不存在（本文件“党组织”表和数据库中都没有这个代码）"
             found.append(Rejection("覆盖关系", r.row, "党组织代码", org, reason))

@@ -1,0 +1,433 @@
+"""The import: template, readers, every rejection reason, all-or-nothing, idempotence."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from tracker import uscc
+from tracker.audit import entries
+from tracker.cli import run
+from tracker.coverage import coverage
+from tracker.ingest import DemoStoreError, ReadError, import_path, write_rejects
+from tracker.ingest.template import EXAMPLE_PREFIX, SHEETS, write_template
+from tracker.model import Firm, PartyOrg, metadata
+from tracker.provenance import get_info, set_info
+
+HEADERS = {name: [c.header for c in cols] for name, cols in SHEETS.items()}
+
+
+def code(n: int) -> str:
+    return uscc.make(f"91440112{n:09d}")
+
+
+A, B, C, D = code(1), code(2), code(3), code(4)
+
+
+def workbook(path: Path, **sheets) -> Path:
+    """Write ``sheets`` (name → list of rows, headers added) to an .xlsx file."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append(HEADERS[name])
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def firm_row(credit, name="企业", chains="BIO", joined="2022-01-01", left=None, formal=3,
+             prob=0, segment="上游", master="否", ownership="民营", above="否"):
+    return [credit, name, chains, segment, master, ownership, above, "科学城", "萝岗街道",
+            formal, prob, joined, left]
+
+
+def checksum(engine) -> str:
+    """A digest of every row of every table (ids included)."""
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            rows = conn.execute(sa.select(table)).all()
+            digest.update(table.name.encode())
+            for row in sorted(map(repr, rows)):
+                digest.update(row.encode())
+    return digest.hexdigest()
+
+
+def count(engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(model.__table__)).scalar()
+
+
+# --------------------------------------------------------------------------- template
+
+
+def test_template_sheets_headers_dropdowns_and_examples(sqlite_engine, tmp_path):
+    path = write_template(tmp_path / "t.xlsx", sqlite_engine)
+    wb = load_workbook(path)
+    assert "说明" in wb.sheetnames
+    for name, headers in HEADERS.items():
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == headers
+        examples = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
+        assert examples and all(str(r[0]).startswith(EXAMPLE_PREFIX) for r in examples)
+    assert HEADERS["企业"] == ["统一社会信用代码", "企业名称", "产业链", "环节", "链主企业", "企业类型",
+                             "规上企业", "所在园区", "所在街道", "正式党员数", "预备党员数", "入链日期", "退出日期"]
+    assert HEADERS["联络员"] == ["姓名", "派出单位", "类型", "统一社会信用代码", "开始日期", "结束日期"]
+    # Drop-downs for the enumerations and the chains (the chain list comes from the store).
+    validations = wb["企业"].data_validations.dataValidation
+    covered = {str(dv.sqref).split(":")[0] for dv in validations}
+    assert {"C2", "D2", "E2", "F2", "G2"} <= covered
+    options = wb["选项"]
+    assert "BIO" in [c.value for c in options["A"]]
+    # The template itself imports cleanly: the example rows are skipped.
+    report = import_path(sqlite_engine, path)
+    assert report.exit_code == 0 and report.total_rows == 0 and count(sqlite_engine, Firm) == 0
+
+
+def test_template_examples_are_valid_without_prefix(sqlite_engine, tmp_path):
+    path = write_template(tmp_path / "t.xlsx")
+    wb = load_workbook(path)
+    for name in HEADERS:
+        for row in wb[name].iter_rows(min_row=2):
+            if row[0].value and str(row[0].value).startswith(EXAMPLE_PREFIX):
+                row[0].value = row[0].value[len(EXAMPLE_PREFIX):]
+    wb.save(tmp_path / "real.xlsx")
+    report = import_path(sqlite_engine, tmp_path / "real.xlsx")
+    assert report.rejections == []
+    assert all(c.added == c.rows and c.rows >= 1 for c in report.counts.values())
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def test_known_coverage_before_and_after_import(engine, world, tmp_path):
+    world.firm("X", chains=["BIO"], joined="2020-01-01")
+    before = coverage(engine, date(2024, 1, 1)).total
+    assert (before.firms, before.org_covered, before.work_covered) == (1, 0, 0)
+    path = workbook(
+        tmp_path / "w.xlsx",
+        企业=[firm_row(A, "甲", "BIO；新型显示", joined="2023-01-01"),
+            firm_row(B, "乙", "生物技术", joined=datetime(2023, 1, 1)),
+            firm_row(C, "丙", "BIO", joined="2023/1/1", left="2024年6月1日")],
+        # The child comes before its parent; the link before the organisation's row.
+        覆盖关系=[["O-1", A, None, None], [" o-2 ", world.code("X"), "2023-07-01", None]],
+        党组织=[["O-2", "乙党支部", "党支部", "联合组建", "O-1", "2023-05-01", None, 4],
+             ["O-1", "甲党委", "党委", "单独组建", None, "2023-06-01", None, 60]],
+        联络员=[["张三", "区工信局", "联络员", B, "2023-03-01", "2024-03-01"]],
+    )
+    report = import_path(engine, path)
+    assert report.rejections == [] and report.exit_code == 0
+    mid = coverage(engine, date(2024, 1, 1)).total
+    assert (mid.firms, mid.org_covered, mid.work_covered, mid.single_unit) == (4, 2, 1, 1)
+    late = coverage(engine, date(2024, 6, 1)).total  # C has left, B's liaison ended
+    assert (late.firms, late.org_covered, late.work_covered) == (3, 2, 0)
+    early = coverage(engine, date(2023, 5, 31)).total  # before O-1 was founded
+    assert (early.firms, early.org_covered, early.work_covered) == (4, 0, 1)
+    by_chain = coverage(engine, date(2024, 1, 1), by="chain")
+    assert by_chain.group("DISPLAY").counts.firms == 1
+    with engine.connect() as conn:
+        start = conn.execute(sa.text("select start from coverage_link l join party_org o "
+                                     "on o.id = l.org_id where o.code = 'O-1'")).scalar()
+        parent = conn.execute(sa.text("select p.code from party_org o join party_org p "
+                                      "on p.id = o.parent_id where o.code = 'O-2'")).scalar()
+    assert str(start)[:10] == "2023-06-01"  # empty start = the organisation's founded date
+    assert parent == "O-1"
+    assert get_info(engine)["synthetic"] == "false"
+    assert get_info(engine)["last_import_file"] == "w.xlsx"
+
+
+def test_reimport_is_idempotent_and_changes_are_audited(engine, tmp_path):
+    rows = dict(企业=[firm_row(A, "甲"), firm_row(B, "乙")],
+                党组织=[["O-1", "甲支部", "党支部", "单独组建", None, "2023-06-01", None, 5]],
+                覆盖关系=[["O-1", A, "2023-06-01", None]],
+                联络员=[["张三", "区工信局", "联络员", B, "2023-03-01", None]],
+                供应关系=[[A, B, "BIO"]])
+    path = workbook(tmp_path / "w.xlsx", **rows)
+    first = import_path(engine, path, user="王")
+    assert first.exit_code == 0
+    assert first.audit_entries == len(entries(engine)) > 0
+    state = checksum(engine)
+    second = import_path(engine, path)
+    assert second.exit_code == 0 and not second.written and second.audit_entries == 0
+    assert all(c.unchanged == c.rows for c in second.counts.values())
+    assert checksum(engine) == state
+    # A changed value is an update with before/after, not a duplicate.
+    rows["企业"][0] = firm_row(A, "甲（更名）", formal=9)
+    rows["覆盖关系"][0] = ["O-1", A, "2023-06-01", "2024-06-01"]
+    third = import_path(engine, workbook(tmp_path / "w2.xlsx", **rows), user="李")
+    assert third.counts["企业"].updated == 1 and third.counts["企业"].unchanged == 1
+    assert third.counts["覆盖关系"].updated == 1
+    assert count(engine, Firm) == 2
+    log = entries(engine, entity="firm", key=A)
+    assert log[-1]["before"] == {"formal_members": 3, "name": "甲"}
+    assert log[-1]["after"] == {"formal_members": 9, "name": "甲（更名）"}
+    assert log[-1]["user"] == "李" and log[-1]["kind"] == "import"
+    assert log[-1]["source"] == "w2.xlsx#企业!2"
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(Firm.version).where(Firm.credit_code == A)).scalar() == 2
+    assert coverage(engine, date(2024, 6, 1)).total.org_covered == 0
+
+
+# --------------------------------------------------------------------------- rejections
+
+BAD = uscc.make("91440112000000009")[:17] + ("0" if uscc.make("91440112000000009")[-1] != "0" else "1")
+
+REJECTIONS = [
+    # (sheets, sheet, row, column, reason pattern)
+    (dict(企业=[firm_row(BAD)]), "企业", 2, "统一社会信用代码", "校验位错误"),
+    (dict(企业=[firm_row(A, chains="BIO;不存在链")]), "企业", 2, "产业链", "未知的产业链：不存在链"),
+    (dict(企业=[firm_row(A, formal=-1)]), "企业", 2, "正式党员数", "不能为负数"),
+    (dict(企业=[firm_row(A, prob="三")]), "企业", 2, "预备党员数", "整数"),
+    (dict(企业=[firm_row(A, joined="2024-03-01", left="2024-01-01")]), "企业", 2, "退出日期", "不晚于"),
+    (dict(企业=[firm_row(A, joined="2024-02-30")]), "企业", 2, "入链日期", "日期不存在"),
+    (dict(企业=[firm_row(A, joined="去年")]), "企业", 2, "入链日期", "无法识别的日期"),
+    (dict(企业=[firm_row(A, segment="最上游")]), "企业", 2, "环节", "不是有效的环节"),
+    (dict(企业=[firm_row(A, master="也许")]), "企业", 2, "链主企业", "不是有效的是否"),
+    (dict(企业=[firm_row(A, name=None)]), "企业", 2, "企业名称", "必填"),
+    (dict(企业=[firm_row(A, name="=A1&B1")]), "企业", 2, "企业名称", "单元格含公式"),
+    (dict(企业=[firm_row(A, name="长" * 201)]), "企业", 2, "企业名称", "长度超过"),
+    (dict(企业=[firm_row(A), firm_row(B), firm_row(A)]), "企业", 4, "统一社会信用代码", "文件内重复"),
+    (dict(党组织=[["O-1", "支部", "党支部", "单独组建", "O-9", "2023-01-01", None, 3]]),
+     "党组织", 2, "上级党组织代码", "上级党组织 O-9 不存在"),
+    (dict(党组织=[["O-1", "一", "党支部", "单独组建", "O-2", None, None, 3],
+                ["O-2", "二", "党支部", "单独组建", "O-1", None, None, 3]]),
+     "党组织", 3, "上级党组织代码", "形成循环"),
+    (dict(党组织=[["O-1", "一", "党支部", "单独组建", "O-1", None, None, 3]]),
+     "党组织", 2, "上级党组织代码", "形成循环：O-1 → O-1"),
+    (dict(党组织=[["O-1", "一", "党支部", "单独组建", None, "2024-01-01", "2023-01-01", 3]]),
+     "党组织", 2, "撤销日期", "不晚于"),
+    (dict(党组织=[["O-1", "一", "小组", "单独组建", None, None, None, 3]]), "党组织", 2, "类型", "不是有效的党组织类型"),
+    (dict(党组织=[["O-1", "一", "党支部", "单独组建", None, None, None, -5]]), "党组织", 2, "党员数", "不能为负数"),
+    (dict(企业=[firm_row(A)], 党组织=[["O-1", "一", "党支部", "单独组建", None, "2023-01-01", None, 3]],
+          覆盖关系=[["O-1", B, None, None]]), "覆盖关系", 2, "统一社会信用代码", "企业不存在"),
+    (dict(企业=[firm_row(A)], 覆盖关系=[["O-7", A, None, None]]), "覆盖关系", 2, "党组织代码", "党组织不存在"),
+    (dict(企业=[firm_row(A)], 党组织=[["O-1", "一", "党支部", "单独组建", None, "2023-01-01", None, 3]],
+          覆盖关系=[["O-1", A, "2023-01-01", None], ["O-1", A, "2023-01-01", None]]),
+     "覆盖关系", 3, "统一社会信用代码", "文件内重复"),
+    (dict(企业=[firm_row(A)], 联络员=[["张三", "区工信局", "联络员", A, "2024-01-01", "2023-01-01"]]),
+     "联络员", 2, "结束日期", "不晚于"),
+    (dict(企业=[firm_row(A)], 联络员=[["张三", "区工信局", "指挥员", A, None, None]]),
+     "联络员", 2, "类型", "不是有效的联络员类型"),
+    (dict(企业=[firm_row(A)], 联络员=[["张三", "区工信局", "联络员", D, None, None]]),
+     "联络员", 2, "统一社会信用代码", "企业不存在"),
+    (dict(企业=[firm_row(A)], 供应关系=[[A, A, None]]), "供应关系", 2, "需方信用代码", "同一家企业"),
+    (dict(企业=[firm_row(A)], 供应关系=[[A, D, None]]), "供应关系", 2, "需方信用代码", "企业不存在"),
+]
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory):
+    """One store for the rejection cases: none of them may write anything."""
+    from tracker.chains import init_store
+    from tracker.store import get_engine
+
+    engine = get_engine(f"sqlite:///{tmp_path_factory.mktemp('rejections') / 'r.db'}")
+    init_store(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("sheets,sheet,row,column,reason", REJECTIONS,
+                         ids=[f"{r[1]}-{r[4][:8]}" for r in REJECTIONS])
+def test_every_rejection_reason(shared_store, tmp_path, sheets, sheet, row, column, reason):
+    before = checksum(shared_store)
+    report = import_path(shared_store, workbook(tmp_path / "bad.xlsx", **sheets))
+    assert report.exit_code == 1 and not report.written
+    hits = [r for r in report.rejections if (r.sheet, r.row, r.column) == (sheet, row, column)]
+    assert hits, report.rejections
+    assert any(re.search(reason, r.reason) for r in hits), hits
+    assert checksum(shared_store) == before  # all or nothing
+
+
+def test_cycle_through_organisations_in_the_store(sqlite_engine, tmp_path):
+    workbook(tmp_path / "a.xlsx", 党组织=[["P-1", "一", "党委", "单独组建", None, None, None, 3],
+                                        ["P-2", "二", "党支部", "单独组建", "P-1", None, None, 3]])
+    assert import_path(sqlite_engine, tmp_path / "a.xlsx").exit_code == 0
+    # Re-parenting P-1 under P-2 (which is in the store, under P-1) closes a cycle.
+    report = import_path(sqlite_engine, workbook(
+        tmp_path / "b.xlsx", 党组织=[["P-1", "一", "党委", "单独组建", "P-2", None, None, 3]]))
+    assert report.exit_code == 1
+    assert "P-1 → P-2 → P-1" in report.rejections[0].reason
+
+
+def test_partial_writes_valid_rows_and_rejects_dependants(engine, tmp_path):
+    path = workbook(
+        tmp_path / "w.xlsx",
+        企业=[firm_row(A), firm_row(BAD), firm_row(C, formal=-2)],
+        覆盖关系=[["O-1", A, None, None], ["O-1", C, None, None]],
+        党组织=[["O-1", "一", "党支部", "单独组建", None, "2023-01-01", None, 3]],
+    )
+    all_or_nothing = import_path(engine, path)
+    assert all_or_nothing.exit_code == 1 and count(engine, Firm) == 0
+    report = import_path(engine, path, partial=True)
+    assert report.exit_code == 1
+    assert count(engine, Firm) == 1 and count(engine, PartyOrg) == 1
+    dependant = [r for r in report.rejections if r.sheet == "覆盖关系"]
+    assert [(r.row, r.column) for r in dependant] == [(3, "统一社会信用代码")]
+    assert "依赖的行被拒绝" in dependant[0].reason and "第4行" in dependant[0].reason
+    assert report.counts["企业"].rejected == 2 and report.counts["企业"].added == 1
+    assert coverage(engine, date(2024, 1, 1)).total.org_covered == 1
+
+
+def test_dry_run_reports_and_writes_nothing(sqlite_engine, tmp_path):
+    path = workbook(tmp_path / "w.xlsx", 企业=[firm_row(A), firm_row(B)])
+    before = checksum(sqlite_engine)
+    report = import_path(sqlite_engine, path, dry_run=True)
+    assert report.counts["企业"].added == 2 and not report.written
+    assert checksum(sqlite_engine) == before
+    import_path(sqlite_engine, path)
+    report = import_path(sqlite_engine, workbook(tmp_path / "w2.xlsx", 企业=[firm_row(A, "新名"), firm_row(B)]),
+                         dry_run=True)
+    assert (report.counts["企业"].updated, report.counts["企业"].unchanged) == (1, 1)
+
+
+def test_rejects_file_can_be_fixed_and_reimported(sqlite_engine, tmp_path):
+    path = workbook(tmp_path / "w.xlsx", 企业=[firm_row(A), firm_row(B, formal=-1), firm_row(C)])
+    report = import_path(sqlite_engine, path, partial=True)
+    for suffix in ("xlsx", "csv"):
+        out = write_rejects(report, tmp_path / f"企业.{suffix}")
+        if suffix == "xlsx":
+            ws = load_workbook(out)["企业"]
+            rows = list(ws.iter_rows(values_only=True))
+        else:
+            rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+        assert list(rows[0]) == HEADERS["企业"] + ["错误列", "错误原因"]
+        assert len(rows) == 2 and rows[1][0] == B
+        assert rows[1][-2] == "正式党员数" and "负数" in rows[1][-1]
+    # Fix the rejected row in the rejects workbook and import it: it goes in.
+    wb = load_workbook(tmp_path / "企业.xlsx")
+    wb["企业"]["J2"] = 2
+    wb.save(tmp_path / "fixed.xlsx")
+    again = import_path(sqlite_engine, tmp_path / "fixed.xlsx")
+    assert again.exit_code == 0 and count(sqlite_engine, Firm) == 3
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def test_gb18030_utf8_bom_csv_and_folder(engine, tmp_path):
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    lines = [",".join(HEADERS["企业"]),
+             ",".join(map(str, [A, "黄埔甲公司", "生物技术、新型显示", "下游", "是", "国有", "是", "知识城",
+                                "九佛街道", 12, 2, "2023/3/1", ""]))]
+    (folder / "企业.csv").write_bytes("\r\n".join(lines).encode("gb18030"))
+    org_lines = [",".join(HEADERS["党组织"]), f"Ｏ－１,甲党委,党委,单独组建,,2023年4月1日,,55"]
+    (folder / "党组织.csv").write_bytes(("\ufeff" + "\n".join(org_lines)).encode("utf-8"))
+    link_lines = [",".join(HEADERS["覆盖关系"]), f"O-1, {A[:9]} {A[9:].lower()} ,,"]
+    (folder / "覆盖关系.csv").write_text("\n".join(link_lines), encoding="utf-8")
+    report = import_path(engine, folder)
+    assert report.rejections == []
+    result = coverage(engine, date(2024, 1, 1), by="chain")
+    assert result.total.org_covered == 1 and result.group("DISPLAY").counts.firms == 1
+    with engine.connect() as conn:
+        name = conn.execute(sa.select(Firm.name).where(Firm.credit_code == A)).scalar()
+        org = conn.execute(sa.select(PartyOrg.code)).scalar()
+    assert name == "黄埔甲公司" and org == "O-1"
+    # A single CSV file named like its sheet works too.
+    again = import_path(engine, folder / "企业.csv")
+    assert again.counts["企业"].unchanged == 1
+
+
+def test_merged_cells_title_rows_blank_rows_and_aliases(sqlite_engine, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "firms"  # English sheet name
+    ws.append(["黄埔区产业链企业台账（2024年）"])
+    ws.merge_cells("A1:M1")
+    ws.append(["credit_code", "name", "chains", "环节", "链主企业", "企业类型", "规上企业",
+               "所在园区", "所在街道", "正式党员数", "预备党员数", "入链日期", "退出日期"])
+    for credit in (A, B, C):
+        ws.append([credit, None, None, "中游", "否", "民营", "否", None, "萝岗街道", 1, 0, None, None])
+    ws["B3"] = "同一集团"
+    ws.merge_cells("B3:B5")  # the name applies to the three rows
+    ws["C3"] = "BIO"
+    ws.merge_cells("C3:C5")
+    for _ in range(30):
+        ws.append([None, "  ", None])
+    wb.save(tmp_path / "m.xlsx")
+    report = import_path(sqlite_engine, tmp_path / "m.xlsx")
+    assert report.rejections == [] and report.counts["企业"].added == 3
+    assert coverage(sqlite_engine, date(2024, 1, 1)).total.firms == 3
+
+
+def test_formula_cells_cached_values_used_or_refused(sqlite_engine, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业"
+    ws.append(HEADERS["企业"])
+    ws.append(firm_row(A, formal="=1+2"))
+    ws.append(firm_row(B, formal="=2+2"))
+    wb.save(tmp_path / "f.xlsx")
+    # Give the first formula a cached value, as Excel would have saved it.
+    with zipfile.ZipFile(tmp_path / "f.xlsx") as src, zipfile.ZipFile(tmp_path / "g.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb"<f>1\+2</f><v\s*/?>(</v>)?", b"<f>1+2</f><v>3</v>", data)
+            dst.writestr(item, data)
+    report = import_path(sqlite_engine, tmp_path / "g.xlsx", partial=True)
+    assert [(r.row, r.column, r.reason) for r in report.rejections] == [
+        (3, "正式党员数", "单元格含公式，请粘贴为数值")]
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(sa.select(Firm.formal_members)).scalar() == 3
+
+
+def test_unreadable_files_raise_read_error(sqlite_engine, tmp_path):
+    (tmp_path / "x.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "其他.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (tmp_path / "企业.csv").write_text("名字,代码\n1,2\n", encoding="utf-8")
+    for name, reason in [("x.xlsx", "无法读取"), ("old.xls", "另存为 .xlsx"), ("其他.csv", "文件名"),
+                         ("企业.csv", "找不到表头"), ("missing.xlsx", "找不到文件")]:
+        with pytest.raises(ReadError, match=reason):
+            import_path(sqlite_engine, tmp_path / name)
+
+
+# --------------------------------------------------------------------------- CLI and demo
+
+
+def test_cli_exit_codes_and_rejects_option(sqlite_url, sqlite_engine, tmp_path, capsys):
+    good = workbook(tmp_path / "good.xlsx", 企业=[firm_row(A)])
+    bad = workbook(tmp_path / "bad.xlsx", 企业=[firm_row(B, formal=-1)])
+    (tmp_path / "junk.xlsx").write_bytes(b"\x00\x01junk")
+    assert run(["--db", sqlite_url, "import", str(good)]) == 0
+    assert run(["--db", sqlite_url, "import", str(bad), "--rejects", str(tmp_path / "r.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert "企业 第2行 [正式党员数]" in err and "不能为负数" in err
+    assert (tmp_path / "r.xlsx").exists()
+    assert run(["--db", sqlite_url, "import", str(tmp_path / "junk.xlsx")]) == 2
+    assert run(["--db", sqlite_url, "import", str(good), "--dry-run"]) == 0
+    assert run(["--db", sqlite_url, "template", "-o", str(tmp_path / "t.xlsx")]) == 0
+    assert load_workbook(tmp_path / "t.xlsx")["党组织"]["A1"].value == "党组织代码"
+    assert run(["--db", sqlite_url, "log", "--json"]) == 0
+    assert A in capsys.readouterr().out
+
+
+def test_demo_store_is_not_mixed_with_real_data(engine, world, tmp_path):
+    world.firm("DEMO1")
+    from sqlmodel import Session
+
+    with Session(engine) as session:
+        set_info(session, synthetic="true", demo_seed="1")
+        session.commit()
+    path = workbook(tmp_path / "w.xlsx", 企业=[firm_row(A)])
+    with pytest.raises(DemoStoreError) as caught:
+        import_path(engine, path)
+    assert caught.value.exit_code == 3
+    assert import_path(engine, path, dry_run=True).notes
+    report = import_path(engine, path, replace_demo=True)
+    assert report.replaced_demo and report.exit_code == 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(Firm.credit_code)).scalars().all() == [A]
+    assert get_info(engine)["synthetic"] == "false"
