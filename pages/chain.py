@@ -43,6 +43,8 @@ def body(ctx):
             series, plan["deadline"] if plan else None, plan["target_rate"] if plan else None,
             projection.frame if projection else None, ctx.lang,
             projection.assumption if projection else None), key="chain_burnup")
+        if projection:
+            st.caption(projection.assumption)
     with right:
         st.subheader(ctx.t("segments"))
         st.dataframe([{ctx.t("segment"): s["name"], ctx.t("firms"): views.fmt_int(s["firms"]),

@@ -65,6 +65,8 @@ def body(ctx):
             series, plan.deadline if plan else None, plan.target_rate if plan else None,
             projection.frame if projection else None, lang,
             projection.assumption if projection else None), key="burnup")
+        if projection:
+            st.caption(projection.assumption)
     table = [{ctx.t("chain"): row.name, ctx.t("firms"): views.fmt_int(row.counts.firms),
               ctx.t("covered"): views.fmt_int(row.counts.covered),
               ctx.t("work_coverage"): views.fmt_pct(row.counts.coverage_rate),

@@ -28,7 +28,7 @@ from tracker.scope import Scope
 from tracker.store import get_engine
 
 APP = Path(__file__).resolve().parent.parent / "tracker" / "app.py"
-PAGES = ["overview", "chain", "firms", "orgs", "data"]
+PAGES = ["overview", "chain", "firms", "orgs", "plan", "reports", "data"]
 AS_OF = "2024-06-30"
 
 
@@ -159,7 +159,7 @@ def test_overview_after_deadline_shows_result_and_today(district, monkeypatch):
     assert shown["截止日结果（工作覆盖率）"][0] == views.fmt_pct(at_deadline["coverage_rate"])
     assert shown["统计日 2026-03-31 的位置"][0] == views.fmt_pct(today["coverage_rate"])
     assert any("已过" in s.value for s in at.subheader)
-    assert any("未达标" in m.value for m in at.markdown)
+    assert any("未按期达标" in m.value for m in at.markdown)
 
 
 def test_chain_page_matches_cli_and_lists_uncovered(district, monkeypatch):
@@ -405,3 +405,39 @@ def test_formatting_and_gap():
     assert views.fmt_delta_pp(0.5, 0.25) == "+25.0个百分点"
     assert views.gap_to_target(Counts(firms=20, org_covered=18), 0.95) == 1
     assert views.gap_to_target(Counts(firms=20, org_covered=19), 0.95) == 0
+
+
+def test_plan_page_matches_planner_and_forecast(district, monkeypatch):
+    w, url = district
+    from tracker.forecast import forecast
+    from tracker.plan import plan_store
+
+    at = open_app(url, monkeypatch, "plan", as_of=AS_OF)
+    assert_clean(at)
+    shown = metrics(at)
+    result = plan_store(w.engine, date(2024, 6, 30))
+    assert shown["当前工作覆盖率"][0] == views.fmt_pct(result.coverage_before)
+    assert shown["执行方案后"][0] == views.fmt_pct(result.coverage_after)
+    assert shown["新建党组织"][0] == str(result.totals["new_orgs"])
+    expected = forecast(w.engine, date(2024, 6, 30)).district
+    assert shown["状态"][0] == views.STATUSES[expected.status][0]
+    actions = at.dataframe[-1].value
+    assert actions["企业数"].sum() == sum(len(a.firms) for a in result.actions)
+    # The chain page shows the planner's way for each uncovered firm.
+    at.switch_page("../pages/chain.py").run()
+    assert "建议覆盖方式" in at.dataframe[-1].value.columns
+
+
+def test_reports_page_makes_a_download(district, monkeypatch):
+    _, url = district
+    at = open_app(url, monkeypatch, "reports", as_of=AS_OF)
+    assert_clean(at)
+    assert not at.get("download_button")
+    at.selectbox(key="r_fmt").set_value("csv").run()
+    at.multiselect(key="r_chains").set_value(["BIO"]).run()
+    at.button(key="r_make").click().run()
+    assert_clean(at)
+    assert at.get("download_button")
+    # Another date is another report: the old file is not offered for it.
+    at.date_input(key="as_of").set_value(date(2024, 5, 31)).run()
+    assert not at.get("download_button")

@@ -148,6 +148,11 @@ def burnup(series: pd.DataFrame, deadline: date | None = None, target_rate: floa
                             y=list(projection["high"]) + list(projection["low"])[::-1],
                             fill="toself", fillcolor="rgba(198,40,40,0.12)", line={"width": 0},
                             name=label + ("区间" if zh else " range"), hoverinfo="skip")
+        if "firms" in projection.columns:
+            fig.add_scatter(x=projection["date"], y=projection["firms"],
+                            name=("预测：入链企业" if zh else "projection: firms in scope"),
+                            mode="lines", line={"color": "#455a64", "dash": "dash", "width": 1.5},
+                            hovertemplate=label + " %{x|%Y-%m}: %{y:,.0f}<extra></extra>")
         fig.add_scatter(x=projection["date"], y=projection["covered"], name=label, mode="lines",
                         line={"color": "#c62828", "dash": "dash", "width": 2},
                         hovertemplate=label + " %{x|%Y-%m}: %{y:,.0f}<extra></extra>")
@@ -160,8 +165,11 @@ def burnup(series: pd.DataFrame, deadline: date | None = None, target_rate: floa
                      title="企业数" if zh else "firms")
     fig.update_xaxes(gridcolor="#eceff1")
     if assumption:
-        fig.add_annotation(text=assumption, xref="paper", yref="paper", x=0, y=-0.32,
-                           showarrow=False, xanchor="left", font={"size": 11, "color": "#607d8b"})
+        # The full text goes under the chart on the page; the chart itself says the rest.
+        short = assumption if len(assumption) <= 40 else (
+            "虚线为预测，不是观测值" if zh else "dashed: projection, not observed")
+        fig.add_annotation(text=short, xref="paper", yref="paper", x=0, y=1, showarrow=False,
+                           xanchor="left", yanchor="top", font={"size": 11, "color": "#607d8b"})
     return _layout(fig, height=380, title=title or ("覆盖进度（燃尽上升图）" if zh else "Burn-up"))
 
 

@@ -86,15 +86,20 @@ __all__ = [
     "Projection",
     "projection",
     "recent_audit",
+    "forecast_result",
+    "ACTION_LABELS",
+    "plan_result",
+    "plan_actions",
 ]
 
 #: Plan statuses of a chain or the district, in display order (codes, zh, en).
 STATUSES = {
     "achieved": ("已达标", "achieved"),
     "on_track": ("按期可达", "on track"),
-    "at_risk": ("有风险", "at risk"),
-    "missed": ("未达标", "missed"),
+    "at_risk": ("存在风险", "at risk"),
+    "missed": ("未按期达标", "missed"),
     "pending": ("进行中", "in progress"),
+    "no_data": ("无数据", "no data"),
 }
 
 
@@ -281,18 +286,27 @@ def _status_without_forecast(counts: Counts, target: float, as_of: date, deadlin
 
 
 def _forecast_statuses(engine: Engine, as_of: date, scope: Scope) -> dict[str, str] | None:
-    """Statuses from :mod:`tracker.forecast` when that module offers them, else None."""
+    """Key (``"*"`` or chain code) → status from :mod:`tracker.forecast`, or None while
+    that module is not available."""
+    result = forecast_result(engine, as_of, scope)
+    if result is None:
+        return None
+    return {f.key: f.status for f in [result.district, *result.chains]}
+
+
+@cached
+def forecast_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "zh",
+                    orgs_per_month: int | None = None, assignments_per_month: int | None = None):
+    """:func:`tracker.forecast.forecast` (cached), or None while it is not available or
+    there is no plan to forecast against."""
     try:
-        from . import forecast  # noqa: PLC0415 - optional: written by the forecast work
+        from .forecast import forecast  # noqa: PLC0415 - the forecast's module
     except ImportError:
         return None
-    fn = getattr(forecast, "statuses", None)
-    if fn is None:
+    if plan_info(engine) is None:
         return None
-    try:
-        return dict(fn(engine, as_of, scope=scope))
-    except TypeError:
-        return None
+    return forecast(engine, as_of, scope=scope, lang=lang, orgs_per_month=orgs_per_month,
+                    assignments_per_month=assignments_per_month)
 
 
 # --------------------------------------------------------------------------- overview
@@ -515,20 +529,12 @@ def _ended_coverage(engine: Engine, firm_ids: list[int], on: date) -> dict[int, 
 def _suggestions(engine: Engine, as_of: date, scope: Scope, lang: str) -> dict[str, str]:
     """Credit code → the planner's proposed action (:func:`tracker.plan.plan_store`), or
     an empty mapping while the planner is not available."""
-    try:
-        from .plan import plan_store  # noqa: PLC0415 - the planner's module
-    except ImportError:
+    result = plan_result(engine, as_of, scope)
+    if result is None:
         return {}
-    result = plan_store(engine, as_of, scope=scope)
-    labels = {
-        "form_branch": ("单独组建党支部", "form its own branch"),
-        "form_joint_branch": ("联合组建党支部", "form a joint branch"),
-        "join_joint_branch": ("加入联合党组织", "join a joint organisation"),
-        "assign_liaison": ("派驻党建联络员", "assign a liaison officer"),
-    }
     out = {}
     for action in result.actions:
-        zh, en = labels.get(action.type, (action.type, action.type))
+        zh, en = ACTION_LABELS.get(action.type, (action.type, action.type))
         text = zh if lang == "zh" else en
         if action.org:
             text += f"（{action.org}）" if lang == "zh" else f" ({action.org})"
@@ -842,16 +848,26 @@ class Projection:
 def projection(engine: Engine, as_of: date, scope: Scope = EVERYTHING, key: str = "*",
                lang: str = "zh") -> Projection | None:
     """The forecast of :mod:`tracker.forecast` for the district (``key="*"``) or a chain,
-    as a :class:`Projection`; None while that module is not available or has no answer."""
-    try:
-        from . import forecast  # noqa: PLC0415 - written by the forecast work
-    except ImportError:
+    as a :class:`Projection` that starts at the last observation; None while the
+    forecast is not available or has nothing to project."""
+    result = forecast_result(engine, as_of, scope, lang)
+    if result is None:
         return None
-    return _adapt_forecast(forecast, engine, as_of, scope, key, lang)
-
-
-def _adapt_forecast(forecast, engine, as_of, scope, key, lang):  # pragma: no cover - filled in
-    return None
+    found = result.get(key)
+    if found is None or not found.projected or not found.observed:
+        return None
+    last = found.observed[-1]
+    points = [{"date": date.fromisoformat(last["date"]), "firms": last["firms"],
+               "covered": last["covered"]}]
+    points += [{"date": date.fromisoformat(p["date"]), "firms": p["firms"], "covered": p["covered"]}
+               for p in found.projected]
+    frame = pd.DataFrame(points, columns=["date", "firms", "covered"])
+    # Never project past the later of the deadline and a year after the as-of date.
+    horizon = max(found.deadline, as_of.replace(year=as_of.year + 1) if not (
+        as_of.month == 2 and as_of.day == 29) else as_of + timedelta(days=365))
+    frame = frame[frame["date"] <= horizon].reset_index(drop=True)
+    text = result.assumptions.get(lang) or result.assumptions.get("zh", "")
+    return Projection(frame=frame, assumption=text, status=found.status, reach_date=found.reach)
 
 
 # --------------------------------------------------------------------------- audit
@@ -871,3 +887,54 @@ def recent_audit(engine: Engine, limit: int = 100) -> list[dict] | None:
         at = row.get("at")
         out.append({**row, "at": at.strftime("%Y-%m-%d %H:%M:%S") if hasattr(at, "strftime") else str(at)})
     return out
+
+
+# --------------------------------------------------------------------------- planner
+
+#: Planner action types → (zh, en) labels.
+ACTION_LABELS = {
+    "form_branch": ("单独组建党支部", "form its own branch"),
+    "form_joint_branch": ("新建联合党支部", "form a joint branch"),
+    "join_joint_branch": ("加入已有联合党组织", "join an existing joint organisation"),
+    "assign_liaison": ("派驻党建联络员", "assign a liaison officer"),
+}
+
+
+@cached
+def plan_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING):
+    """:func:`tracker.plan.plan_store` (cached), or None while the planner is absent."""
+    try:
+        from .plan import plan_store  # noqa: PLC0415 - the planner's module
+    except ImportError:
+        return None
+    return plan_store(engine, as_of, scope=scope)
+
+
+@cached
+def plan_actions(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
+                 lang: str = "zh") -> pd.DataFrame | None:
+    """The planner's actions as a display frame: ``type, action, firms`` (count),
+    ``firm_names``, ``org``, ``area``, ``chain``, ``pooled_formal_members``, ``reason``."""
+    result = plan_result(engine, as_of, scope)
+    if result is None:
+        return None
+    names = dict(zip(*[firm_table(engine, as_of, scope, lang)[c] for c in ("credit_code", "name")]))
+    chains = dict(chain_list(engine, lang))
+    rows = []
+    for action in result.actions:
+        zh, en = ACTION_LABELS.get(action.type, (action.type, action.type))
+        liaison = action.liaison["name"] if action.liaison else (
+            (f"新增联络员{action.new_liaison}" if lang == "zh" else f"new officer {action.new_liaison}")
+            if action.new_liaison else "")
+        rows.append({
+            "type": action.type, "action": zh if lang == "zh" else en,
+            "firms": len(action.firms),
+            "firm_names": "、".join(names.get(c, c) for c in action.firms),
+            "org": action.org or "", "liaison": liaison,
+            "area": action.park or action.street or action.area or "",
+            "chain": chains.get(action.chain, action.chain or ""),
+            "pooled_formal_members": action.pooled_formal_members,
+            "reason": action.reason if lang == "zh" else (action.reason_en or action.reason),
+        })
+    return pd.DataFrame(rows, columns=["type", "action", "firms", "firm_names", "org", "liaison",
+                                       "area", "chain", "pooled_formal_members", "reason"])

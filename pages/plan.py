@@ -1,0 +1,92 @@
+"""缺口与计划 Gap and plan: the forecast against the deadline, a what-if, and the
+planner's proposed actions (layout only; tracker.forecast and tracker.plan do the work)."""
+
+import streamlit as st
+
+from tracker import charts, views
+from tracker.dashboard import empty, run_page
+
+
+def _status(code, lang):
+    return views.STATUSES.get(code, (code, code))[0 if lang == "zh" else 1]
+
+
+def forecast_section(ctx):
+    st.subheader(ctx.t("forecast_title"))
+    result = views.forecast_result(ctx.engine, ctx.as_of, ctx.scope, ctx.lang)
+    if result is None:
+        empty(ctx.t("forecast_unavailable"))
+        return
+    d = result.district
+    cols = st.columns(4)
+    cols[0].metric(ctx.t("status"), _status(d.status, ctx.lang))
+    cols[1].metric(ctx.t("work_coverage"), views.fmt_pct(d.rate))
+    cols[2].metric(ctx.t("reach"), d.reach.isoformat() if d.reach else ctx.t("not_reached"),
+                   help=ctx.t("reach_range",
+                              early=d.reach_earliest.isoformat() if d.reach_earliest else "—",
+                              late=d.reach_latest.isoformat() if d.reach_latest else "—"))
+    cols[3].metric(ctx.t("needed_per_month"),
+                   "—" if d.needed_per_month is None else f"{d.needed_per_month:,.1f}")
+    st.dataframe([{ctx.t("chain"): f.name, ctx.t("work_coverage"): views.fmt_pct(f.rate),
+                   ctx.t("status"): _status(f.status, ctx.lang),
+                   ctx.t("reach"): f.reach.isoformat() if f.reach else ctx.t("not_reached"),
+                   ctx.t("reach_range_short"): (
+                       f"{f.reach_earliest.isoformat() if f.reach_earliest else '—'} ~ "
+                       f"{f.reach_latest.isoformat() if f.reach_latest else '—'}"),
+                   ctx.t("needed_per_month"): "—" if f.needed_per_month is None
+                   else f"{f.needed_per_month:,.1f}"}
+                  for f in result.chains], hide_index=True)
+    st.caption(result.assumptions.get(ctx.lang) or result.assumptions["zh"])
+
+    st.subheader(ctx.t("what_if"))
+    c1, c2 = st.columns(2)
+    k = c1.number_input(ctx.t("what_if_orgs"), min_value=0, max_value=10000, value=5, step=1,
+                        key="wi_k")
+    l_ = c2.number_input(ctx.t("what_if_liaisons"), min_value=0, max_value=10000, value=5,
+                         step=1, key="wi_l")
+    scenario = views.forecast_result(ctx.engine, ctx.as_of, ctx.scope, ctx.lang, int(k), int(l_))
+    w = scenario.district.what_if
+    if w is not None:
+        st.markdown(ctx.t("what_if_result",
+                          reach=w.reach.isoformat() if w.reach else ctx.t("not_reached"),
+                          status=_status(w.status, ctx.lang)))
+
+
+def plan_section(ctx):
+    st.subheader(ctx.t("planner_title"))
+    result = views.plan_result(ctx.engine, ctx.as_of, ctx.scope)
+    if result is None:
+        empty(ctx.t("planner_unavailable"))
+        return
+    if result.firms == 0:
+        empty(ctx.t("empty_before_data_short", day=ctx.as_of.isoformat()))
+        return
+    totals = result.totals
+    cols = st.columns(6)
+    cols[0].metric(ctx.t("coverage_before"), views.fmt_pct(result.coverage_before))
+    cols[1].metric(ctx.t("coverage_after"), views.fmt_pct(result.coverage_after))
+    cols[2].metric(ctx.t("new_orgs"), views.fmt_int(totals.get("new_orgs", 0)))
+    cols[3].metric(ctx.t("joined"), views.fmt_int(totals.get("joined", 0)))
+    cols[4].metric(ctx.t("liaison_assignments"), views.fmt_int(totals.get("liaison_assignments", 0)))
+    cols[5].metric(ctx.t("new_liaisons_needed"), views.fmt_int(totals.get("new_liaisons_needed", 0)))
+    actions = views.plan_actions(ctx.engine, ctx.as_of, ctx.scope, ctx.lang)
+    if actions is None or actions.empty:
+        st.success(ctx.t("nothing_to_plan"))
+        return
+    columns = {"action": ctx.t("action"), "firms": ctx.t("firms"),
+               "firm_names": ctx.t("firm_name"), "org": ctx.t("org_code"),
+               "liaison": ctx.t("liaison"), "area": ctx.t("area"), "chain": ctx.t("chain"),
+               "pooled_formal_members": ctx.t("formal_members"), "reason": ctx.t("reason_plan")}
+    st.dataframe(actions.rename(columns=columns)[list(columns.values())], hide_index=True)
+
+
+def body(ctx):
+    st.title(ctx.t("page_plan"))
+    if views.data_bounds(ctx.engine)["firms"] == 0:
+        empty(ctx.t("empty_store"))
+        return
+    forecast_section(ctx)
+    plan_section(ctx)
+
+
+run_page(body)
