@@ -137,3 +137,4 @@ from . import data_commands  # noqa: E402,F401
 from . import plan_commands  # noqa: E402,F401
 from . import analysis_commands  # noqa: E402,F401
 from . import user_commands  # noqa: E402,F401
+from . import bench_commands  # noqa: E402,F401

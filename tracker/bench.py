@@ -1,0 +1,1535 @@
+"""Benchmarks: how Redwood scales from a district (1,000 firms) to a province (1,000,000).
+
+``tracker bench`` generates the synthetic district at each size (deterministic: a fixed
+seed and a fixed "today", :data:`AS_OF`), then measures every step against a baseline
+run **in the same process on the same data**, and reports ``ratio = step / baseline``:
+
+==================  =====================================================================
+step                baseline
+==================  =====================================================================
+import_xlsx         parse the same firm sheet with openpyxl ``read_only`` ``iter_rows``
+import_csv          parse the same firm sheet with the ``csv`` module
+coverage            one hand-written SQL aggregate query (by chain + district total)
+monthly_series      :func:`~tracker.coverage.coverage` repeated once per month (48+ months)
+graph_chain         fetching the same rows (firms, memberships, links, assignments) in SQL
+graph_district      the same, for the whole district
+overview            :func:`tracker.views.overview`, the figures the page lays out
+report_<fmt>        :func:`tracker.reports.content.gather`, the content of the report
+planner             :func:`tracker.plan.instance_from_store`, reading the planner's input
+load_test           (optional) one dashboard session alone vs 20 simultaneous sessions
+==================  =====================================================================
+
+The planner step also solves small sub-instances (one area, <= 15 firms to place) with
+:func:`tracker.exact.solve` and reports the planner's gap to the exact optimum.
+
+How memory is measured
+----------------------
+Each step runs in a **fresh Python process** (``subprocess``), so no step inherits the
+heap of another. Inside it, just before the measured call, the kernel's high-water mark
+of the resident set is reset with ``echo 5 > /proc/self/clear_refs``; after the call
+``VmHWM`` in ``/proc/self/status`` is the peak RSS *during that call* (it includes the
+interpreter and the libraries already loaded, about 100-200 MiB, because that is what the
+process really holds). The parent also records ``ru_maxrss`` of ``RUSAGE_CHILDREN`` as a
+cross-check of the whole child (setup included). Without ``/proc`` (not Linux) only the
+latter is available.
+
+Timing
+------
+``time.perf_counter`` around the call, after one unmeasured warm-up call of the baseline
+(the overview also renders once unmeasured, as a running server has its modules loaded;
+the import does a dry run of the same file first). Short calls (under 2 s) are repeated up to three
+times, baseline and step alternately, and the fastest run of each is kept; long ones run
+once. Steps are never faked: a step whose module is not in the package yet is reported
+with ``status = "not available"``; one that fails, with ``"error"`` and the message.
+
+When a goal (:data:`GOALS`) is missed, the step is run once more under :mod:`cProfile`
+and the functions with the largest cumulative time are stored with the result.
+
+Examples
+--------
+>>> from tracker.bench import run_benchmark
+>>> results = run_benchmark([1000], steps=["coverage"])     # doctest: +SKIP
+>>> results["runs"][0]["steps"][0]["ratio"] > 0              # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import cProfile
+import csv
+import itertools
+import json
+import os
+import platform
+import pstats
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+__all__ = [
+    "DEFAULT_SIZES",
+    "AS_OF",
+    "SERIES_START",
+    "SEED",
+    "STEPS",
+    "GOALS",
+    "PostgresServer",
+    "Backend",
+    "run_benchmark",
+    "machine_info",
+    "evaluate_goals",
+    "to_markdown",
+    "peak_rss_reset",
+    "peak_rss_mib",
+]
+
+DEFAULT_SIZES = (1000, 10000, 100000, 1000000)
+#: The fixed "today" of the synthetic district: every size is generated and measured at it.
+AS_OF = date(2025, 6, 30)
+#: First month of the burn-up series (54 month ends up to :data:`AS_OF`).
+SERIES_START = date(2021, 1, 1)
+SEED = 20220101
+#: Steps in the order they run; ``report`` expands to one step per report format.
+STEPS = ("import_xlsx", "import_csv", "coverage", "monthly_series", "graph_chain",
+         "graph_district", "overview", "report", "planner")
+LOAD_SESSIONS = 20
+
+#: The goals of issue 8: (step prefix, size, what, limit, unit).
+GOALS = [
+    {"id": "coverage_1m", "step": "coverage", "size": 1_000_000, "metric": "seconds",
+     "limit": 1.0, "text": "coverage by chain at 1,000,000 firms < 1 s"},
+    {"id": "overview_100k", "step": "overview", "size": 100_000, "metric": "seconds",
+     "limit": 2.0, "text": "overview page < 2 s at 100,000 firms"},
+    {"id": "import_xlsx_100k", "step": "import_xlsx", "size": 100_000, "metric": "seconds",
+     "limit": 30.0, "text": "import of 100,000 rows (xlsx) < 30 s"},
+    {"id": "import_csv_100k", "step": "import_csv", "size": 100_000, "metric": "seconds",
+     "limit": 30.0, "text": "import of 100,000 rows (CSV) < 30 s"},
+    {"id": "memory_1m", "step": "*", "size": 1_000_000, "metric": "peak_rss_mib",
+     "limit": 2048.0, "text": "peak memory < 2 GiB at 1,000,000 firms (every step)"},
+]
+
+_REPEAT_UNDER = 2.0  # seconds: shorter calls are repeated
+_REPEATS = 3
+_PROFILE_TOP = 12
+
+
+# =========================================================================== memory
+
+
+def _status_kib(field_name: str) -> int | None:
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    found = re.search(rf"^{field_name}:\s+(\d+)\s+kB", text, re.M)
+    return int(found.group(1)) if found else None
+
+
+def peak_rss_reset() -> bool:
+    """Reset this process's RSS high-water mark to its current RSS (Linux only).
+
+    Returns False where ``/proc/self/clear_refs`` cannot be written.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_mib() -> float | None:
+    """Peak RSS of this process since the last :func:`peak_rss_reset`, in MiB."""
+    kib = _status_kib("VmHWM")
+    if kib is None:  # not Linux: the lifetime peak is the best we have
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return rss / 1024 if sys.platform != "darwin" else rss / 1024 / 1024
+    return kib / 1024
+
+
+def _rss_mib() -> float | None:
+    kib = _status_kib("VmRSS")
+    return None if kib is None else kib / 1024
+
+
+@dataclass
+class Measure:
+    seconds: float
+    peak_rss_mib: float | None
+    start_rss_mib: float | None
+    value: object = None
+    runs: int = 1
+
+
+def _measure_once(fn: Callable[[], object]) -> Measure:
+    start_rss = _rss_mib()
+    peak_rss_reset()
+    started = time.perf_counter()
+    value = fn()
+    seconds = time.perf_counter() - started
+    return Measure(seconds, peak_rss_mib(), start_rss, value)
+
+
+def _measure_pair(step: Callable[[], object], baseline: Callable[[], object] | None,
+                  repeat: bool = True) -> tuple[Measure, Measure | None]:
+    """Measure ``baseline`` then ``step``; repeat both (alternately) while they are short.
+
+    The baseline runs once unmeasured first, so that module imports and the database's
+    page cache are warm for both, not charged to whichever runs first.
+    """
+    if baseline:
+        baseline()
+    base = _measure_once(baseline) if baseline else None
+    main = _measure_once(step)
+    if repeat:
+        for _ in range(_REPEATS - 1):
+            if main.seconds + (base.seconds if base else 0) >= _REPEAT_UNDER:
+                break
+            if base is not None:
+                again = _measure_once(baseline)
+                base.seconds = min(base.seconds, again.seconds)
+                base.runs += 1
+            again = _measure_once(step)
+            main.seconds = min(main.seconds, again.seconds)
+            main.runs += 1
+    return main, base
+
+
+def _profile(fn: Callable[[], object], top: int = _PROFILE_TOP) -> list[dict]:
+    """Run ``fn`` under cProfile; the ``top`` functions by cumulative time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        fn()
+    finally:
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (filename, line, name), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():
+        rows.append({"function": f"{_short_path(filename)}:{line}({name})", "calls": calls,
+                     "tottime": round(tottime, 4), "cumtime": round(cumtime, 4)})
+    rows.sort(key=lambda r: -r["cumtime"])
+    return rows[:top]
+
+
+def _short_path(filename: str) -> str:
+    for marker in ("site-packages/", "/tracker/", "/lib/python"):
+        if marker in filename:
+            head, tail = filename.split(marker, 1)
+            return ("tracker/" if marker == "/tracker/" else "") + tail
+    return filename
+
+
+# =========================================================================== machine
+
+
+def machine_info() -> dict:
+    """Cores, memory, CPU model, Python and library versions of this machine."""
+    import sqlite3
+
+    import sqlalchemy
+
+    memory = None
+    try:
+        memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) * 1024
+    except (OSError, AttributeError):
+        pass
+    model = platform.processor() or ""
+    try:
+        found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        model = found.group(1).strip() if found else model
+    except OSError:
+        pass
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:
+        affinity = os.cpu_count()
+    commit = None
+    try:
+        root = Path(__file__).resolve().parent.parent
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "usable_cores": affinity,
+        "cpu": model,
+        "memory_bytes": memory,
+        "memory_gib": round(memory / 2**30, 1) if memory else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "commit": commit,
+    }
+
+
+# =========================================================================== PostgreSQL
+
+
+def _pg_bin(name: str) -> str | None:
+    import glob
+
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL server on loopback in a temporary folder.
+
+    ``initdb`` a fresh cluster (trust authentication, loopback only, a Unix socket in the
+    same folder), start it with ``pg_ctl`` (durability switched off: the data is thrown
+    away) and remove everything on :meth:`stop`. Run as root, the server runs as the
+    ``postgres`` user (``runuser``), since PostgreSQL refuses to run as root.
+    """
+
+    def __init__(self):
+        initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+        if not initdb or not pg_ctl:
+            raise RuntimeError("找不到 PostgreSQL 服务器程序（apt-get install postgresql）/ "
+                               "PostgreSQL server binaries not found")
+        self.pg_ctl = pg_ctl
+        self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        self.dir = Path(tempfile.mkdtemp(prefix="redwood-bench-pg-"))
+        self.data = self.dir / "data"
+        self.port = _free_port()
+        if self.as_root:
+            shutil.chown(self.dir, "postgres", "postgres")
+        try:
+            self._run([initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                       "-E", "UTF8", "--no-locale"])
+            options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} "
+                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                       "-c max_connections=100")
+            self._run([pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"),
+                       "-w", "-t", "60", "start"])
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self.version = self._version()
+
+    def _run(self, command):
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            log = self.dir / "log"
+            raise RuntimeError(f"{' '.join(command)} failed: {result.stderr}"
+                               + (log.read_text() if log.exists() else ""))
+
+    def _version(self) -> str | None:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text("SHOW server_version")).scalar()
+        finally:
+            engine.dispose()
+
+    def stop(self) -> None:
+        try:
+            self._run([self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"])
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# =========================================================================== backends
+
+
+class Backend:
+    """Where the stores of a run live: SQLite files in a folder, or databases on a server.
+
+    Each size gets its own store, and each import step a fresh empty one; a PostgreSQL
+    backend creates them as new databases (``redwood_bench_<pid>_<n>``) on the server of
+    ``url`` and drops them in :meth:`cleanup`: the database named in the URL is never
+    written to.
+    """
+
+    def __init__(self, kind: str, folder: Path, url: str | None = None,
+                 server: PostgresServer | None = None):
+        self.kind = kind
+        self.folder = folder
+        self.server = server
+        self.admin_url = url
+        self.created: list[str] = []
+        self._counter = itertools.count()
+        self.version = None
+        if kind == "postgresql":
+            self.version = server.version if server else self._server_version()
+
+    @property
+    def label(self) -> str:
+        return "SQLite" if self.kind == "sqlite" else "PostgreSQL"
+
+    def _admin_engine(self):
+        import sqlalchemy as sa
+
+        from .store import resolve_url
+
+        return sa.create_engine(resolve_url(self.admin_url), isolation_level="AUTOCOMMIT")
+
+    def _server_version(self) -> str | None:
+        import sqlalchemy as sa
+
+        engine = self._admin_engine()
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text("SHOW server_version")).scalar()
+        finally:
+            engine.dispose()
+
+    def new_store(self, name: str) -> str:
+        """The URL of a new, empty store."""
+        if self.kind == "sqlite":
+            path = self.folder / f"{name}-{next(self._counter)}.db"
+            return f"sqlite:///{path}"
+        import sqlalchemy as sa
+
+        from .store import resolve_url
+
+        database = f"redwood_bench_{os.getpid()}_{next(self._counter)}"
+        engine = self._admin_engine()
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        except sa.exc.SQLAlchemyError as exc:
+            raise RuntimeError(f"无法创建测试数据库（需要 CREATEDB 权限）/ cannot create a "
+                               f"database: {getattr(exc, 'orig', exc)}") from None
+        finally:
+            engine.dispose()
+        self.created.append(database)
+        return str(sa.engine.make_url(resolve_url(self.admin_url)).set(database=database)
+                   .render_as_string(hide_password=False))
+
+    def drop(self, url: str) -> None:
+        if self.kind == "sqlite":
+            path = Path(url[len("sqlite:///"):])
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return
+        import sqlalchemy as sa
+
+        database = sa.engine.make_url(url).database
+        engine = self._admin_engine()
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        finally:
+            engine.dispose()
+        if database in self.created:
+            self.created.remove(database)
+
+    def cleanup(self) -> None:
+        if self.kind == "postgresql":
+            for database in list(self.created):
+                try:
+                    self.drop(self._url_of(database))
+                except Exception:  # noqa: BLE001 - best effort on the way out
+                    pass
+
+    def _url_of(self, database: str) -> str:
+        import sqlalchemy as sa
+
+        from .store import resolve_url
+
+        return str(sa.engine.make_url(resolve_url(self.admin_url)).set(database=database)
+                   .render_as_string(hide_password=False))
+
+
+# =========================================================================== data
+
+
+def _fallback_district(engine, firms: int, seed: int, today: date) -> None:
+    """A plain synthetic district, used only while :mod:`tracker.demo` is not available.
+
+    Firms with fictional names and valid codes, one chain each (one in ten in two), about
+    60% organisation-covered (own branch for 3+ formal members, else a 联合 branch per
+    five firms of a park) and a quarter of the rest work-covered by a liaison. Dates are
+    spread from 2020 to ``today`` so that the burn-up series moves.
+    """
+    import numpy as np
+    import sqlalchemy as sa
+
+    from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
+    from .uscc import make
+
+    rng = np.random.default_rng(seed)
+    parks = ["中新广州知识城", "广州科学城", "广州国际生物岛", "黄埔港", "穗港智造合作区"]
+    streets = ["萝岗街道", "联和街道", "永和街道", "云埔街道", "长岭街道", "九佛街道", "龙湖街道", "新龙镇"]
+    first, span = date(2020, 1, 1).toordinal(), today.toordinal() - date(2020, 1, 1).toordinal()
+    with engine.begin() as conn:
+        chains = [r[0] for r in conn.execute(sa.select(Chain.__table__.c.id).order_by("id"))]
+        formal = rng.geometric(0.35, firms) - 1
+        park = rng.integers(0, len(parks), firms)
+        street = rng.integers(0, len(streets), firms)
+        joined = first + rng.integers(0, span, firms)
+        rows = [{"credit_code": make(f"91440112{i:09d}"), "name": f"合成企业{i:07d}有限公司",
+                 "ownership": "private", "above_size": bool(i % 5 == 0),
+                 "park": parks[park[i]], "street": streets[street[i]],
+                 "formal_members": int(formal[i]), "probationary_members": int(i % 3 == 0),
+                 "version": 1} for i in range(firms)]
+        F = Firm.__table__
+        for start in range(0, firms, 20000):
+            conn.execute(F.insert(), rows[start:start + 20000])
+        ids = [r[0] for r in conn.execute(sa.select(F.c.id).order_by(F.c.credit_code))]
+        chain_of = rng.integers(0, len(chains), firms)
+        members = [{"firm_id": ids[i], "chain_id": chains[chain_of[i]], "segment": "midstream",
+                    "is_chain_master": False, "joined": date.fromordinal(int(joined[i])),
+                    "left": None} for i in range(firms)]
+        members += [{"firm_id": ids[i], "chain_id": chains[(chain_of[i] + 1) % len(chains)],
+                     "segment": "downstream", "is_chain_master": False,
+                     "joined": date.fromordinal(int(joined[i])), "left": None}
+                    for i in range(0, firms, 10)]
+        conn.execute(ChainMembership.__table__.insert(), members)
+        covered = rng.random(firms) < 0.6
+        orgs, links, group = [], [], {}
+        for i in np.flatnonzero(covered):
+            founded = date.fromordinal(int(joined[i] + rng.integers(0, max(1, today.toordinal() - joined[i]))))
+            if formal[i] >= 3:
+                orgs.append({"code": f"SB{i:07d}", "name": f"合成企业{i:07d}党支部", "kind": "branch",
+                             "formation": "single", "founded": founded, "member_count": int(formal[i]),
+                             "version": 1})
+                links.append((f"SB{i:07d}", ids[i], founded))
+            else:
+                key = park[i]
+                if key not in group or len(group[key][1]) >= 5:
+                    code = f"LH{i:07d}"
+                    group[key] = (code, [])
+                    orgs.append({"code": code, "name": f"合成联合党支部{i:07d}", "kind": "branch",
+                                 "formation": "joint", "founded": founded, "member_count": 3,
+                                 "version": 1})
+                group[key][1].append(i)
+                links.append((group[key][0], ids[i], None))
+        O = PartyOrg.__table__
+        for start in range(0, len(orgs), 20000):
+            conn.execute(O.insert(), orgs[start:start + 20000])
+        org_ids = dict(conn.execute(sa.select(O.c.code, O.c.id)).all())
+        conn.execute(CoverageLink.__table__.insert(),
+                     [{"org_id": org_ids[c], "firm_id": f, "start": s, "end": None}
+                      for c, f, s in links])
+        officers = max(1, firms // 200)
+        conn.execute(Liaison.__table__.insert(),
+                     [{"name": f"联络员{k:05d}", "unit": "区工业和信息化局", "role": "liaison",
+                       "version": 1} for k in range(officers)])
+        liaison_ids = [r[0] for r in conn.execute(sa.select(Liaison.__table__.c.id))]
+        rest = np.flatnonzero(~covered & (rng.random(firms) < 0.25))
+        conn.execute(Assignment.__table__.insert(),
+                     [{"liaison_id": liaison_ids[n % officers], "firm_id": ids[i],
+                       "start": date.fromordinal(int(joined[i])), "end": None}
+                      for n, i in enumerate(rest)] or [])
+
+
+def _generate(url: str, size: int, seed: int, today: date) -> dict:
+    """Initialise the store at ``url`` and fill it with the synthetic district."""
+    from .chains import init_store
+    from .store import get_engine
+
+    engine = get_engine(url)
+    init_store(engine)
+    try:
+        from .demo import load_demo
+    except ImportError as exc:
+        _fallback_district(engine, size, seed, today)
+        return {"data_source": "tracker.bench fallback generator (tracker.demo not available: "
+                               f"{exc})"}
+    load_demo(engine, firms=size, seed=seed, today=today)
+    return {"data_source": "tracker.demo.load_demo"}
+
+
+def _firm_sheet_rows(engine):
+    """The firm sheet of the store, one row per firm, as the import template lays it out."""
+    import sqlalchemy as sa
+
+    from .model import Chain, ChainMembership, Firm
+    from .vocab import OWNERSHIP, SEGMENT, YES_NO
+
+    F, M, C = Firm.__table__, ChainMembership.__table__, Chain.__table__
+    yes, no = YES_NO.label("yes", "zh"), YES_NO.label("no", "zh")
+    with engine.connect() as conn:
+        chains: dict[int, list] = {}
+        for firm_id, code, segment, master, joined, left in conn.execute(
+                sa.select(M.c.firm_id, C.c.code, M.c.segment, M.c.is_chain_master, M.c.joined,
+                          M.c.left).select_from(M.join(C, C.c.id == M.c.chain_id))
+                .order_by(M.c.firm_id, C.c.code)):
+            chains.setdefault(firm_id, []).append((code, segment, master, joined, left))
+        for row in conn.execute(sa.select(F).order_by(F.c.credit_code)).mappings():
+            mine = chains.get(row["id"], [])
+            joined = min((m[3] for m in mine if m[3] is not None), default=None)
+            lefts = [m[4] for m in mine]
+            left = max(lefts) if lefts and all(v is not None for v in lefts) else None
+            yield [row["credit_code"], row["name"],
+                   ";".join(dict.fromkeys(m[0] for m in mine)),
+                   SEGMENT.label(mine[0][1], "zh") if mine else None,
+                   yes if any(m[2] for m in mine) else no,
+                   OWNERSHIP.label(row["ownership"], "zh"),
+                   yes if row["above_size"] else no,
+                   row["park"], row["street"], row["formal_members"], row["probationary_members"],
+                   joined.isoformat() if joined else None, left.isoformat() if left else None]
+
+
+def _write_firm_sheets(engine, folder: Path) -> dict:
+    """Write the firm sheet as ``企业.xlsx`` and ``企业.csv`` in ``folder``."""
+    from openpyxl import Workbook
+
+    from .ingest.template import SHEETS
+
+    headers = [c.header for c in SHEETS["企业"]]
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("企业")
+    sheet.append(headers)
+    csv_path = folder / "企业.csv"
+    rows = 0
+    with open(csv_path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        for values in _firm_sheet_rows(engine):
+            sheet.append(values)
+            writer.writerow(["" if v is None else v for v in values])
+            rows += 1
+    xlsx_path = folder / "企业.xlsx"
+    workbook.save(xlsx_path)
+    return {"rows": rows, "xlsx": str(xlsx_path), "csv": str(csv_path),
+            "xlsx_bytes": xlsx_path.stat().st_size, "csv_bytes": csv_path.stat().st_size}
+
+
+# =========================================================================== baselines
+
+_ACTIVE = "({s} IS NULL OR {s} <= :d) AND ({e} IS NULL OR {e} > :d)"
+
+
+def _active(alias: str, start: str, end: str) -> str:
+    return _ACTIVE.format(s=f'{alias}."{start}"', e=f'{alias}."{end}"')
+
+
+#: Coverage by chain and the district total in one hand-written statement.
+COVERAGE_SQL = f"""
+WITH mem AS (
+    SELECT DISTINCT m.chain_id, m.firm_id FROM chain_membership m
+    WHERE {_active("m", "joined", "left")}
+), org AS (
+    SELECT l.firm_id, MAX(CASE WHEN o.formation = 'single' THEN 1 ELSE 0 END) AS single
+    FROM coverage_link l JOIN party_org o ON o.id = l.org_id
+    WHERE {_active("l", "start", "end")} AND {_active("o", "founded", "dissolved")}
+    GROUP BY l.firm_id
+), work AS (
+    SELECT DISTINCT a.firm_id FROM assignment a WHERE {_active("a", "start", "end")}
+), status AS (
+    SELECT p.firm_id,
+           CASE WHEN org.firm_id IS NOT NULL THEN 1 ELSE 0 END AS is_org,
+           CASE WHEN org.firm_id IS NULL AND work.firm_id IS NOT NULL THEN 1 ELSE 0 END AS is_work,
+           COALESCE(org.single, 0) AS single
+    FROM (SELECT DISTINCT firm_id FROM mem) p
+    LEFT JOIN org ON org.firm_id = p.firm_id
+    LEFT JOIN work ON work.firm_id = p.firm_id
+)
+SELECT mem.chain_id, COUNT(*), SUM(s.is_org), SUM(s.is_work), SUM(s.single)
+FROM mem JOIN status s ON s.firm_id = mem.firm_id GROUP BY mem.chain_id
+UNION ALL
+SELECT NULL, COUNT(*), SUM(is_org), SUM(is_work), SUM(single) FROM status
+"""
+
+
+def _coverage_sql(engine, on: date) -> dict:
+    """``{chain_id or None: (firms, org, work, single)}`` by :data:`COVERAGE_SQL`."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        return {row[0]: tuple(int(v or 0) for v in row[1:])
+                for row in conn.execute(sa.text(COVERAGE_SQL), {"d": on})}
+
+
+def _coverage_agrees(engine, result, sql: dict) -> bool:
+    import sqlalchemy as sa
+
+    from .model import Chain
+
+    with engine.connect() as conn:
+        ids = dict(conn.execute(sa.select(Chain.__table__.c.code, Chain.__table__.c.id)).all())
+
+    def key(c):
+        return (c.firms, c.org_covered, c.work_covered, c.single_unit)
+
+    if key(result.total) != sql.get(None, (0, 0, 0, 0)):
+        return False
+    return all(key(g.counts) == sql.get(ids[g.key], (0, 0, 0, 0)) for g in result.groups)
+
+
+def _graph_rows_sql(engine, on: date, chain_id: int | None) -> int:
+    """Fetch the rows a graph at ``on`` is made of (the graph steps' baseline); row count."""
+    import sqlalchemy as sa
+
+    chain = "AND m.chain_id = :c" if chain_id is not None else ""
+    pop = f"SELECT DISTINCT m.firm_id FROM chain_membership m WHERE {_active('m', 'joined', 'left')} {chain}"
+    queries = [
+        f"SELECT f.* FROM firm f JOIN ({pop}) p ON p.firm_id = f.id",
+        f"SELECT m.* FROM chain_membership m WHERE {_active('m', 'joined', 'left')} {chain}",
+        f"""SELECT l.*, o.* FROM coverage_link l JOIN party_org o ON o.id = l.org_id
+            JOIN ({pop}) p ON p.firm_id = l.firm_id
+            WHERE {_active('l', 'start', 'end')} AND {_active('o', 'founded', 'dissolved')}""",
+        f"""SELECT a.*, li.* FROM assignment a JOIN liaison li ON li.id = a.liaison_id
+            JOIN ({pop}) p ON p.firm_id = a.firm_id WHERE {_active('a', 'start', 'end')}""",
+        f"""SELECT s.* FROM supply_link s JOIN ({pop}) p ON p.firm_id = s.supplier_id
+            JOIN ({pop}) q ON q.firm_id = s.buyer_id""",
+        "SELECT * FROM party_org",
+    ]
+    params = {"d": on, "c": chain_id}
+    rows = 0
+    with engine.connect() as conn:
+        for query in queries:
+            rows += len(conn.execute(sa.text(query), params).all())
+    return rows
+
+
+# =========================================================================== steps
+
+
+class NotAvailable(Exception):
+    """The module a step measures is not in the package (yet)."""
+
+
+def _need(module: str, *names: str):
+    """Import ``tracker.<module>`` and the ``names`` from it, or raise :class:`NotAvailable`."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"tracker.{module}")
+    except ImportError as exc:
+        raise NotAvailable(f"tracker.{module}: {exc}") from None
+    missing = [n for n in names if not hasattr(mod, n)]
+    if missing:
+        raise NotAvailable(f"tracker.{module} has no {', '.join(missing)}")
+    return [getattr(mod, n) for n in names] if len(names) != 1 else getattr(mod, names[0])
+
+
+@dataclass
+class StepContext:
+    step: str
+    url: str
+    size: int
+    as_of: date
+    folder: Path
+    fresh_url: str | None = None
+    files: dict = field(default_factory=dict)
+    profile: bool = False
+
+    @property
+    def engine(self):
+        from .store import get_engine
+
+        return get_engine(self.url)
+
+
+def _result(main: Measure, base: Measure | None, baseline: str, **extra) -> dict:
+    out = {"seconds": main.seconds, "peak_rss_mib": main.peak_rss_mib,
+           "start_rss_mib": main.start_rss_mib, "runs": main.runs, "baseline": baseline,
+           "baseline_seconds": base.seconds if base else None,
+           "baseline_peak_rss_mib": base.peak_rss_mib if base else None}
+    out.update(extra)
+    return out
+
+
+def _step_import(ctx: StepContext, kind: str) -> dict:
+    import_path = _need("ingest", "import_path")
+    from .chains import init_store
+    from .store import get_engine
+
+    path = Path(ctx.files[kind])
+    if kind == "xlsx":
+        def parse():
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            count = sum(1 for _ in workbook["企业"].iter_rows(values_only=True))
+            workbook.close()
+            return count
+    else:
+        def parse():
+            with open(path, encoding="utf-8", newline="") as handle:
+                return sum(1 for _ in csv.reader(handle))
+
+    target = get_engine(ctx.fresh_url)
+    init_store(target)
+
+    def run():
+        report = import_path(target, path)
+        if report.exit_code != 0:
+            first = report.rejections[0].as_dict() if report.rejections else {}
+            raise RuntimeError(f"import rejected {len(report.rejections)} rows, first: {first}")
+        return report
+
+    # Warm-up: a dry run of the same import (reads and validates, writes nothing) and one
+    # parse, so that neither measurement pays the imports of modules. One real import per
+    # fresh store: the step cannot be repeated on the same store.
+    parse()
+    import_path(target, path, dry_run=True)
+    base = _measure_once(parse)
+    main = _measure_once(run)
+    rows = ctx.files["rows"]
+    return _result(main, base, f"parse only ({'openpyxl read_only iter_rows' if kind == 'xlsx' else 'csv.reader'})",
+                   rows=rows, rows_per_second=rows / main.seconds if main.seconds else None,
+                   baseline_rows_per_second=rows / base.seconds if base.seconds else None,
+                   file_bytes=ctx.files[f"{kind}_bytes"])
+
+
+def _step_coverage(ctx: StepContext) -> dict:
+    from .coverage import coverage
+
+    engine = ctx.engine
+    main, base = _measure_pair(
+        lambda: coverage(engine, ctx.as_of, by="chain", denominator="chain_firms"),
+        lambda: _coverage_sql(engine, ctx.as_of))
+    agrees = _coverage_agrees(engine, main.value, base.value)
+    if not agrees:
+        raise RuntimeError("coverage() and the hand-written SQL disagree")
+    return _result(main, base, "one hand-written SQL aggregate (by chain + total)",
+                   agrees=agrees, firms=main.value.total.firms, profile_target=lambda: coverage(
+                       engine, ctx.as_of, by="chain", denominator="chain_firms"))
+
+
+def _step_series(ctx: StepContext) -> dict:
+    from .coverage import coverage, month_ends, monthly_series
+
+    engine = ctx.engine
+    dates = month_ends(SERIES_START, ctx.as_of)
+
+    def repeated():
+        return [coverage(engine, d, by="chain", denominator="chain_firms") for d in dates]
+
+    main, base = _measure_pair(lambda: monthly_series(engine, dates, by_chain=True),
+                               repeated, repeat=False)
+    frame = main.value
+    agrees = True
+    for d, result in zip(dates, base.value):
+        row = frame[(frame["date"] == d) & (frame["key"] == "*")].iloc[0]
+        agrees &= (int(row["firms"]), int(row["covered"])) == (result.total.firms, result.total.covered)
+    if not agrees:
+        raise RuntimeError("monthly_series and coverage() repeated per month disagree")
+    return _result(main, base, f"coverage() by chain repeated per month ({len(dates)} months)",
+                   months=len(dates), agrees=agrees)
+
+
+def _largest_chain(engine, on: date) -> tuple[int, str]:
+    import sqlalchemy as sa
+
+    query = sa.text(f"""SELECT c.id, c.code, COUNT(*) AS n FROM chain_membership m
+        JOIN chain c ON c.id = m.chain_id WHERE {_active('m', 'joined', 'left')}
+        GROUP BY c.id, c.code ORDER BY n DESC, c.code LIMIT 1""")
+    with engine.connect() as conn:
+        row = conn.execute(query, {"d": on}).first()
+    if row is None:
+        raise RuntimeError("no chain has firms on the date")
+    return row[0], row[1]
+
+
+def _step_graph(ctx: StepContext, whole: bool) -> dict:
+    build_graph = _need("graph", "build_graph")
+    from .scope import EVERYTHING, Scope
+
+    engine = ctx.engine
+    chain_id, code = _largest_chain(engine, ctx.as_of)
+    scope = EVERYTHING if whole else Scope.of(chains=[code])
+    main, base = _measure_pair(lambda: build_graph(engine, ctx.as_of, scope),
+                               lambda: _graph_rows_sql(engine, ctx.as_of, None if whole else chain_id))
+    graph = main.value
+    return _result(main, base, "fetch the same rows in SQL", chain=None if whole else code,
+                   nodes=graph.number_of_nodes(), edges=graph.number_of_edges(),
+                   rows_fetched=base.value,
+                   profile_target=lambda: build_graph(engine, ctx.as_of, scope))
+
+
+def _step_overview(ctx: StepContext) -> dict:
+    overview, clear_cache = _need("views", "overview", "clear_cache")
+    app = Path(__file__).resolve().parent / "app.py"
+    if not app.is_file():
+        raise NotAvailable("tracker/app.py")
+    if not (Path(__file__).resolve().parent.parent / "pages" / "overview.py").is_file():
+        raise NotAvailable("pages/overview.py")
+    from streamlit.testing.v1 import AppTest
+
+    from .scope import EVERYTHING
+
+    os.environ["TRACKER_DATABASE_URL"] = ctx.url
+    engine = ctx.engine
+
+    def compute():
+        clear_cache()
+        return overview(engine, ctx.as_of, EVERYTHING, "zh")
+
+    def render():
+        clear_cache()
+        at = AppTest.from_file(str(app), default_timeout=600)
+        at.query_params["as_of"] = ctx.as_of.isoformat()
+        at.run()
+        if at.exception:
+            raise RuntimeError(f"the overview raised: {at.exception[0].message}")
+        if not at.metric:
+            raise RuntimeError("the overview rendered no headline metric")
+        return at
+
+    render()  # warm-up: a running server has imported the pages' modules already
+    main, base = _measure_pair(render, compute)
+    at = main.value
+    started = time.perf_counter()
+    at.run()  # the same session again: the views cache is warm
+    warm = time.perf_counter() - started
+    return _result(main, base, "views.overview() (the figures the page shows)",
+                   headline=f"{at.metric[0].label}: {at.metric[0].value}", warm_rerun_seconds=warm,
+                   profile_target=render)
+
+
+def _report_formats() -> list[str]:
+    try:
+        from .reports import FORMATS
+    except ImportError:
+        return []
+    return list(FORMATS)
+
+
+def _step_report(ctx: StepContext, fmt: str) -> dict:
+    write_report = _need("reports", "write_report")
+    gather = _need("reports.content", "gather")
+    from .scope import EVERYTHING
+
+    engine = ctx.engine
+    path = ctx.folder / f"report-{os.getpid()}.{fmt}"
+    main, base = _measure_pair(lambda: write_report(engine, fmt, path, ctx.as_of, EVERYTHING, "zh"),
+                               lambda: gather(engine, ctx.as_of, EVERYTHING, "zh"))
+    size = path.stat().st_size
+    path.unlink(missing_ok=True)
+    return _result(main, base, "reports.content.gather() (the report's content)", bytes=size,
+                   profile_target=lambda: write_report(engine, fmt, path, ctx.as_of, EVERYTHING, "zh"))
+
+
+def _sub_instances(inst, limit: int = 5, firms: int = 15):
+    """Small instances cut from ``inst``: one area each, at most ``firms`` firms to place."""
+    from .plan import Instance
+
+    by_area: dict[str, list] = {}
+    for f in sorted(inst.pool(), key=lambda f: f.code):
+        if f.area is not None:
+            by_area.setdefault(f.area, []).append(f)
+    out = []
+    for area in sorted(by_area)[:limit]:
+        chosen = by_area[area][:firms]
+        out.append((area, Instance(
+            as_of=inst.as_of, firms=chosen, config=inst.config,
+            orgs=[o for o in inst.orgs if o.area == area],
+            officers=[k for k in inst.officers if area in k.areas])))
+    return out
+
+
+def _step_planner(ctx: StepContext) -> dict:
+    instance_from_store, plan = _need("plan", "instance_from_store", "plan")
+    engine = ctx.engine
+    base = _measure_once(lambda: instance_from_store(engine, ctx.as_of))
+    inst = base.value
+    main = _measure_once(lambda: plan(inst))
+    result = main.value
+    gaps = {"solved": 0, "not_finished": 0, "not_available": None, "max_gap": None,
+            "mean_gap": None, "instances": []}
+    try:
+        solve = _need("exact", "solve")
+    except NotAvailable as exc:
+        gaps["not_available"] = str(exc)
+    else:
+        found = []
+        for area, sub in _sub_instances(inst):
+            heuristic = plan(sub)
+            started = time.perf_counter()
+            try:
+                exact = solve(sub, time_limit=20.0)
+            except Exception as exc:  # noqa: BLE001 - no proven optimum: say so
+                gaps["not_finished"] += 1
+                gaps["instances"].append({"area": area, "firms": len(sub.firms),
+                                          "exact": f"not finished: {exc}"})
+                continue
+            h, e = heuristic.objective, exact.objective
+            gap = h[2] - e[2] if h[:2] == e[:2] else None
+            found.append(gap)
+            gaps["solved"] += 1
+            gaps["instances"].append({
+                "area": area, "firms": len(sub.firms), "heuristic": list(h), "exact": list(e),
+                "gap": gap, "same_coverage": h[:2] == e[:2],
+                "exact_seconds": time.perf_counter() - started})
+        numeric = [g for g in found if g is not None]
+        if numeric:
+            gaps["max_gap"] = max(numeric)
+            gaps["mean_gap"] = statistics.mean(numeric)
+    return _result(main, base, "instance_from_store() (reading the planner's input)",
+                   firms=result.firms, actions=len(result.actions),
+                   coverage_after=result.coverage_after, exact_gap=gaps,
+                   profile_target=lambda: plan(inst))
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def _tree_hwm_mib(pid: int) -> float | None:
+    """The largest peak RSS among ``pid`` and its descendants (the server process tree)."""
+    peak = None
+    for p in [pid, *_descendants(pid)]:
+        try:
+            found = re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{p}/status").read_text())
+        except OSError:
+            continue
+        if found:
+            peak = max(peak or 0, int(found.group(1)) / 1024)
+    return peak
+
+
+def _step_load_test(ctx: StepContext, sessions: int = LOAD_SESSIONS) -> dict:
+    """``sessions`` simultaneous browser sessions of the overview against one server."""
+    import urllib.request
+
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: F401
+    except ImportError as exc:
+        raise NotAvailable(f"playwright: {exc}") from None
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        raise NotAvailable("chromium (/usr/bin/chromium)")
+    port = _free_port()
+    env = dict(os.environ, TRACKER_DATABASE_URL=ctx.url)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--db", ctx.url, "serve", "--host", "127.0.0.1",
+         "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("tracker serve did not become healthy within 120 s")
+            time.sleep(0.5)
+        page_url = f"{base_url}/?as_of={ctx.as_of.isoformat()}"
+        single, latencies = _browser_sessions(chromium, page_url, sessions)
+        server_peak = _tree_hwm_mib(server.pid)
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+            server.wait()
+    ok = [t for t in latencies if t is not None]
+    if not ok:
+        raise RuntimeError("no session showed the overview's headline metric")
+    ok.sort()
+    p50 = statistics.median(ok)
+    p95 = ok[min(len(ok) - 1, max(0, int(round(0.95 * len(ok))) - 1))]
+    main = Measure(seconds=p50, peak_rss_mib=server_peak, start_rss_mib=None)
+    base = Measure(seconds=single, peak_rss_mib=None, start_rss_mib=None)
+    return _result(main, base, "one session alone (time to the headline metric)",
+                   sessions=sessions, succeeded=len(ok), p50=p50, p95=p95, max=ok[-1],
+                   memory_note="peak RSS of the server process tree")
+
+
+def _browser_sessions(chromium: str, url: str, sessions: int) -> tuple[float, list]:
+    """Time until the headline metric is visible: one session alone, then ``sessions`` at once."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+    async def one(browser) -> float | None:
+        context = await browser.new_context()
+        page = await context.new_page()
+        started = time.perf_counter()
+        try:
+            await page.goto(url, wait_until="commit", timeout=120_000)
+            await page.locator('[data-testid="stMetric"]').first.wait_for(state="visible",
+                                                                          timeout=180_000)
+            return time.perf_counter() - started
+        except Exception:  # noqa: BLE001 - a session that never shows the metric counts as failed
+            return None
+        finally:
+            await context.close()
+
+    async def main():
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium, args=args, headless=True)
+            try:
+                await one(browser)  # warm the server (first script run, imports)
+                alone = await one(browser)
+                together = await asyncio.gather(*(one(browser) for _ in range(sessions)))
+            finally:
+                await browser.close()
+            return alone, list(together)
+
+    alone, together = asyncio.run(main())
+    if alone is None:
+        raise RuntimeError("a single session did not show the overview's headline metric")
+    return alone, together
+
+
+def _dispatch(ctx: StepContext) -> dict:
+    step = ctx.step
+    if step == "import_xlsx":
+        return _step_import(ctx, "xlsx")
+    if step == "import_csv":
+        return _step_import(ctx, "csv")
+    if step == "coverage":
+        return _step_coverage(ctx)
+    if step == "monthly_series":
+        return _step_series(ctx)
+    if step == "graph_chain":
+        return _step_graph(ctx, whole=False)
+    if step == "graph_district":
+        return _step_graph(ctx, whole=True)
+    if step == "overview":
+        return _step_overview(ctx)
+    if step.startswith("report_"):
+        return _step_report(ctx, step[len("report_"):])
+    if step == "planner":
+        return _step_planner(ctx)
+    if step == "load_test":
+        return _step_load_test(ctx)
+    raise ValueError(f"未知的基准步骤：{step}")
+
+
+#: Goal limits that trigger a cProfile run inside the child: step -> (size, seconds).
+_PROFILE_WHEN = {g["step"]: (g["size"], g["limit"]) for g in GOALS if g["metric"] == "seconds"}
+
+
+def _child_main(spec_path: str) -> int:
+    """Entry point of the fresh process that runs one step (or the data generation)."""
+    spec = json.loads(Path(spec_path).read_text())
+    out = Path(spec["out"])
+    try:
+        if spec["step"] == "generate":
+            started = time.perf_counter()
+            peak_rss_reset()
+            info = _generate(spec["url"], spec["size"], spec["seed"], date.fromisoformat(spec["as_of"]))
+            info["seconds"] = time.perf_counter() - started
+            info["peak_rss_mib"] = peak_rss_mib()
+            started = time.perf_counter()
+            from .store import get_engine
+
+            info["files"] = _write_firm_sheets(get_engine(spec["url"]), Path(spec["folder"]))
+            info["files_seconds"] = time.perf_counter() - started
+            result = {"status": "ok", **info}
+        else:
+            ctx = StepContext(step=spec["step"], url=spec["url"], size=spec["size"],
+                              as_of=date.fromisoformat(spec["as_of"]), folder=Path(spec["folder"]),
+                              fresh_url=spec.get("fresh_url"), files=spec.get("files") or {})
+            result = {"status": "ok", **_dispatch(ctx)}
+            target = result.pop("profile_target", None)
+            size, limit = _PROFILE_WHEN.get(spec["step"], (None, None))
+            if target is not None and size == spec["size"] and result["seconds"] > limit:
+                result["profile"] = _profile(target)
+    except NotAvailable as exc:
+        result = {"status": "not available", "note": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - reported in the results, the run goes on
+        result = {"status": "error", "note": f"{type(exc).__name__}: {exc}",
+                  "traceback": traceback.format_exc(limit=6)}
+    out.write_text(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
+def _run_child(spec: dict, timeout: float) -> dict:
+    """Run one step in a fresh process; its result, with the child's ``ru_maxrss``."""
+    folder = Path(spec["folder"])
+    spec_path = folder / f"spec-{spec['step']}-{time.monotonic_ns()}.json"
+    spec["out"] = str(spec_path.with_suffix(".out.json"))
+    spec_path.write_text(json.dumps(spec, ensure_ascii=False, default=str))
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    command = [sys.executable, "-c",
+               "import sys; from tracker.bench import _child_main; sys.exit(_child_main(sys.argv[1]))",
+               str(spec_path)]
+    started = time.perf_counter()
+    err_path = spec_path.with_suffix(".err")
+    with open(err_path, "wb") as err:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                                   start_new_session=True)
+    # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would be the max over all).
+    usage = None
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            usage = rusage.ru_maxrss / 1024
+            break
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, 9)
+            process.wait()
+            return {"status": "timeout", "note": f"did not finish within {timeout:.0f} s",
+                    "wall_seconds": time.perf_counter() - started}
+        time.sleep(0.05)
+    out = Path(spec["out"])
+    if out.exists():
+        result = json.loads(out.read_text())
+    else:
+        tail = err_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+        result = {"status": "error",
+                  "note": f"the step process died (exit {process.returncode}): {' | '.join(tail)}"}
+    result["wall_seconds"] = time.perf_counter() - started
+    result["child_max_rss_mib"] = usage
+    return result
+
+
+# =========================================================================== the run
+
+
+def _expand_steps(steps) -> list[str]:
+    out = []
+    for step in steps:
+        if step == "report":
+            formats = _report_formats()
+            out.extend(f"report_{f}" for f in formats) if formats else out.append("report")
+        else:
+            out.append(step)
+    return out
+
+
+def run_benchmark(
+    sizes=(1000,),
+    db: str | None = None,
+    postgres_server: bool = False,
+    steps=None,
+    load_test: bool = False,
+    timeout: float = 1800.0,
+    seed: int = SEED,
+    as_of: date = AS_OF,
+    progress: Callable[[str], None] | None = None,
+    workdir: Path | str | None = None,
+) -> dict:
+    """Run the benchmark and return the results (the JSON of ``tracker bench --json``).
+
+    Parameters
+    ----------
+    sizes : numbers of firms
+    db : a PostgreSQL URL (its server gets throwaway databases), an SQLite URL (its folder
+         gets the store files), or None for SQLite in a temporary folder
+    postgres_server : also run on a throwaway local PostgreSQL server
+    steps : names from :data:`STEPS` (default all); ``load_test`` runs when ``load_test``
+    timeout : seconds allowed to each step process
+    """
+    say = progress or (lambda message: None)
+    steps = list(steps or STEPS)
+    unknown = [s for s in steps if s not in STEPS and s != "load_test"
+               and not s.startswith("report_")]
+    if unknown:
+        raise ValueError(f"未知的基准步骤：{'、'.join(unknown)}（可选：{'、'.join(STEPS)}）")
+    if load_test and "load_test" not in steps:
+        steps.append("load_test")
+    steps = _expand_steps(steps)
+    own_folder = workdir is None
+    folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="redwood-bench-"))
+    backends: list[Backend] = []
+    server = None
+    results = {"generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "machine": machine_info(), "as_of": as_of.isoformat(), "seed": seed,
+               "sizes": list(sizes), "steps": steps, "runs": [], "notes": []}
+    try:
+        if db:
+            from .store import resolve_url
+
+            url = resolve_url(db)
+            if url.startswith("sqlite"):
+                path = url[len("sqlite:///"):]
+                backends.append(Backend("sqlite", Path(path).parent if path else folder))
+            else:
+                backends.append(Backend("postgresql", folder, url=url))
+        else:
+            backends.append(Backend("sqlite", folder))
+        if postgres_server:
+            try:
+                server = PostgresServer()
+                backends.append(Backend("postgresql", folder, url=server.url, server=server))
+            except Exception as exc:  # noqa: BLE001 - reported, SQLite goes on
+                results["notes"].append(f"PostgreSQL not available: {exc}")
+                say(f"PostgreSQL 不可用 / not available: {exc}")
+        for backend in backends:
+            for size in sizes:
+                results["runs"].append(_run_size(backend, size, steps, folder, seed, as_of,
+                                                 timeout, say))
+    finally:
+        for backend in backends:
+            backend.cleanup()
+        if server is not None:
+            server.stop()
+        if own_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    for run in results["runs"]:
+        for step in run["steps"]:
+            base, secs = step.get("baseline_seconds"), step.get("seconds")
+            step["ratio"] = secs / base if step["status"] == "ok" and base and secs else None
+    results["goals"] = evaluate_goals(results)
+    return results
+
+
+def _fmt_size(n: int) -> str:
+    return f"{n:,}"
+
+
+def _run_size(backend: Backend, size: int, steps: list[str], folder: Path, seed: int,
+              as_of: date, timeout: float, say) -> dict:
+    label = f"[{backend.label} {_fmt_size(size)}]"
+    run = {"backend": backend.kind, "backend_version": backend.version, "size": size,
+           "steps": []}
+    size_folder = folder / f"{backend.kind}-{size}"
+    size_folder.mkdir(parents=True, exist_ok=True)
+    url = backend.new_store(f"bench-{size}")
+    say(f"{label} 生成数据 / generating the district …")
+    setup = _run_child({"step": "generate", "url": url, "size": size, "seed": seed,
+                        "as_of": as_of.isoformat(), "folder": str(size_folder)}, timeout)
+    run["setup"] = setup
+    if setup.get("status") != "ok":
+        say(f"{label} 数据生成失败 / generation failed: {setup.get('note')}")
+        run["steps"] = [{"step": s, "status": "skipped", "note": "data generation failed"}
+                        for s in steps]
+        backend.drop(url)
+        return run
+    say(f"{label} 数据就绪 / data ready in {setup['seconds']:.1f} s "
+        f"({setup.get('data_source')}); firm sheet {setup['files']['rows']:,} rows")
+    for step in steps:
+        say(f"{label} {step} …")
+        spec = {"step": step, "url": url, "size": size, "as_of": as_of.isoformat(),
+                "folder": str(size_folder), "files": setup["files"]}
+        fresh = None
+        if step.startswith("import_"):
+            fresh = spec["fresh_url"] = backend.new_store(f"import-{size}")
+        result = _run_child(spec, timeout)
+        if fresh:
+            backend.drop(fresh)
+        result = {"step": step, **result}
+        run["steps"].append(result)
+        say(f"{label} {step}: {_one_line(result)}")
+    backend.drop(url)
+    shutil.rmtree(size_folder, ignore_errors=True)
+    return run
+
+
+def _one_line(result: dict) -> str:
+    if result["status"] != "ok":
+        note = str(result.get("note", "")).strip().splitlines()
+        return f"{result['status']} — {note[0][:300] if note else ''}"
+    parts = [f"{result['seconds']:.3f} s"]
+    if result.get("baseline_seconds"):
+        parts.append(f"baseline {result['baseline_seconds']:.3f} s, "
+                     f"ratio {result['seconds'] / result['baseline_seconds']:.2f}")
+    if result.get("peak_rss_mib"):
+        parts.append(f"peak {result['peak_rss_mib']:.0f} MiB")
+    return "; ".join(parts)
+
+
+# =========================================================================== goals, markdown
+
+
+def evaluate_goals(results: dict) -> list[dict]:
+    """Each goal of :data:`GOALS` against the results: met, missed (by how much), or not run."""
+    out = []
+    for goal in GOALS:
+        for run in results["runs"]:
+            if run["size"] != goal["size"]:
+                continue
+            entry = {"goal": goal["id"], "text": goal["text"], "backend": run["backend"],
+                     "limit": goal["limit"], "metric": goal["metric"]}
+            if goal["step"] == "*":
+                measured = [(s.get("peak_rss_mib"), s["step"]) for s in run["steps"]
+                            if s["status"] == "ok" and s.get("peak_rss_mib")]
+                setup = run.get("setup", {})
+                if setup.get("peak_rss_mib"):
+                    measured.append((setup["peak_rss_mib"], "generate"))
+                value, where = max(measured) if measured else (None, None)
+                entry["where"] = where
+            else:
+                step = next((s for s in run["steps"] if s["step"] == goal["step"]), None)
+                value = step.get(goal["metric"]) if step and step["status"] == "ok" else None
+                if step and step["status"] != "ok":
+                    entry["note"] = f"{step['status']}: {_first_line(step.get('note'))}"
+            entry["value"] = value
+            if value is None:
+                entry["verdict"] = "not measured"
+            elif value <= goal["limit"]:
+                entry["verdict"] = "met"
+            else:
+                entry["verdict"] = "missed"
+                entry["over_by"] = value - goal["limit"]
+                entry["factor"] = value / goal["limit"]
+            out.append(entry)
+    return out
+
+
+def _cell(value, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def to_markdown(results: dict, analysis: str | None = None) -> str:
+    """The ``BENCHMARKS.md`` text of a run; ``analysis`` (hand-written) is kept at the end."""
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "How Redwood scales from a district to a province (issue 8). Generated by "
+        "`tracker bench` — every number below was measured on the machine described here; "
+        "nothing is estimated.",
+        "",
+        f"- Machine: {m['cores']} cores ({m.get('usable_cores')} usable), {m.get('cpu') or '?'}, "
+        f"{m.get('memory_gib')} GiB memory; {m['platform']}",
+        f"- Python {m['python']}, SQLite {m['sqlite']}, SQLAlchemy {m['sqlalchemy']}"
+        + "".join(f", PostgreSQL {v}" for v in sorted({r['backend_version'] for r in results['runs']
+                                                         if r['backend'] == 'postgresql'
+                                                         and r.get('backend_version')})),
+        f"- Commit {m.get('commit') or '?'}; run {results['generated']}; data as of "
+        f"{results['as_of']}, seed {results['seed']}",
+        "- The machine's CPU was shared with other work during the run: treat small "
+        "differences as noise.",
+        "",
+        "Method: each step runs in a fresh process; its baseline runs in the same process on "
+        "the same data, and `ratio = step / baseline` (lower is better). Calls under 2 s are "
+        "repeated up to 3 times (fastest kept). Peak RSS is the kernel's high-water mark "
+        "(`VmHWM`) reset just before the call with `echo 5 > /proc/self/clear_refs`, so it "
+        "is the peak of that call, interpreter and libraries included. See "
+        "`tracker/bench.py` for the baselines.",
+        "",
+    ]
+    for note in results.get("notes", []):
+        lines.append(f"> {note}")
+        lines.append("")
+    lines += ["## Goals", "", "| goal | backend | measured | limit | verdict |",
+              "|---|---|---:|---:|---|"]
+    for g in results.get("goals", []):
+        unit = " s" if g["metric"] == "seconds" else " MiB"
+        verdict = g["verdict"]
+        if verdict == "missed":
+            verdict = f"**missed** by {_cell(g['over_by'], 2)}{unit} ({g['factor']:.1f}×)"
+        if g.get("where"):
+            verdict += f" (largest: {g['where']})"
+        if g.get("note"):
+            verdict += f" — {g['note']}"
+        lines.append(f"| {g['text']} | {g['backend']} | {_cell(g['value'], 2)}{unit if g['value'] is not None else ''} "
+                     f"| {_cell(g['limit'], 0)}{unit} | {verdict} |")
+    if not results.get("goals"):
+        lines.append("| (no run at the goal sizes) | | | | |")
+    lines.append("")
+    for backend in dict.fromkeys(r["backend"] for r in results["runs"]):
+        runs = [r for r in results["runs"] if r["backend"] == backend]
+        lines += [f"## {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}", ""]
+        for run in runs:
+            setup = run.get("setup", {})
+            lines.append(f"**{run['size']:,} firms** — data: {setup.get('data_source', '?')}, "
+                         f"generated in {_cell(setup.get('seconds'), 1)} s "
+                         f"(peak {_cell(setup.get('peak_rss_mib'), 0)} MiB)")
+            lines.append("")
+        lines += ["| step | firms | time (s) | baseline | baseline (s) | ratio | peak RSS (MiB) | notes |",
+                  "|---|---:|---:|---|---:|---:|---:|---|"]
+        for run in runs:
+            for s in run["steps"]:
+                if s["status"] != "ok":
+                    lines.append(f"| {s['step']} | {run['size']:,} | — | | | | | "
+                                 f"{s['status']}: {_first_line(s.get('note'))} |")
+                    continue
+                lines.append(
+                    f"| {s['step']} | {run['size']:,} | {_cell(s['seconds'])} | {s.get('baseline', '')} "
+                    f"| {_cell(s.get('baseline_seconds'))} | {_cell(s.get('ratio'), 2)} "
+                    f"| {_cell(s.get('peak_rss_mib'), 0)} | {_step_notes(s)} |")
+        lines.append("")
+    profiles = [(run, s) for run in results["runs"] for s in run["steps"] if s.get("profile")]
+    if profiles:
+        lines += ["## Profiles of missed goals (cProfile, cumulative time)", ""]
+        for run, s in profiles:
+            lines += [f"**{s['step']}, {run['size']:,} firms, {run['backend']}**", "",
+                      "| function | calls | tottime (s) | cumtime (s) |", "|---|---:|---:|---:|"]
+            for p in s["profile"]:
+                lines.append(f"| `{p['function']}` | {p['calls']:,} | {p['tottime']} | {p['cumtime']} |")
+            lines.append("")
+    if analysis:
+        lines += [analysis.rstrip(), ""]
+    return "\n".join(lines)
+
+
+def _first_line(text, limit: int = 200) -> str:
+    lines = str(text or "").strip().splitlines()
+    return (lines[0][:limit] if lines else "").replace("|", "/")
+
+
+def _step_notes(s: dict) -> str:
+    notes = []
+    if s.get("rows_per_second"):
+        notes.append(f"{s['rows_per_second']:,.0f} rows/s (parse only "
+                     f"{s.get('baseline_rows_per_second') or 0:,.0f} rows/s)")
+    if s.get("months"):
+        notes.append(f"{s['months']} months")
+    if s.get("nodes") is not None:
+        notes.append(f"{s['nodes']:,} nodes, {s['edges']:,} edges"
+                     + (f", chain {s['chain']}" if s.get("chain") else ""))
+    if s.get("headline"):
+        notes.append(f"headline {s['headline']}; warm rerun {s.get('warm_rerun_seconds', 0):.2f} s")
+    if s.get("bytes"):
+        notes.append(f"{s['bytes'] / 1024:,.0f} KiB")
+    gap = s.get("exact_gap")
+    if gap:
+        if gap.get("not_available"):
+            notes.append(f"exact: not available ({gap['not_available']})")
+        else:
+            notes.append(f"exact optimum on {gap['solved']} sub-instances (≤15 firms; "
+                         f"{gap['not_finished']} not finished): gap max {_cell(gap['max_gap'])}, "
+                         f"mean {_cell(gap['mean_gap'], 2)} new orgs/officers")
+    if s.get("p50") is not None:
+        notes.append(f"{s['sessions']} sessions, {s['succeeded']} ok: p50 {s['p50']:.2f} s, "
+                     f"p95 {s['p95']:.2f} s; server peak RSS")
+    if s.get("agrees"):
+        notes.append("same figures")
+    return "; ".join(notes)
+
+
+def keep_analysis(path: Path | str) -> str | None:
+    """The hand-written ``## Analysis`` section of an existing ``BENCHMARKS.md``, if any."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    index = text.find("\n## Analysis")
+    return text[index + 1:] if index >= 0 else None

@@ -1,0 +1,77 @@
+"""Sub-command ``tracker bench``: the scaling benchmarks of issue 8 (see :mod:`tracker.bench`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import TrackerError
+from . import main
+
+__all__ = ["bench"]
+
+
+def _sizes(_ctx, _param, value: str) -> list[int]:
+    try:
+        sizes = [int(v.replace("_", "").replace(",", "").strip()) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"规模应为逗号分隔的整数，如 1000,10000；收到“{value}”") from None
+    if not sizes or any(n < 10 for n in sizes):
+        raise click.BadParameter("每个规模至少 10 家企业 / each size needs at least 10 firms")
+    return sizes
+
+
+def _steps(_ctx, _param, value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+@main.command()
+@click.option("--sizes", default="1000,10000,100000,1000000", show_default=True,
+              callback=_sizes, help="企业数（逗号分隔） / numbers of firms, comma-separated")
+@click.option("--db", "bench_db", default=None, metavar="URL",
+              help="PostgreSQL 地址：在其服务器上建临时数据库运行；默认临时文件夹中的 SQLite / "
+                   "a PostgreSQL URL to run on (throwaway databases on its server); default "
+                   "SQLite in a temporary folder")
+@click.option("--postgres-server", is_flag=True,
+              help="另启动一个临时的本机 PostgreSQL 服务器并在其上也运行一遍 / also run on a "
+                   "throwaway local PostgreSQL server")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              metavar="OUT", help="结果写为 JSON / write the results as JSON")
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), default=None,
+              metavar="BENCHMARKS.md", help="结果写为 Markdown 表格（保留其中的“## Analysis”一节） / "
+                                            "write the Markdown table (keeps its ## Analysis)")
+@click.option("--steps", callback=_steps, default=None, metavar="A,B",
+              help="只运行这些步骤 / run only these steps: " + ", ".join(
+                  ("import_xlsx", "import_csv", "coverage", "monthly_series", "graph_chain",
+                   "graph_district", "overview", "report", "planner")))
+@click.option("--load-test", is_flag=True,
+              help="另做 20 个并发看板会话的负载测试（需要 chromium） / also run the 20-session "
+                   "load test of the dashboard (needs chromium)")
+@click.option("--timeout", default=1800.0, show_default=True, type=float,
+              help="每个步骤的时限（秒） / seconds allowed to each step")
+def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, load_test, timeout):
+    """规模基准测试：从一个区到一个省 / benchmarks from a district to a province."""
+    from ..bench import keep_analysis, run_benchmark, to_markdown
+
+    for target in (json_path, markdown_path):
+        if target and not Path(target).resolve().parent.is_dir():
+            raise TrackerError(f"目录不存在：{Path(target).resolve().parent}")
+    results = run_benchmark(sizes, db=bench_db, postgres_server=postgres_server, steps=steps,
+                            load_test=load_test, timeout=timeout,
+                            progress=lambda message: click.echo(message, err=True))
+    if json_path:
+        Path(json_path).write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str),
+                                   encoding="utf-8")
+        click.echo(f"结果已写入 / results written: {json_path}", err=True)
+    if markdown_path:
+        text = to_markdown(results, keep_analysis(markdown_path))
+        Path(markdown_path).write_text(text, encoding="utf-8")
+        click.echo(f"表格已写入 / table written: {markdown_path}", err=True)
+    for goal in results["goals"]:
+        click.echo(f"{goal['text']} [{goal['backend']}]: {goal['verdict']}")
+    failed = [s for run in results["runs"] for s in run["steps"] if s["status"] in ("error", "timeout")]
+    if failed:
+        click.echo(f"{len(failed)} 个步骤出错或超时 / steps failed or timed out: "
+                   + ", ".join(sorted({s['step'] for s in failed})), err=True)
