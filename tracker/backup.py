@@ -86,7 +86,9 @@ def sqlite_path(target: Engine | str | None) -> Path | None:
 
 def _libpq_url(url: sa.engine.URL) -> str:
     """The URL as libpq understands it: plain ``postgresql://``, no password."""
-    plain = url.set(drivername="postgresql", password=None)
+    # URL.set(password=None) keeps the password: build a new URL without it.
+    plain = sa.engine.URL.create("postgresql", username=url.username, host=url.host,
+                                 port=url.port, database=url.database, query=url.query)
     return plain.render_as_string(hide_password=False)
 
 
