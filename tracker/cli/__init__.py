@@ -138,3 +138,4 @@ from . import plan_commands  # noqa: E402,F401
 from . import analysis_commands  # noqa: E402,F401
 from . import user_commands  # noqa: E402,F401
 from . import bench_commands  # noqa: E402,F401
+from . import report_commands  # noqa: E402,F401

@@ -1,0 +1,36 @@
+"""Sub-command ``tracker report``: the coverage report as xlsx, docx, pdf or csv."""
+
+from __future__ import annotations
+
+import click
+
+from ..reports import FORMATS, default_filename, write_report
+from ..scope import Scope
+from . import Context, as_of_option, main
+from .engine_commands import _check_chain_codes
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@main.command(name="report")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True,
+              help="报表格式 / file format")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="输出文件（默认按日期和范围命名） / output file (default: named by date and scope)")
+@as_of_option
+@click.option("--chain", "chain_codes", multiple=True, metavar="CODE",
+              help="只含这些产业链（可重复） / restrict to these chains (repeatable)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh",
+              help="报表语言 / language of the report")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度 / no progress lines")
+@pass_context
+def report_command(ctx: Context, fmt: str, output: str | None, as_of, chain_codes, lang: str,
+                   quiet: bool) -> None:
+    """生成覆盖情况报表（Excel 台账、Word 公文、PDF、CSV） / write a coverage report."""
+    engine = ctx.ready_engine()
+    scope = Scope.of(chains=chain_codes)
+    _check_chain_codes(engine, scope)
+    path = output or default_filename(fmt, as_of, scope, lang)
+    progress = None if quiet else (lambda line: click.echo(line, err=True))
+    written = write_report(engine, fmt, path, as_of, scope=scope, lang=lang, progress=progress)
+    click.echo(str(written))
