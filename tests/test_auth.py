@@ -284,6 +284,13 @@ def test_roles_and_scopes_on_firms_chains_areas_orgs(engine, district):
     disabled = auth.UserInfo(id=2, name="d", role="admin", chains=None, areas=None, disabled=True)
     assert not can_edit(disabled, chain="BIO") and not auth.can_manage_users(disabled)
     assert auth.can_manage_users(admin) and auth.can_view_audit(admin)
+    auth.require_edit(bio_editor, firm=w.code("A"), engine=engine)
+    with pytest.raises(auth.TrackerError, match="不在您的权限范围内（产业链：BIO）"):
+        auth.require_edit(bio_editor, firm=w.code("B"), engine=engine)
+    with pytest.raises(auth.TrackerError, match="只有查看权限"):
+        auth.require_edit(bio_viewer, firm=w.code("A"), engine=engine)
+    with pytest.raises(auth.TrackerError, match="请先登录"):
+        auth.require_edit(None, chain="BIO")
     assert not auth.can_view_audit(bio_editor) and not auth.can_manage_users(bio_viewer)
 
 

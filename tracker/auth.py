@@ -87,6 +87,7 @@ __all__ = [
     "user_scope",
     "can_view",
     "can_edit",
+    "require_edit",
     "can_manage_users",
     "can_view_audit",
     "ensure_demo_user",
@@ -627,6 +628,21 @@ def can_edit(user: UserInfo | User | None, *, firm=None, chain: str | None = Non
     if user is None or getattr(user, "disabled", False) or user.role == "viewer":
         return False
     return _in_scope(user, engine, firm, chain, area, org)
+
+
+def require_edit(user: UserInfo | User | None, *, firm=None, chain: str | None = None,
+                 area: str | None = None, org=None, engine: Engine | None = None) -> None:
+    """Raise :class:`TrackerError` with a message for the user unless :func:`can_edit` allows.
+
+    Call it in the save handler, next to the ``expected_version`` of the edit.
+    """
+    if can_edit(user, firm=firm, chain=chain, area=area, org=org, engine=engine):
+        return
+    if user is None:
+        raise TrackerError("请先登录")
+    if user.role == "viewer":
+        raise TrackerError("您的账户只有查看权限，不能修改数据")
+    raise TrackerError(f"此记录不在您的权限范围内（{user_scope(user).describe()}），不能修改")
 
 
 def can_manage_users(user: UserInfo | User | None) -> bool:
