@@ -198,7 +198,7 @@ class User(SQLModel, table=True):
     ``role`` is ``admin``, ``editor`` or ``viewer``. ``chains`` and ``areas`` are JSON lists
     (chain codes; park or street names); ``None`` means no restriction on that axis. Only an
     argon2 hash of the password is kept. ``failed_attempts`` counts consecutive failed
-    logins; ``locked_until`` (UTC) refuses logins until then.
+    logins; ``locked_until`` refuses logins until then.
     """
 
     __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
@@ -213,12 +213,12 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=300)
     disabled: bool = Field(default=False)
     failed_attempts: int = Field(default=0)
-    locked_until: datetime | None = Field(default=None)  # UTC, naive
-    created: datetime  # UTC, naive
+    locked_until: datetime | None = Field(default=None)  # aware, UTC
+    created: datetime  # aware, UTC
 
 
 class UserSession(SQLModel, table=True):
-    """A login session: only the SHA-256 of the random token is stored (UTC, naive times)."""
+    """A login session: only the SHA-256 of the random token is stored (times aware, UTC)."""
 
     __tablename__ = "user_session"
     id: int | None = Field(default=None, primary_key=True)
