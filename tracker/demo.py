@@ -996,6 +996,8 @@ _TARGETS = (
     ("supply_links", SupplyLink.__table__),
 )
 _CHUNK = 20_000
+_LABELS_ZH = {"firms": "企业", "memberships": "入链记录", "orgs": "党组织", "links": "组织覆盖关系",
+              "liaisons": "联络员", "assignments": "派驻记录", "supply_links": "上下游关系"}
 
 
 def _tables_to_clear() -> list[sa.Table]:
@@ -1051,7 +1053,12 @@ def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SE
     counts: dict[str, int] = {}
     with Session(engine) as session:
         conn = session.connection()
+        sqlite = conn.dialect.name == "sqlite"
         try:
+            if sqlite:
+                # A big page cache keeps the indexes of a large load in memory (this
+                # connection only; set back before the commit).
+                conn.exec_driver_sql("PRAGMA cache_size=-262144")
             # Unhook the organisation tree first so that deleting it never trips its own key.
             conn.execute(PartyOrg.__table__.update().values(parent_id=None))
             for table in _tables_to_clear():
@@ -1062,11 +1069,14 @@ def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SE
             for name, table in _TARGETS:
                 source: Table = getattr(data, name)
                 total = len(source)
+                report_every = max(5 * _CHUNK, total // 10)  # about ten lines per large table
                 for start in range(0, total, _CHUNK):
                     rows = source.rows(start, start + _CHUNK, rename=rename, maps=maps)
                     conn.execute(table.insert(), rows)
-                    if total > _CHUNK:
-                        say(f"写入 {name}：{min(start + _CHUNK, total):,}/{total:,}")
+                    done = min(start + _CHUNK, total)
+                    if total > 5 * _CHUNK and (done % report_every < _CHUNK or done == total):
+                        say(f"写入 {_LABELS_ZH[name]}：{done:,}/{total:,}"
+                            f"（{time.perf_counter() - began:.0f} 秒）")
                 counts[name] = total
             if conn.dialect.name == "postgresql":
                 # Explicit ids bypass the sequences: move them past the highest id.
@@ -1083,6 +1093,8 @@ def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SE
                 demo_firms=firms,
                 demo_today=data.today.isoformat(),
             )
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA cache_size=-2000")
             session.commit()
         except BaseException:
             session.rollback()
