@@ -1239,6 +1239,7 @@ def run_benchmark(
     as_of: date = AS_OF,
     progress: Callable[[str], None] | None = None,
     workdir: Path | str | None = None,
+    checkpoint: Callable[[dict], None] | None = None,
 ) -> dict:
     """Run the benchmark and return the results (the JSON of ``tracker bench --json``).
 
@@ -1250,6 +1251,8 @@ def run_benchmark(
     postgres_server : also run on a throwaway local PostgreSQL server
     steps : names from :data:`STEPS` (default all); ``load_test`` runs when ``load_test``
     timeout : seconds allowed to each step process
+    checkpoint : called with the results so far after every step (a long run that is
+                 stopped still leaves what it measured)
     """
     say = progress or (lambda message: None)
     steps = list(steps or STEPS)
@@ -1286,10 +1289,17 @@ def run_benchmark(
             except Exception as exc:  # noqa: BLE001 - reported, SQLite goes on
                 results["notes"].append(f"PostgreSQL not available: {exc}")
                 say(f"PostgreSQL 不可用 / not available: {exc}")
+        def saved():
+            if checkpoint:
+                _finish(results)
+                checkpoint(results)
+
         for backend in backends:
             for size in sizes:
-                results["runs"].append(_run_size(backend, size, steps, folder, seed, as_of,
-                                                 timeout, say))
+                run = {"backend": backend.kind, "backend_version": backend.version, "size": size,
+                       "steps": []}
+                results["runs"].append(run)
+                _run_size(run, backend, size, steps, folder, seed, as_of, timeout, say, saved)
     finally:
         for backend in backends:
             backend.cleanup()
@@ -1297,23 +1307,26 @@ def run_benchmark(
             server.stop()
         if own_folder:
             shutil.rmtree(folder, ignore_errors=True)
+    _finish(results)
+    return results
+
+
+def _finish(results: dict) -> None:
+    """Ratios and goal verdicts of the results so far."""
     for run in results["runs"]:
         for step in run["steps"]:
             base, secs = step.get("baseline_seconds"), step.get("seconds")
             step["ratio"] = secs / base if step["status"] == "ok" and base and secs else None
     results["goals"] = evaluate_goals(results)
-    return results
 
 
 def _fmt_size(n: int) -> str:
     return f"{n:,}"
 
 
-def _run_size(backend: Backend, size: int, steps: list[str], folder: Path, seed: int,
-              as_of: date, timeout: float, say) -> dict:
+def _run_size(run: dict, backend: Backend, size: int, steps: list[str], folder: Path, seed: int,
+              as_of: date, timeout: float, say, saved) -> dict:
     label = f"[{backend.label} {_fmt_size(size)}]"
-    run = {"backend": backend.kind, "backend_version": backend.version, "size": size,
-           "steps": []}
     size_folder = folder / f"{backend.kind}-{size}"
     size_folder.mkdir(parents=True, exist_ok=True)
     url = backend.new_store(f"bench-{size}")
@@ -1321,6 +1334,7 @@ def _run_size(backend: Backend, size: int, steps: list[str], folder: Path, seed:
     setup = _run_child({"step": "generate", "url": url, "size": size, "seed": seed,
                         "as_of": as_of.isoformat(), "folder": str(size_folder)}, timeout)
     run["setup"] = setup
+    saved()
     if setup.get("status") != "ok":
         say(f"{label} 数据生成失败 / generation failed: {setup.get('note')}")
         run["steps"] = [{"step": s, "status": "skipped", "note": "data generation failed"}
@@ -1342,6 +1356,7 @@ def _run_size(backend: Backend, size: int, steps: list[str], folder: Path, seed:
         result = {"step": step, **result}
         run["steps"].append(result)
         say(f"{label} {step}: {_one_line(result)}")
+        saved()
     backend.drop(url)
     shutil.rmtree(size_folder, ignore_errors=True)
     return run

@@ -58,17 +58,22 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
     for target in (json_path, markdown_path):
         if target and not Path(target).resolve().parent.is_dir():
             raise TrackerError(f"目录不存在：{Path(target).resolve().parent}")
+    analysis = keep_analysis(markdown_path) if markdown_path else None
+
+    def save(results) -> None:
+        # Written after every step: a run stopped half-way keeps what it measured.
+        if json_path:
+            Path(json_path).write_text(json.dumps(results, ensure_ascii=False, indent=2,
+                                                  default=str), encoding="utf-8")
+        if markdown_path:
+            Path(markdown_path).write_text(to_markdown(results, analysis), encoding="utf-8")
+
     results = run_benchmark(sizes, db=bench_db, postgres_server=postgres_server, steps=steps,
-                            load_test=load_test, timeout=timeout,
+                            load_test=load_test, timeout=timeout, checkpoint=save,
                             progress=lambda message: click.echo(message, err=True))
-    if json_path:
-        Path(json_path).write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str),
-                                   encoding="utf-8")
-        click.echo(f"结果已写入 / results written: {json_path}", err=True)
-    if markdown_path:
-        text = to_markdown(results, keep_analysis(markdown_path))
-        Path(markdown_path).write_text(text, encoding="utf-8")
-        click.echo(f"表格已写入 / table written: {markdown_path}", err=True)
+    save(results)
+    for target in filter(None, (json_path, markdown_path)):
+        click.echo(f"结果已写入 / results written: {target}", err=True)
     for goal in results["goals"]:
         click.echo(f"{goal['text']} [{goal['backend']}]: {goal['verdict']}")
     failed = [s for run in results["runs"] for s in run["steps"] if s["status"] in ("error", "timeout")]
