@@ -431,3 +431,26 @@ def test_demo_store_is_not_mixed_with_real_data(engine, world, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(sa.select(Firm.credit_code)).scalars().all() == [A]
     assert get_info(engine)["synthetic"] == "false"
+
+
+def test_fast_reader_agrees_with_openpyxl(tmp_path):
+    from tracker.ingest.readers import _read_openpyxl, read_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业"
+    ws.append(HEADERS["企业"])
+    ws.append([A, "甲 rich", "BIO", "上游", True, "民营", False, None, "街道", 3.0, 2,
+               datetime(2024, 3, 1), date(2025, 1, 31)])
+    ws.append([B, 12345, None, None, None, None, None, "园区", None, 1.5, -2, 45352, "2024/3/1"])
+    ws["J3"].number_format = "0.00"
+    ws["L3"].number_format = "yyyy-mm-dd"  # an Excel date typed as a serial with a date style
+    ws.append([C, "=B2", "x"])  # formula without a cached value
+    ws.append([None] * 13)
+    wb.save(tmp_path / "v.xlsx")
+    fast = read_workbook(tmp_path / "v.xlsx")["企业"]
+    slow = _read_openpyxl(tmp_path / "v.xlsx")["企业"]
+    assert [r.values for r in fast.rows] == [r.values for r in slow.rows]
+    assert [r.number for r in fast.rows] == [2, 3, 4]
+    assert fast.rows[1].values[11] == datetime(2024, 3, 1)
+    assert fast.rows[2].values[1] == "=B2"

@@ -76,8 +76,11 @@ def record(conn, **fields) -> None:
     conn.execute(T.insert().values(**entry_row(**fields)))
 
 
-def record_many(conn, rows: Iterable[dict], batch: int = 5000) -> int:
-    """Add many entries made by :func:`entry_row` (bulk insert); returns how many."""
+def record_many(conn, rows: Iterable[dict], batch: int = 5000, progress=None) -> int:
+    """Add many entries made by :func:`entry_row` (bulk insert); returns how many.
+
+    ``progress(done)`` is called after each batch.
+    """
     count = 0
     chunk: list[dict] = []
     for row in rows:
@@ -86,9 +89,13 @@ def record_many(conn, rows: Iterable[dict], batch: int = 5000) -> int:
             conn.execute(T.insert(), chunk)
             count += len(chunk)
             chunk = []
+            if progress:
+                progress(count)
     if chunk:
         conn.execute(T.insert(), chunk)
         count += len(chunk)
+        if progress:
+            progress(count)
     return count
 
 

@@ -91,13 +91,18 @@ def import_command(ctx: Context, paths, dry_run, partial, rejects, replace_demo,
     if rejects and not rejects.lower().endswith((".xlsx", ".csv")):
         raise TrackerError("--rejects 文件须为 .xlsx 或 .csv")
     engine = ctx.ready_engine()
-    last = [time.monotonic()]  # quiet during the first second: short imports show no progress
+    started = time.monotonic()
+    last = [started, None]  # time of the last line, (stage, sheet) of the last line
 
     def progress(stage, sheet, done, total, rate):
+        # Quiet during the first second (short imports show nothing); then a line when a
+        # new stage or sheet starts, and at most one a second within it.
         now = time.monotonic()
-        if quiet or now - last[0] < 1.0:
+        if quiet or now - started < 1.0:
             return
-        last[0] = now
+        if (stage, sheet) == last[1] and now - last[0] < 1.0:
+            return
+        last[0], last[1] = now, (stage, sheet)
         label = {"read": "读取", "validate": "校验", "write": "写入"}.get(stage, stage)
         click.echo(f"{label} {sheet}：{done:,}/{total:,} 行（{rate:,.0f} 行/秒）", err=True)
 

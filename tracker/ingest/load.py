@@ -352,7 +352,9 @@ class _Loader:
         self.liaisons()
         self.supply()
         if self.write:
-            self.result.audit_entries = record_many(self.conn, self.audit)
+            total = len(self.audit)
+            tick = (lambda done: self.progress("write", "操作日志", done, total)) if self.progress else None
+            self.result.audit_entries = record_many(self.conn, self.audit, progress=tick)
         else:
             self.result.audit_entries = len(self.audit)
         return self.result
