@@ -198,6 +198,9 @@ def test_chain_master_reach(district):
     (display,) = chain_master_reach(G, "DISPLAY")
     assert display["reachable"] == [w.code("G")]  # A→C has no chain
     assert chain_master_reach(G, "AUTO") == []
+    (near,) = chain_master_reach(G, max_hops=1)  # F is two hops away, through B
+    assert near["reachable"] == sorted(w.code(k) for k in "BCG")
+    assert chain_master_reach(G, max_hops=0)[0]["reachable"] == []
     with pytest.raises(TrackerError):
         chain_master_reach(build_graph(w.engine, D, Scope.of(chains=["BIO"])), "DISPLAY")
 

@@ -217,6 +217,7 @@ def test_check_command(world, capsys):
     assert run(["--db", url, "check", "--as-of", "2024-06-30"]) == 0
     out = capsys.readouterr().out
     assert "R1" in out and "SMALL" in out and "违规" in out
+    assert out.count("第三十条") == 1  # the article is cited once, under the table
     assert run(["--db", url, "check", "--lang", "en", "--chain", "AUTO"]) == 0
     assert "0 findings" in capsys.readouterr().out
     assert run(["--db", url, "check", "--chain", "NOPE"]) == 1

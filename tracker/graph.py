@@ -487,13 +487,15 @@ def cross_chain_orgs(G: nx.MultiDiGraph, subtree: bool = False) -> list[dict]:
     return out
 
 
-def chain_master_reach(G: nx.MultiDiGraph, chain_code: str | None = None) -> list[dict]:
+def chain_master_reach(G: nx.MultiDiGraph, chain_code: str | None = None,
+                       max_hops: int | None = None) -> list[dict]:
     """How far the organisations of chain-master firms reach along supply links.
 
     For every organisation that covers a chain-master firm (a master of ``chain_code`` if
     given, else of any chain), the firms reachable from those masters along supply links
     in either direction (only links and firms of ``chain_code`` if given), excluding the
-    masters themselves, split by coverage status.
+    masters themselves, split by coverage status. ``max_hops`` bounds the path length
+    (1: direct suppliers and buyers only); None follows the links to the end.
 
     Returns
     -------
@@ -523,24 +525,38 @@ def chain_master_reach(G: nx.MultiDiGraph, chain_code: str | None = None) -> lis
         for org, _, edge in G.in_edges(firm, data=True):
             if edge["label"] == "covers":
                 masters_of[org].add(firm)
+    if max_hops is not None and max_hops < 0:
+        raise ValueError("max_hops 不能为负数")
+    # Unbounded reach is the connected component: find each component once.
+    component: dict[str, frozenset[str]] = {}
+    if max_hops is None:
+        for part in nx.connected_components(supply):
+            part = frozenset(part)
+            component.update(dict.fromkeys(part, part))
+    credit = {n: d["credit_code"] for n, d in G.nodes(data=True) if d.get("type") == "firm"}
+    status = {n: G.nodes[n]["status"] for n in credit}
     out = []
     for org in sorted(masters_of):
         masters = masters_of[org]
         reach: set[str] = set()
         for firm in masters:
-            if firm in supply:
-                reach |= nx.node_connected_component(supply, firm)
+            if firm not in supply:
+                continue
+            if max_hops is None:
+                reach |= component[firm]
+            else:
+                reach |= set(nx.single_source_shortest_path_length(supply, firm, cutoff=max_hops))
         reach -= masters
         own = _covered_by(G, org)
-        code = lambda nodes: sorted(G.nodes[n]["credit_code"] for n in nodes)  # noqa: E731
+        reached = sorted(reach)  # node ids sort as their credit codes do
         out.append({
             "org": G.nodes[org]["code"],
             "org_name": G.nodes[org]["name"],
-            "masters": code(masters),
-            "reachable": code(reach),
-            "covered": code(n for n in reach if G.nodes[n]["status"] != "none"),
-            "uncovered": code(n for n in reach if G.nodes[n]["status"] == "none"),
-            "covered_by_org": code(reach & own),
+            "masters": [credit[n] for n in sorted(masters)],
+            "reachable": [credit[n] for n in reached],
+            "covered": [credit[n] for n in reached if status[n] != "none"],
+            "uncovered": [credit[n] for n in reached if status[n] == "none"],
+            "covered_by_org": [credit[n] for n in reached if n in own],
         })
     return out
 

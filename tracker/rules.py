@@ -157,9 +157,16 @@ class Finding:
     message: str  # Chinese, citing the article
     message_en: str
     lang: str = field(default="zh", compare=False)
+    detail: str = field(default="", compare=False)  # the message without its basis (tables)
+    detail_en: str = field(default="", compare=False)
 
     def text(self, lang: str | None = None) -> str:
         return self.message_en if (lang or self.lang) == "en" else self.message
+
+    def short(self, lang: str | None = None) -> str:
+        """The finding without the article it cites (for tables that cite it once)."""
+        short = self.detail_en if (lang or self.lang) == "en" else self.detail
+        return short or self.text(lang)
 
     def as_dict(self) -> dict:
         """The JSON contract of ``tracker check --json`` (first five keys), plus extras.
@@ -192,6 +199,8 @@ def _finding(rule_id: str, subject: dict, zh: str, en: str, lang: str) -> Findin
         message=f"{zh}。依据：{rule.article_zh}。",
         message_en=f"{en}. Basis: {rule.article_en}.",
         lang=lang,
+        detail=zh,
+        detail_en=en,
     )
 
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..graph import FORMATS, build_graph, write_graph
-from ..rules import check
+from ..rules import RULES, check
 from ..scope import Scope
 from ..vocab import SEVERITY
 from . import Context, as_of_option, main
@@ -40,11 +40,17 @@ def check_command(ctx: Context, as_of, chain_codes, as_json: bool, lang: str) ->
     if not findings:
         return
     headers = (["规则", "级别", "对象", "代码", "说明"] if zh else
-               ["rule", "severity", "subject", "id", "message"])
+               ["rule", "severity", "subject", "id", "finding"])
     kinds = {"firm": ("企业", "firm"), "org": ("党组织", "org")}
     click.echo(table(headers, [
         [f.rule, SEVERITY.label(f.severity, lang), kinds[f.subject_type][0 if zh else 1],
-         f.subject_id, f.text(lang)] for f in findings]))
+         f.subject_id, f.short(lang)] for f in findings]))
+    # Each rule's article once, under the table, instead of on every row.
+    click.echo("")
+    for rule_id in sorted({f.rule for f in findings}):
+        rule = RULES[rule_id]
+        basis = "——依据：" if zh else ". Basis: "
+        click.echo(f"{rule_id} {rule.title(lang)}{basis}{rule.article(lang)}")
 
 
 @main.command(name="graph")
