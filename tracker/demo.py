@@ -81,6 +81,8 @@ from .uscc import ALPHABET
 __all__ = [
     "DEFAULT_FIRMS",
     "DEFAULT_SEED",
+    "MIN_FIRMS",
+    "MAX_FIRMS",
     "PLAN_START",
     "PLAN_DEADLINE",
     "Table",

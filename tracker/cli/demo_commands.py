@@ -7,7 +7,7 @@ import time
 import click
 
 from ..chains import init_store
-from ..demo import DEFAULT_FIRMS, DEFAULT_SEED, load_demo, store_has_firms
+from ..demo import DEFAULT_FIRMS, DEFAULT_SEED, MAX_FIRMS, MIN_FIRMS, load_demo, store_has_firms
 from ..errors import TrackerError
 from ..provenance import is_synthetic
 from ..store import is_initialised
@@ -30,7 +30,7 @@ _LABELS = {
 
 
 @main.command()
-@click.option("--firms", type=click.IntRange(50, 5_000_000), default=DEFAULT_FIRMS,
+@click.option("--firms", type=int, default=DEFAULT_FIRMS,
               show_default=True, help="企业数 / number of firms")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="随机种子（同一种子得到同一数据） / random seed")
@@ -41,6 +41,8 @@ _LABELS = {
 @pass_context
 def demo(ctx: Context, firms: int, seed: int, today: str | None, force: bool) -> None:
     """载入合成演示数据（替换现有企业、党组织和联络员数据） / load the synthetic demo data."""
+    if not MIN_FIRMS <= firms <= MAX_FIRMS:
+        raise TrackerError(f"企业数应在 {MIN_FIRMS:,} 到 {MAX_FIRMS:,} 之间，收到 {firms:,}")
     engine = ctx.engine
     if not is_initialised(engine):
         init_store(engine)
