@@ -341,3 +341,22 @@ def test_formats_and_render_are_consistent(sqlite_district):
     a = render_report(sqlite_district, "csv", AS_OF)
     b = render_report(sqlite_district, "csv", AS_OF)
     assert a == b  # the ledger depends on the data and the date only
+
+
+def test_english_written_report_without_charts(sqlite_district):
+    """Every English string exists, and a report without charts says why (no Chromium used)."""
+    from tracker.reports.charts import ChartSet
+    from tracker.reports.docx import write_docx
+    from tracker.reports.pdf import write_pdf
+
+    content = gather(sqlite_district, AS_OF, Scope.of(chains=["BIO", "AUTO"]), lang="en")
+    assert content.total.name == "Total of the scope"
+    missing = ChartSet(error="no browser")
+    buffer = io.BytesIO()
+    write_docx(content, missing, buffer)
+    text = _docx_text(docx.Document(io.BytesIO(buffer.getvalue())))
+    assert "1. Overview" in text and "Charts could not be rendered: no browser" in text
+    assert "Biotechnology (60.0%, 2 firms short)" in text
+    pdf = io.BytesIO()
+    write_pdf(content, missing, pdf)
+    assert pdf.getvalue().startswith(b"%PDF")

@@ -99,6 +99,11 @@ def find_fonts() -> FontSet:
     return FontSet(body=serif, title=sans_bold, heading=sans_bold)
 
 
+def _wrapmode(content: ReportContent) -> WrapMode:
+    """Chinese breaks between any two characters; Latin text only at spaces."""
+    return WrapMode.CHAR if content.lang == "zh" else WrapMode.WORD
+
+
 class _Document(FPDF):
     def __init__(self, content: ReportContent, fonts: FontSet):
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -181,7 +186,10 @@ def wrap_lines(text: str, width: float, measure) -> list[str]:
 
 def _paragraph(pdf: _Document, text: str, indent: bool = True) -> None:
     pdf.use("body", BODY_PT)
-    prefix = "\u3000\u3000" if indent and pdf.content.lang == "zh" else ""
+    if pdf.content.lang != "zh":  # Latin text: break at spaces, justify by word spacing
+        pdf.multi_cell(0, LINE_MM, text, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return
+    prefix = "\u3000\u3000" if indent else ""
     lines = wrap_lines(prefix + text, pdf.text_width, pdf.get_string_width)
     for i, line in enumerate(lines):
         # Justify every line but the last by spacing the characters out, as Chinese
@@ -206,7 +214,7 @@ def _table(pdf: _Document, block: Table) -> None:
     widths = [pdf.text_width * w / total for w in block.widths]
     head = FontFace(family=pdf.face["heading"], size_pt=TABLE_PT, fill_color=(235, 235, 235))
     with pdf.table(col_widths=widths, width=pdf.text_width, headings_style=head,
-                   line_height=5.2, text_align="LEFT", wrapmode=WrapMode.CHAR,
+                   line_height=5.2, text_align="LEFT", wrapmode=_wrapmode(pdf.content),
                    padding=(1, 1.5, 1, 1.5)) as table:
         row = table.row()
         for h in block.headers:
@@ -220,7 +228,7 @@ def _table(pdf: _Document, block: Table) -> None:
                          style=bold if block.bold_last and i == last else None)
     if block.note:
         pdf.use("body", 10)
-        pdf.multi_cell(0, 6, block.note, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN,
+        pdf.multi_cell(0, 6, block.note, wrapmode=_wrapmode(pdf.content), new_x=XPos.LMARGIN,
                        new_y=YPos.NEXT)
     pdf.ln(2)
 
@@ -243,7 +251,7 @@ def write_pdf(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> Non
     for block in build(content, charts):
         if isinstance(block, Title):
             pdf.use("title", TITLE_PT)
-            pdf.multi_cell(0, 12, block.text, align="C", wrapmode=WrapMode.CHAR,
+            pdf.multi_cell(0, 12, block.text, align="C", wrapmode=_wrapmode(content),
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             if block.banner:
                 pdf.use("heading", 11)
@@ -279,7 +287,7 @@ def write_pdf(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> Non
             pdf.use("heading", BODY_PT)
             pdf.cell(0, LINE_MM, block.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.use("title", 18)
-            pdf.multi_cell(0, 10, block.title, align="C", wrapmode=WrapMode.CHAR,
+            pdf.multi_cell(0, 10, block.title, align="C", wrapmode=_wrapmode(content),
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.ln(3)
     stream.write(bytes(pdf.output()))
