@@ -454,3 +454,38 @@ def test_fast_reader_agrees_with_openpyxl(tmp_path):
     assert [r.number for r in fast.rows] == [2, 3, 4]
     assert fast.rows[1].values[11] == datetime(2024, 3, 1)
     assert fast.rows[2].values[1] == "=B2"
+
+
+def test_regex_and_expat_sheet_parsers_agree(tmp_path):
+    from tracker.ingest.readers import _fast_rows, _regex_rows, _workbook_parts
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["a & <b>", 1, 2.5, True, datetime(2024, 3, 1), "=A1", None, "  空格 "])
+    ws.append([])
+    ws.append([None, None, "后面"])
+    ws["D4"] = "x"
+    wb.save(tmp_path / "p.xlsx")
+    with zipfile.ZipFile(tmp_path / "p.xlsx") as archive:
+        _, shared, dates = _workbook_parts(archive)
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    regex, expat = _regex_rows(xml, shared, dates), _fast_rows(xml, shared, dates)
+    assert regex == expat
+    assert regex[0] == ["a & <b>", 1, 2.5, True, datetime(2024, 3, 1), "=A1", None, "  空格 "]
+    assert regex[2] == [None, None, "后面"] and regex[3] == [None, None, None, "x"]
+
+
+def test_unusual_sheet_xml_falls_back_to_the_xml_parser():
+    from tracker.ingest.readers import _Unusual, _fast_rows, _regex_rows
+
+    xml = ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           '<x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>甲</x:t></x:is></x:c>'
+           '<x:c r="B1"><x:f>1+1</x:f></x:c><x:c r="C1" t="str"><x:f>""</x:f><x:v></x:v></x:c>'
+           '</x:row></x:sheetData></x:worksheet>').encode()
+    with pytest.raises(_Unusual):
+        _regex_rows(xml.replace(b"x:", b"").replace(b"<c ", b"<c  "), [], set())
+    assert _fast_rows(xml, [], set()) == [["甲", "=1+1"]]
+    plain = xml.replace(b"x:", b"").replace(b"xmlns:x", b"xmlns")
+    assert _regex_rows(plain, [], set()) == [["甲", "=1+1"]]
+    shared_follower = b'<sheetData><row r="2"><c r="B2"><f t="shared" si="0"/></c></row></sheetData>'
+    assert _regex_rows(shared_follower, [], set()) == [[], [None, "=（共享公式）"]]

@@ -56,6 +56,10 @@ class LoadResult:
         return any(c.added or c.updated for c in self.counts.values())
 
 
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
 def _chunks(items: list, size: int = BATCH):
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -138,9 +142,9 @@ class _Loader:
             }
             status = "unchanged"
             old = existing.get(code)
+            new_chains: list[dict] = []
             if old is None:
                 inserts.append({"credit_code": code, "version": 1, **want})
-                self._log("firm.add", "firm", code, None, want, rec.source)
                 status = "added"
             else:
                 before = {c: getattr(old, c) for c in self.FIRM_COLUMNS}
@@ -158,9 +162,15 @@ class _Loader:
                 mold = members.get(mkey)
                 if mold is None:
                     m_inserts.append({"code": code, "chain_id": cid, "joined": v["joined"], **mwant})
-                    self._log("membership.join", "chain_membership", audit_key, None,
-                              {"joined": v["joined"], **mwant}, rec.source, v["joined"])
-                    status = "added" if status == "added" else "updated"
+                    if old is None:
+                        # A new firm's chains go into its own entry: one entry per row.
+                        new_chains.append({"chain": chain_code.get(cid, cid),
+                                           "joined": _iso(v["joined"]), **mwant,
+                                           "left": _iso(v["left"])})
+                    else:
+                        self._log("membership.join", "chain_membership", audit_key, None,
+                                  {"joined": v["joined"], **mwant}, rec.source, v["joined"])
+                        status = "updated"
                 else:
                     mbefore = {"segment": mold.segment, "is_chain_master": mold.is_chain_master,
                                "left": mold.left}
@@ -168,7 +178,9 @@ class _Loader:
                         m_updates.append({"b_id": mold.id, **{f"b_{k}": x for k, x in mwant.items()}})
                         self._log("membership.update", "chain_membership", audit_key, mbefore,
                                   mwant, rec.source, v["left"])
-                        status = "added" if status == "added" else "updated"
+                        status = "updated"
+            if old is None:
+                self._log("firm.add", "firm", code, None, {**want, "chains": new_chains}, rec.source)
             self._mark("企业", status)
         self._insert(F, inserts, "企业")
         self._update(F, updates, self.FIRM_COLUMNS, bump=True)

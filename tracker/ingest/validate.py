@@ -232,11 +232,11 @@ class _RowParser:
         self.errors.append(Rejection(self.raw.name, self.row.number, header, value, reason))
         self.failed = True
 
-    def parse(self) -> dict:
+    def parse(self, layout: list[tuple[Column, int | None]]) -> dict:
         out: dict = {}
-        for column in SHEETS[self.raw.name]:
-            pos = self.raw.position(column.key)
-            value = self.row.values[pos] if pos is not None else None
+        values = self.row.values
+        for column, pos in layout:
+            value = values[pos] if pos is not None else None
             if isinstance(value, str) and value.strip().startswith("=") and len(value.strip()) > 1:
                 self.fail(column, value, FORMULA_REASON)
                 continue
@@ -318,12 +318,13 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys, progress=None) -> Val
         rows[name] = 0
         if raw is None:
             continue
+        layout = [(column, raw.position(column.key)) for column in SHEETS[name]]
         for row in raw.rows:
             if _is_example(row):
                 continue
             rows[name] += 1
             parser = _RowParser(raw, row, keys, errors)
-            values = parser.parse()
+            values = parser.parse(layout)
             key = {"企业": "credit_code", "党组织": "code"}.get(name)
             if not parser.failed:
                 record = Record(name, row.number, f"{raw.source}!{row.number}", values)
