@@ -192,7 +192,7 @@ def test_kill_minus_nine_mid_import_leaves_the_store_as_before(tmp_path):
     small.save(tmp_path / "small.xlsx")
     assert import_path(engine, tmp_path / "small.xlsx").exit_code == 0
     before, before_counts = checksum(engine), counts(engine)
-    path = big_workbook(tmp_path / "big.xlsx", 40_000)
+    path = big_workbook(tmp_path / "big.xlsx", 25_000)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("TRACKER_DATABASE_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "tracker", "--db", url, "import", str(path)],
@@ -208,7 +208,7 @@ def test_kill_minus_nine_mid_import_leaves_the_store_as_before(tmp_path):
                 break
             assert time.monotonic() < deadline, seen
     finally:
-        if proc.poll() is None and not seen[-1:] or (seen and not seen[-1].startswith("写入")):
+        if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, ("the import ended before it could be killed", seen)
