@@ -3,7 +3,8 @@
 It sets up what every page shares (the store from ``TRACKER_DATABASE_URL``, the language
 switch, the as-of date kept in the URL; see :mod:`tracker.dashboard`) and routes to the
 page files in ``pages/`` with ``st.navigation``. Each page has its own URL path, so a
-link such as ``/chain?as_of=2024-06-30&chain=BIO`` opens the same view for a colleague.
+link such as ``/chain?as_of=2024-06-30&chain=BIO`` opens the same view for a colleague
+(the overview, the default page, lives at ``/``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from tracker.i18n import t
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
-st.set_page_config(page_title="红杉林 Redwood", page_icon="🌲", layout="wide")
+# No emoji icon: the district's office machines often lack an emoji font (a box shows).
+st.set_page_config(page_title="红杉林 Redwood", page_icon=":material/forest:", layout="wide")
 
 ctx = dashboard.setup()
 lang = st.session_state.get("lang", "zh")

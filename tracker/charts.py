@@ -88,7 +88,8 @@ def progress_bars(rows, lang: str = "zh") -> go.Figure:
         fig.add_bar(
             y=[row.name], x=[(rate or 0) * 100], orientation="h", name=status_text,
             marker_color=STATUS_COLOURS.get(row.status, "#78909c"), text=[label],
-            textposition="outside", cliponaxis=False, legendgroup=row.status,
+            textposition="auto", insidetextanchor="end", cliponaxis=False,
+            legendgroup=row.status,
             showlegend=row.status not in shown,
             hovertemplate=(f"{row.name}<br>" + ("企业" if zh else "firms") + f" {row.counts.firms:,}<br>"
                            + ("已覆盖" if zh else "covered") + f" {row.counts.covered:,}<br>"
@@ -99,7 +100,7 @@ def progress_bars(rows, lang: str = "zh") -> go.Figure:
     fig.add_vline(x=target, line_dash="dot", line_color="#37474f",
                   annotation_text=("目标 " if zh else "target ") + f"{target:.0f}%",
                   annotation_position="top")
-    fig.update_xaxes(range=[0, 118], ticksuffix="%", gridcolor="#eceff1")
+    fig.update_xaxes(range=[0, 105], ticksuffix="%", gridcolor="#eceff1")
     fig.update_yaxes(categoryorder="array", categoryarray=[r.name for r in ordered])
     return _layout(fig, height=max(260, 34 * len(ordered) + 90), barmode="overlay",
                    title=("各产业链工作覆盖率（按差距排序）" if zh else

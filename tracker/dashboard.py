@@ -22,7 +22,7 @@ from .i18n import LANGS, t
 from .scope import EVERYTHING, Scope
 from .store import StoreError, get_engine, is_initialised, resolve_url
 
-__all__ = ["PageContext", "setup", "context", "tr", "parse_day", "banner", "footer", "empty",
+__all__ = ["PageContext", "setup", "context", "tr", "banner", "footer", "empty",
            "run_page", "LANG_NAMES"]
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -41,44 +41,23 @@ class PageContext:
         return t(f"app.{key}", self.lang, **values)
 
 
-def parse_day(text: str | None) -> date | None:
-    """An ISO date from the URL, or None when missing or malformed (never an exception)."""
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(str(text).strip())
-    except ValueError:
-        return None
-    return day if MIN_DAY <= day <= MAX_DAY else None
-
-
 def tr(key: str, **values) -> str:
     """The UI string ``app.<key>`` in the session's language."""
     return t(f"app.{key}", st.session_state.get("lang", "zh"), **values)
 
 
-def _initial(key: str, value) -> None:
-    if key not in st.session_state:
-        st.session_state[key] = value
-
-
 def setup() -> PageContext | None:
     """Sidebar controls, URL state and the store; None (with a message) when unusable."""
-    params = st.query_params
-    lang_param = params.get("lang")
-    _initial("lang", lang_param if lang_param in LANGS else "zh")
-    _initial("as_of", parse_day(params.get("as_of")) or date.today())
+    # Both controls are bound to the URL's query (``?as_of=…&lang=…``): a link opens the
+    # same view, and the values survive page switches. Streamlit drops a value that does
+    # not parse (a malformed date in a link falls back to today).
     with st.sidebar:
-        st.markdown(f"### 🌲 {tr('app_title')}")
-        lang = st.radio(t("app.language", "zh") + " / Language", list(LANGS), key="lang",
-                        format_func=LANG_NAMES.get, horizontal=True)
-        as_of = st.date_input(tr("as_of"), key="as_of", min_value=MIN_DAY, max_value=MAX_DAY,
-                              format="YYYY-MM-DD", help=tr("as_of_help"))
-    # The URL holds the view: the page is in the path, the date and language in the query.
-    if params.get("as_of") != as_of.isoformat():
-        params["as_of"] = as_of.isoformat()
-    if params.get("lang") != lang:
-        params["lang"] = lang
+        st.markdown(f"### {tr('app_title')}")
+        lang = st.radio("语言 / Language", list(LANGS), key="lang", format_func=LANG_NAMES.get,
+                        horizontal=True, bind="query-params")
+        as_of = st.date_input(t("app.as_of", lang), value=date.today(), key="as_of",
+                              min_value=MIN_DAY, max_value=MAX_DAY, format="YYYY-MM-DD",
+                              help=t("app.as_of_help", lang), bind="query-params")
     url = resolve_url(None)
     try:
         engine = get_engine(url)

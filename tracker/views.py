@@ -451,10 +451,11 @@ def burnup_series(engine: Engine, as_of: date, scope: Scope = EVERYTHING, key: s
     """
     plan = plan_info(engine)
     bounds = data_bounds(engine)
-    starts = [d for d in (plan["start"] if plan else None, bounds["first"]) if d is not None]
-    start = min(starts) if starts else as_of
+    # From the plan's start: the chart is about the plan (organisations founded decades
+    # ago would otherwise stretch it); before the plan's start, from the first record.
+    start = plan["start"] if plan else (bounds["first"] or as_of)
     if start > as_of:
-        start = as_of
+        start = min(bounds["first"] or as_of, as_of)
     denominator = plan["denominator"] if plan else "chain_firms"
     series = monthly_series(engine, month_ends(start, as_of), by_chain=key != "*", scope=scope,
                             denominator=denominator)

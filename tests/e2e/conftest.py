@@ -1,0 +1,103 @@
+"""Fixtures of the browser tests: the app started as the README starts it, and Chromium.
+
+``served_app`` runs ``tracker serve --demo --port <free port>`` in a subprocess with
+``TRACKER_DATABASE_URL`` pointing at a temporary SQLite file (the demo district is loaded
+on first start, as in ``scripts/dashboard.sh``), waits until Streamlit answers its health
+check, and stops the process group at the end. ``browser`` is Debian's Chromium driven by
+Playwright (sync API).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+START_TIMEOUT = 300  # seconds: the demo load and Streamlit's start on a busy 2-core machine
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tracker_command() -> list[str]:
+    script = Path(sys.executable).with_name("tracker")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
+
+
+@pytest.fixture(scope="module")
+def served_app(tmp_path_factory):
+    """Base URL of a running dashboard on a fresh SQLite store with the demo data."""
+    folder = tmp_path_factory.mktemp("e2e-store")
+    port = _free_port()
+    env = dict(os.environ, TRACKER_DATABASE_URL=f"sqlite:///{folder / 'redwood.db'}")
+    log = open(folder / "serve.log", "w")
+    process = subprocess.Popen([*_tracker_command(), "serve", "--demo", "--port", str(port)],
+                               env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True, cwd=folder)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("tracker serve exited:\n" + (folder / "serve.log").read_text())
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the dashboard did not start:\n" + (folder / "serve.log").read_text())
+            time.sleep(1)
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 2200}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(artifacts) -> Path:
+    folder = artifacts / "e2e"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
