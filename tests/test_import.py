@@ -322,7 +322,7 @@ def test_gb18030_utf8_bom_csv_and_folder(engine, tmp_path):
              ",".join(map(str, [A, "黄埔甲公司", "生物技术、新型显示", "下游", "是", "国有", "是", "知识城",
                                 "九佛街道", 12, 2, "2023/3/1", ""]))]
     (folder / "企业.csv").write_bytes("\r\n".join(lines).encode("gb18030"))
-    org_lines = [",".join(HEADERS["党组织"]), f"Ｏ－１,甲党委,党委,单独组建,,2023年4月1日,,55"]
+    org_lines = [",".join(HEADERS["党组织"]), "Ｏ－１,甲党委,党委,单独组建,,2023年4月1日,,55"]
     (folder / "党组织.csv").write_bytes(("\ufeff" + "\n".join(org_lines)).encode("utf-8"))
     link_lines = [",".join(HEADERS["覆盖关系"]), f"O-1, {A[:9]} {A[9:].lower()} ,,"]
     (folder / "覆盖关系.csv").write_text("\n".join(link_lines), encoding="utf-8")

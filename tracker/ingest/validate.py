@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from .. import uscc
 from ..intervals import check_order
-from ..model import Chain, Firm, Liaison, PartyOrg
+from ..model import Chain, Firm, PartyOrg
 from .readers import RawSheet
 from .template import EXAMPLE_PREFIX, SHEETS, Column
 
