@@ -113,13 +113,10 @@ def _second_editor(url, entity, expected, value, ready, result):
         engine.dispose()
 
 
-# tracker/edits.py compares ``version`` in Python after its SELECT and then writes with
-# ``UPDATE ... WHERE id = :id``: a save that read before the other one committed passes the
-# check and overwrites it (seen on SQLite and PostgreSQL). The fix is a conditional write,
-# ``UPDATE ... WHERE id = :id AND version = :expected`` that must touch exactly one row
-# (it waits for the other transaction's lock, then sees its new version). Strict: when
-# edits.py is fixed this XPASSes and fails, and the marker goes.
-@pytest.mark.xfail(strict=True, reason="edits.py: version check is not part of the UPDATE (issue 7)")
+# A version compared in Python after the SELECT is not enough: a save that read before the
+# other one committed passes the check and overwrites it (this test caught that on SQLite
+# and PostgreSQL). tracker/edits.py now writes ``UPDATE ... WHERE id = :id AND version =
+# :read`` and requires exactly one row.
 @pytest.mark.parametrize("entity", ["firm", "org", "liaison"])
 def test_simultaneous_saves_one_is_refused(engine, entity):
     """Both editors read version v; the first is saving (transaction open) when the second

@@ -44,6 +44,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from . import uscc
@@ -115,6 +116,34 @@ def _check_version(obj, expected: int | None) -> None:
     if expected is not None and obj.version != expected:
         raise ConflictError(f"该记录已被他人修改（当前版本 {obj.version}，您编辑的是版本 {expected}），"
                             "请刷新后重试")
+
+
+def _bump_version(session, obj, read_version: int, *, bump: bool = True) -> None:
+    """Raise ``obj``'s version in the same statement that checks it.
+
+    A check in Python alone is not enough: two editors who read the same version both
+    pass it, and the second overwrites the first once its lock is granted. Here the
+    UPDATE matches only while the row still has the version this editor read, so exactly
+    one of them wins and the other gets :class:`ConflictError` and a rollback. On SQLite a
+    writer whose snapshot went stale is refused with "database is locked": the same
+    conflict. With ``bump=False`` the row is only confirmed (a save that changes nothing
+    must still be refused when someone else saved in between).
+    """
+    model = type(obj)
+    statement = (sa.update(model)
+                 .where(model.id == obj.id, model.version == read_version)
+                 .values(version=read_version + (1 if bump else 0))
+                 .execution_options(synchronize_session=False))
+    try:
+        session.flush()
+        matched = session.execute(statement).rowcount
+    except sa.exc.OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        matched = 0
+    if matched != 1:
+        raise ConflictError("该记录已被他人修改（保存时版本已变化），请刷新后重试")
+    set_committed_value(obj, "version", read_version + (1 if bump else 0))
 
 
 def _firm(session, credit_code) -> Firm:
@@ -228,13 +257,16 @@ def update_firm(target, credit_code: str, *, expected_version: int | None = None
     with _session(target) as session:
         firm = _firm(session, credit_code)
         _check_version(firm, expected_version)
+        read_version = firm.version
         changed = {k: v for k, v in values.items() if getattr(firm, k) != v}
         if not changed:
+            if expected_version is not None:
+                _bump_version(session, firm, read_version, bump=False)
             return _plain(firm, FIRM_FIELDS)
         before = {k: _iso(getattr(firm, k)) for k in changed}
         for k, v in changed.items():
             setattr(firm, k, v)
-        firm.version += 1
+        _bump_version(session, firm, read_version)
         session.add(firm)
         session.flush()
         _log(session, "firm.update", "firm", firm.credit_code, {**before, "version": firm.version - 1},
@@ -369,7 +401,7 @@ def found_org(target, code: str, name: str, effective: date, *, kind: str = "bra
             before = _org_dict(session, existing)
             _order(effective, existing.dissolved)
             existing.founded = effective
-            existing.version += 1
+            _bump_version(session, existing, before["version"])
             session.add(existing)
             session.flush()
             after = _org_dict(session, existing)
@@ -399,6 +431,7 @@ def update_org(target, code: str, *, expected_version: int | None = None,
     with _session(target) as session:
         org = _org(session, code)
         _check_version(org, expected_version)
+        read_version = org.version
         before = _org_dict(session, org)
         for key, value in changes.items():
             if key == "name":
@@ -417,8 +450,10 @@ def update_org(target, code: str, *, expected_version: int | None = None,
                 raise TrackerError(f"不能修改的党组织字段：{key}")
         after = _org_dict(session, org)
         if after == before:
+            if expected_version is not None:
+                _bump_version(session, org, read_version, bump=False)
             return after
-        org.version += 1
+        _bump_version(session, org, read_version)
         session.add(org)
         session.flush()
         after = _org_dict(session, org)
@@ -435,12 +470,13 @@ def dissolve_org(target, code: str, effective: date, *, expected_version: int | 
     with _session(target) as session:
         org = _org(session, code)
         _check_version(org, expected_version)
+        read_version = org.version
         if org.dissolved is not None and not correct:
             raise TrackerError(f"党组织已于 {org.dissolved} 撤销；更正日期请用 --correction")
         _order(org.founded, effective)
         before = _org_dict(session, org)
         org.dissolved = effective
-        org.version += 1
+        _bump_version(session, org, read_version)
         session.add(org)
         session.flush()
         after = _org_dict(session, org)
@@ -553,10 +589,12 @@ def update_liaison(target, name: str, unit: str, *, role: str,
         state = {"name": person.name, "unit": person.unit, "role": person.role,
                  "version": person.version}
         if person.role == role:
+            if expected_version is not None:
+                _bump_version(session, person, person.version, bump=False)
             return state
         before = {"role": person.role, "version": person.version}
         person.role = role
-        person.version += 1
+        _bump_version(session, person, before["version"])
         session.add(person)
         session.flush()
         _log(session, "liaison.update", "liaison", f"{person.name}@{person.unit}", before,
