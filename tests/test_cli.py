@@ -89,3 +89,18 @@ def test_environment_variable_selects_the_store(tmp_path):
     out = subprocess.run([sys.executable, "-m", "tracker", "coverage", "--json"], capture_output=True,
                          text=True, env=env, timeout=120)
     assert json.loads(out.stdout)["as_of"] == date.today().isoformat()
+
+
+def test_exit_code_of_a_command_is_passed_through():
+    import click
+
+    from tracker.cli import main
+
+    @main.command(name="exit-with-three", hidden=True)
+    def _exit_with_three():
+        click.get_current_context().exit(3)
+
+    try:
+        assert run(["exit-with-three"]) == 3
+    finally:
+        main.commands.pop("exit-with-three")

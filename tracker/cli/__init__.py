@@ -93,8 +93,9 @@ def run(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code; user errors are one line on stderr."""
     debug = bool(os.environ.get("TRACKER_DEBUG"))
     try:
-        main.main(args=argv, prog_name="tracker", standalone_mode=False)
-        return 0
+        # Without standalone mode click hands back `ctx.exit(n)` as the return value.
+        result = main.main(args=argv, prog_name="tracker", standalone_mode=False)
+        return result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
