@@ -1191,7 +1191,12 @@ def _run_child(spec: dict, timeout: float) -> dict:
     usage = None
     deadline = time.monotonic() + timeout
     while True:
-        pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+        try:
+            pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+        except BaseException:  # interrupted (Ctrl-C): do not leave the step running
+            os.killpg(process.pid, 9)
+            process.wait()
+            raise
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)
             usage = rusage.ru_maxrss / 1024
@@ -1201,7 +1206,12 @@ def _run_child(spec: dict, timeout: float) -> dict:
             process.wait()
             return {"status": "timeout", "note": f"did not finish within {timeout:.0f} s",
                     "wall_seconds": time.perf_counter() - started}
-        time.sleep(0.05)
+        try:
+            time.sleep(0.05)
+        except BaseException:
+            os.killpg(process.pid, 9)
+            process.wait()
+            raise
     out = Path(spec["out"])
     if out.exists():
         result = json.loads(out.read_text())
@@ -1474,6 +1484,11 @@ def to_markdown(results: dict, analysis: str | None = None) -> str:
         lines += [f"## {'SQLite' if backend == 'sqlite' else 'PostgreSQL'}", ""]
         for run in runs:
             setup = run.get("setup", {})
+            if setup.get("status") != "ok":
+                lines.append(f"**{run['size']:,} firms** — data generation {setup.get('status', '?')}: "
+                             f"{_first_line(setup.get('note'))}")
+                lines.append("")
+                continue
             lines.append(f"**{run['size']:,} firms** — data: {setup.get('data_source', '?')}, "
                          f"generated in {_cell(setup.get('seconds'), 1)} s "
                          f"(peak {_cell(setup.get('peak_rss_mib'), 0)} MiB)")
