@@ -175,7 +175,9 @@ def _version_query(tables: set[str]) -> sa.Select:
         parts.append(sa.select(sa.func.count()).select_from(table).scalar_subquery())
         parts.append(sa.select(sa.func.max(table.c.id)).scalar_subquery())
         for column in sums:
-            value = sa.cast(table.c[column], sa.Float)
+            # PostgreSQL cannot cast a boolean to FLOAT (nor sum one): count the true values.
+            value = (sa.case((table.c[column].is_(sa.true()), 1), else_=0)
+                     if column == "is_chain_master" else table.c[column])
             parts.append(sa.select(sa.func.sum(value)).scalar_subquery())
         for column in nullable:
             parts.append(sa.select(sa.func.count(table.c[column])).scalar_subquery())
