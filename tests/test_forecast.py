@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from tests.builders import World
 from tracker.coverage import coverage
 from tracker.forecast import forecast, month_after, project
 
@@ -127,3 +128,17 @@ def test_cli_forecast(world):
     with contextlib.redirect_stdout(buffer):
         assert run(["--db", url, "forecast", "--as-of", "2024-06-30"]) == 0
     assert "预测基于" in buffer.getvalue()
+
+
+def test_dates_at_the_ends_of_the_calendar(sqlite_engine):
+    """A date near year 1 or year 9999 gives a forecast, not an out-of-range error."""
+    w = World(sqlite_engine)
+    w.firm("a", chains=["BIO"], joined="2024-01-01")
+    for as_of in (date(1, 1, 31), date(1, 6, 30), date(9999, 12, 31), date(9999, 10, 31)):
+        result = forecast(sqlite_engine, as_of, orgs_per_month=1)
+        assert result.district.as_of == as_of
+        assert all(p["date"] <= "9999-12-31" for p in result.district.projected)
+    late = forecast(sqlite_engine, date(9999, 10, 31)).district
+    assert [p["date"] for p in late.projected] == ["9999-11-30", "9999-12-31"]
+    assert late.status == "achieved" or late.status == "missed"
+    assert forecast(sqlite_engine, date(1, 1, 31)).district.status == "no_data"

@@ -50,7 +50,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import sqlalchemy as sa
 from scipy.stats import theilslopes
+
+from .coverage import month_ends, monthly_series
+from .errors import TrackerError
+from .model import Chain, Plan
+from .scope import EVERYTHING
 
 __all__ = [
     "STATUSES",
@@ -72,6 +78,16 @@ STATUS_LABELS = {
     "no_data": ("无数据", "no data"),
 }
 _EPS = 1e-9
+#: The longest history read from the store (months before ``as_of``), unless the window is longer.
+_MAX_HISTORY_MONTHS = 120
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+#: Month indices of the first and last months a :class:`datetime.date` can hold.
+_FIRST_MONTH, _LAST_MONTH = _month_index(date.min), _month_index(date.max)
 
 
 def month_after(d: date, months: int = 1) -> date:
@@ -80,7 +96,7 @@ def month_after(d: date, months: int = 1) -> date:
     >>> month_after(date(2024, 1, 15)), month_after(date(2024, 1, 31), 13)
     (datetime.date(2024, 2, 29), datetime.date(2025, 2, 28))
     """
-    index = d.year * 12 + d.month - 1 + months
+    index = _month_index(d) + months
     year, month = divmod(index, 12)
     return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
 
@@ -189,7 +205,7 @@ class ForecastResult:
 
 def _month_position(d: date) -> float:
     """Months since year 0, with the day as a fraction of its month (month ends are whole)."""
-    return d.year * 12 + d.month - 1 + d.day / calendar.monthrange(d.year, d.month)[1]
+    return _month_index(d) + d.day / calendar.monthrange(d.year, d.month)[1]
 
 
 def _months_from(d: date, ref: date) -> float:
@@ -218,7 +234,8 @@ def _slopes(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
 def _path(firms0, covered0, s_firms, s_covered, months, as_of):
     """Projected (date, firms, covered) at the month ends after ``as_of``."""
     out = []
-    for k in range(1, months + 1):
+    # A date far in the future (e.g. 9999-12-31) leaves fewer months than the horizon.
+    for k in range(1, min(months, _LAST_MONTH - _month_index(as_of)) + 1):
         d = month_after(as_of, k)
         t = _months_from(d, as_of)
         firms = max(0.0, firms0 + s_firms * t)
@@ -327,7 +344,7 @@ def project(key: str, name: str, dates: list[date], firms: list[float], covered:
 
 
 def _months_between(a: date, b: date) -> int:
-    return max(0, (b.year - a.year) * 12 + b.month - a.month)
+    return max(0, _month_index(b) - _month_index(a))
 
 
 def assumptions_text(window_months: int, horizon_months: int,
@@ -359,14 +376,9 @@ def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
 
     Target and deadline default to the default plan's (:class:`tracker.model.Plan`); the
     history is read at month ends from the plan's start (or 36 months before ``as_of``,
-    whichever is earlier) to ``as_of``, plus the deadline when it has passed.
+    whichever is earlier, but at most ten years or ``window_months`` back) to ``as_of``, plus
+    the deadline when it has passed.
     """
-    import sqlalchemy as sa
-
-    from .coverage import month_ends, monthly_series
-    from .model import Chain, Plan
-    from .scope import EVERYTHING
-
     scope = scope or EVERYTHING
     P, C = Plan.__table__, Chain.__table__
     with engine.connect() as conn:
@@ -374,13 +386,17 @@ def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
         names = {r.code: (r.name_zh if lang == "zh" else r.name_en)
                  for r in conn.execute(sa.select(C.c.code, C.c.name_zh, C.c.name_en))}
     if row is None and (target_rate is None or deadline is None):
-        from .errors import TrackerError
-
         raise TrackerError("没有默认计划，请用 --target 和 --deadline 指定，或运行 `tracker init`")
     target = float(target_rate if target_rate is not None else row["target_rate"])
     deadline = deadline or row["deadline"]
     denominator = row["denominator"] if row is not None else "chain_firms"
-    start = min(row["start"] if row is not None else as_of, month_after(as_of, -36))
+    # From the plan's start (at least three years back), but not more than
+    # ``_MAX_HISTORY_MONTHS`` (or the window) back, nor before year 1: a far date such as
+    # 9999-12-31 must not sweep ninety thousand month ends. The deadline is added below.
+    longest = min(max(_MAX_HISTORY_MONTHS, window_months), _month_index(as_of) - _FIRST_MONTH)
+    back = min(36, longest)
+    start = min(row["start"] if row is not None else as_of, month_after(as_of, -back))
+    start = max(start, month_after(as_of, -longest))
     dates = month_ends(start, as_of)
     if deadline < as_of and deadline not in dates:
         dates = sorted(set(dates) | {deadline})
