@@ -489,6 +489,7 @@ def monthly_series(
 
     records = []
     n_chains = len(chain_ids)
+    member = np.zeros((n_chains, size), dtype=bool) if by_chain else None
     for d in dates:
         active_m = active_mask(m_start, m_end, d) & eligible[m_firm] if len(m_firm) else np.zeros(0, bool)
         in_pop = np.zeros(size, dtype=bool)
@@ -505,13 +506,14 @@ def monthly_series(
         work &= ~org
         records.append(_series_record(d, "*", in_pop, org, work, single))
         if by_chain and n_chains:
-            # Per chain: unique (chain, firm) pairs among active memberships.
-            pair = np.unique(m_chain[active_m] * size + m_firm[active_m])
-            p_chain, p_firm = pair // size, pair % size
-            firms = np.bincount(p_chain, minlength=n_chains)
-            org_c = np.bincount(p_chain, weights=org[p_firm], minlength=n_chains)
-            work_c = np.bincount(p_chain, weights=work[p_firm], minlength=n_chains)
-            single_c = np.bincount(p_chain, weights=single[p_firm], minlength=n_chains)
+            # Per chain: a chain x firm matrix of active memberships, so that a firm with
+            # two rows in one chain counts once there (cheaper than np.unique on pairs).
+            member.fill(False)
+            member[m_chain[active_m], m_firm[active_m]] = True
+            firms = member.sum(axis=1)
+            org_c = (member & org).sum(axis=1)
+            work_c = (member & work).sum(axis=1)
+            single_c = (member & single).sum(axis=1)
             for i, code in enumerate(codes):
                 records.append({
                     "date": d, "key": code, "firms": int(firms[i]), "org_covered": int(org_c[i]),
