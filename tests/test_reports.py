@@ -360,3 +360,15 @@ def test_english_written_report_without_charts(sqlite_district):
     pdf = io.BytesIO()
     write_pdf(content, missing, pdf)
     assert pdf.getvalue().startswith(b"%PDF")
+
+
+def test_summary_counts_uncovered_above_size_and_r1_firms(sqlite_engine):
+    """The written summary counts from the firm flags, in either language."""
+    w = build_district(sqlite_engine)
+    w.firm("L", chains=["BIO"], formal=3, above_size=True, park="科学城", name="规上庚公司")
+    w.firm("M", chains=["AUTO"], formal=5, name="大党员辛公司")
+    zh = gather(sqlite_engine, AS_OF).summary["uncovered"]
+    assert zh[0] == "尚未覆盖的企业共7家，名单见附件。"  # C, D, G, H, K, L, M
+    assert "其中规上企业1家" in zh[1] and "单独组建条件的企业2家" in zh[1]
+    en = gather(sqlite_engine, AS_OF, lang="en").summary["uncovered"]
+    assert "1 are above designated size and 2 have 3 or more formal members" in en[1]

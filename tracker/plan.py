@@ -301,6 +301,10 @@ class PlanResult:
         return self._rate(self.covered_after, self.firms)
 
     @property
+    def org_coverage_before(self) -> float | None:
+        return self._rate(self.org_before, self.firms)
+
+    @property
     def org_coverage_after(self) -> float | None:
         return self._rate(self.org_after, self.firms)
 
@@ -323,7 +327,7 @@ class PlanResult:
             "coverage_after": self.coverage_after,
             "org_coverage_after": self.org_coverage_after,
             "firms": self.firms,
-            "org_coverage_before": self._rate(self.org_before, self.firms),
+            "org_coverage_before": self.org_coverage_before,
             "method": self.method,
             "liaison_capacity": self.config.liaison_capacity,
         }

@@ -36,6 +36,7 @@ from ..i18n import t
 from ..intervals import active_clause
 from ..model import Assignment, Chain, CoverageLink, Liaison, PartyOrg
 from ..provenance import get_info
+from ..rules import MIN_FORMAL_MEMBERS, RULES, Finding, check
 from ..scope import EVERYTHING, Scope
 from ..vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT, SEVERITY, STATUS
 
@@ -159,7 +160,7 @@ class ReportContent:
     firms: pd.DataFrame  # FIRM_COLUMNS, display values in ``lang``
     uncovered: pd.DataFrame  # the rows of ``firms`` with status none
     orgs: pd.DataFrame  # ORG_COLUMNS
-    findings: list | None  # tracker.rules.Finding, None when the rules are unavailable
+    findings: list[Finding]
     plan_section: PlanSection | None
     provenance: dict[str, str]
     summary: dict[str, list[str]] = field(default_factory=dict)
@@ -189,16 +190,11 @@ class ReportContent:
 
     def finding_rows(self) -> list[dict]:
         """Findings as display rows (rule, title, severity, subject, message)."""
-        if not self.findings:
-            return []
-        from ..rules import RULES
-
         rows = []
         for f in self.findings:
-            rule = RULES.get(f.rule)
             rows.append({
                 "rule": f.rule,
-                "title": rule.title(self.lang) if rule else f.rule,
+                "title": RULES[f.rule].title(self.lang),
                 "severity": SEVERITY.label(f.severity, self.lang),
                 "severity_code": f.severity,
                 "subject_type": self.tr(f"subject_{f.subject_type}"),
@@ -280,6 +276,7 @@ def _firm_ledger(engine: Engine, as_of: date, scope: Scope, denominator: str,
         "street": frame["street"].fillna(""),
         "ownership": [OWNERSHIP.label(v, lang) for v in frame["ownership"]],
         "above_size": [yes if v else no for v in frame["above_size"]],
+        "above_size_flag": frame["above_size"].astype(bool),
         "formal_members": frame["formal_members"].astype(int),
         "probationary_members": frame["probationary_members"].astype(int),
     })
@@ -320,28 +317,13 @@ def _org_list(engine: Engine, as_of: date, scope: Scope, firm_ids: set[int],
     return pd.DataFrame(records, columns=list(ORG_COLUMNS))
 
 
-def _findings(engine: Engine, as_of: date, scope: Scope, lang: str, notes: list[str]):
-    try:
-        from ..rules import check
-    except ImportError as exc:  # the rules module is optional for a report
-        notes.append(t("reports.note_no_rules", lang, reason=exc))
-        return None
-    return check(engine, as_of, scope, lang=lang)
-
-
 def _plan_section(engine: Engine, as_of: date, scope: Scope, lang: str, notes: list[str],
                   names: dict[str, str]) -> PlanSection | None:
-    """The planner's proposals when :mod:`tracker.plan` is installed, else None."""
-    try:
-        from .. import plan as planner
-    except ImportError:
-        return None
-    if not hasattr(planner, "plan_store"):
-        return None
-    from .plan_adapter import plan_section
+    """The planner's proposals; None (with a note saying why) when the planner fails."""
+    from .plan_adapter import plan_section  # it imports PlanSection from this module
 
     try:
-        return plan_section(planner, engine, as_of, scope, lang, names)
+        return plan_section(engine, as_of, scope, lang, names)
     except Exception as exc:  # noqa: BLE001 - the report goes out without the plan, saying why
         notes.append(t("reports.note_plan_failed", lang, reason=f"{type(exc).__name__}: {exc}"))
         return None
@@ -370,7 +352,7 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     firms = _firm_ledger(engine, as_of, scope, result.denominator, lang)
     uncovered = firms[firms["status_code"] == "none"].reset_index(drop=True)
     orgs = _org_list(engine, as_of, scope, set(int(i) for i in firms["firm_id"]), lang)
-    findings = _findings(engine, as_of, scope, lang, notes)
+    findings = check(engine, as_of, scope, lang=lang)
     names = dict(zip(firms["credit_code"], firms["name"]))
     plan_section = _plan_section(engine, as_of, scope, lang, notes, names) if include_plan else None
     content = ReportContent(
@@ -444,13 +426,11 @@ def write_summary(c: ReportContent) -> dict[str, list[str]]:
 
     uncovered = [c.tr("sum_uncovered", n=f"{tot.uncovered:,}")] if tot.uncovered else [c.tr("sum_all_covered")]
     if tot.uncovered:
-        above = int((c.uncovered["above_size"] == t("reports.yes", c.lang)).sum())
-        members = int((c.uncovered["formal_members"] >= 3).sum())
+        above = int(c.uncovered["above_size_flag"].sum())
+        members = int((c.uncovered["formal_members"] >= MIN_FORMAL_MEMBERS).sum())
         uncovered.append(c.tr("sum_uncovered_detail", above=above, members=members))
 
-    if c.findings is None:
-        findings = [c.tr("sum_rules_unavailable")]
-    elif not c.findings:
+    if not c.findings:
         findings = [c.tr("sum_rules_none")]
     else:
         errors = sum(1 for f in c.findings if f.severity == "error")

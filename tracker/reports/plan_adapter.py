@@ -1,7 +1,6 @@
 """The planner's proposals (:func:`tracker.plan.plan_store`) as a report section.
 
-Kept apart from :mod:`tracker.reports.content` so that the report works, without the
-section, on a package that has no planner; the figures are the planner's own.
+The figures are the planner's own; this module only lays them out as rows and sentences.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from ..i18n import t
+from ..plan import plan_store
 from ..scope import Scope
 from ..vocab import ORG_KIND
 from .content import PlanSection, percent
@@ -32,10 +32,10 @@ def _who(action, lang: str) -> str:
     return ORG_KIND.label(action.kind, lang) if action.kind else ""
 
 
-def plan_section(planner, engine: Engine, as_of: date, scope: Scope, lang: str,
+def plan_section(engine: Engine, as_of: date, scope: Scope, lang: str,
                  names: dict[str, str]) -> PlanSection:
     """Run the planner on ``as_of`` within ``scope`` and lay its result out as rows."""
-    result = planner.plan_store(engine, as_of, scope)
+    result = plan_store(engine, as_of, scope)
     order = {k: i for i, k in enumerate(ACTION_TYPES)}
     actions = sorted(result.actions, key=lambda a: (order.get(a.type, 9), a.area or "", a.firms))
     sep = "、" if lang == "zh" else "; "
@@ -55,7 +55,7 @@ def plan_section(planner, engine: Engine, as_of: date, scope: Scope, lang: str,
                  joined=totals.get("joined", 0), liaison=totals.get("liaison_assignments", 0),
                  new_liaisons=totals.get("new_liaisons_needed", 0),
                  before=percent(result.coverage_before), after=percent(result.coverage_after),
-                 org_before=percent(result._rate(result.org_before, result.firms)),
+                 org_before=percent(result.org_coverage_before),
                  org_after=percent(result.org_coverage_after))] if actions else \
         [t("reports.plan_nothing", lang)]
     brief_headers = [t(f"reports.plan_col_{k}", lang) for k in ("action", "actions", "count", "formal")]

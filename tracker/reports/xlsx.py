@@ -137,9 +137,6 @@ def _org_sheet(ws: Worksheet, c: ReportContent) -> None:
 
 
 def _findings_sheet(ws: Worksheet, c: ReportContent) -> None:
-    if c.findings is None:
-        put_cell(ws.cell(row=1, column=1), c.tr("sum_rules_unavailable"))
-        return
     headers = [c.tr(f"col_finding_{k}") for k in FINDING_COLUMNS]
     rows = [[r[k] for k in FINDING_COLUMNS] for r in c.finding_rows()]
     _table(ws, 1, headers, rows, autofilter=True, max_width=80)
