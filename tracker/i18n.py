@@ -19,7 +19,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGS", "t", "strings"]
+__all__ = ["LANGS", "t", "strings", "percent"]
 
 LANGS = ("zh", "en")
 LOCALES = Path(__file__).with_name("locales")
@@ -36,3 +36,16 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
     entry = strings(area)[name]
     text = entry.get(lang) or entry["zh"]
     return text.format(**values) if values else text
+
+
+def percent(rate: float | None, digits: int = 1) -> str:
+    """A rate (a fraction) as a percentage for people; ``"—"`` when undefined (no firms).
+
+    The one rate formatter of the command line and the reports.
+
+    >>> percent(0.9567), percent(1.0, 0), percent(None)
+    ('95.7%', '100%', '—')
+    """
+    if rate is None or rate != rate:  # None, or NaN from a frame
+        return "—"
+    return f"{rate * 100:.{digits}f}%"

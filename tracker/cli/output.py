@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..i18n import percent  # the one rate formatter, re-exported for the commands
+
 __all__ = ["display_width", "table", "percent"]
 
 
@@ -27,8 +29,3 @@ def table(headers: list[str], rows: list[list[object]], right: set[int] | None =
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def percent(rate: float | None) -> str:
-    """A rate as a percentage with one decimal, or a dash when undefined."""
-    return "—" if rate is None else f"{rate * 100:.1f}%"

@@ -1,7 +1,7 @@
 """The content of a coverage report, gathered once from the package's computations.
 
 :func:`gather` asks :mod:`tracker.coverage` (figures by chain and in total, the firm
-ledger), :mod:`tracker.rules` (findings) and, where it exists, :mod:`tracker.plan` (the
+ledger), :mod:`tracker.rules` (findings) and :mod:`tracker.plan` (the
 planner's proposals) for one date and one scope, and returns one :class:`ReportContent`.
 Every format module (xlsx, docx, pdf, csv) only lays this object out: no figure is
 computed anywhere else, so all formats agree with ``tracker coverage`` by construction.
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..coverage import Counts, coverage, firm_status
-from ..i18n import t
+from ..i18n import percent, t
 from ..intervals import active_clause
 from ..model import Assignment, Chain, CoverageLink, Liaison, PartyOrg
 from ..provenance import get_info
@@ -61,15 +61,6 @@ FIRM_COLUMNS = (
 #: The columns of the organisation list, in order.
 ORG_COLUMNS = ("code", "name", "kind", "formation", "parent", "founded", "member_count",
                "firms_covered")
-
-
-def percent(rate: float | None, digits: int = 1) -> str:
-    """A rate as text, ``"—"`` when undefined.
-
-    >>> percent(0.9567), percent(None)
-    ('95.7%', '—')
-    """
-    return "—" if rate is None else f"{rate * 100:.{digits}f}%"
 
 
 _DIGITS = "〇一二三四五六七八九"
