@@ -332,6 +332,12 @@ def test_cli_report_writes_each_format(sqlite_district, sqlite_url, tmp_path):
     assert run(["--db", sqlite_url, "report", "--format", "csv", "-o", str(csv_out),
                 "--chain", "NOPE"]) != 0
     assert run(["--db", sqlite_url, "report", "--format", "odt", "-o", str(csv_out)]) != 0
+    # A missing folder is refused before any work (no progress line, no file).
+    lines: list[str] = []
+    with pytest.raises(ValueError, match="目录不存在"):
+        write_report(sqlite_district, "pdf", tmp_path / "missing" / "r.pdf", AS_OF,
+                     progress=lines.append)
+    assert lines == [] and not (tmp_path / "missing").exists()
 
 
 def test_formats_and_render_are_consistent(sqlite_district):

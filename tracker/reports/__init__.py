@@ -139,11 +139,12 @@ def write_report(engine: Engine, fmt: str, path: str | os.PathLike, as_of: date,
     Returns the path written. See :func:`render_report` for the parameters.
     """
     started = time.perf_counter()
-    data = render_report(engine, fmt, as_of, scope, lang, progress)
     path = Path(path)
-    if path.parent and not path.parent.exists():
+    # Before the work: a typo in the folder should not cost a whole report (and charts).
+    if not path.parent.is_dir():
         raise ValueError(f"目录不存在：{path.parent}")
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=path.suffix, dir=path.parent or ".")
+    data = render_report(engine, fmt, as_of, scope, lang, progress)
+    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
