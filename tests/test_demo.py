@@ -325,6 +325,10 @@ def test_cli_demo_refuses_to_overwrite_real_data_without_force(sqlite_url, capsy
     assert _count(engine, Firm) == 200
     assert run(["--db", sqlite_url, "demo", "--firms", "10", "--force"]) == 1
     assert "企业数" in capsys.readouterr().err
+    assert run(["--db", sqlite_url, "demo", "--today", "2026-02-30", "--force"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--today" in err and "2026-02-30" in err and len(err.splitlines()) == 1
+    assert _count(engine, Firm) == 200
     assert run(["--db", sqlite_url, "demo", "--firms", "250", "--force"]) == 0
     assert _count(engine, Firm) == 250
     assert get_info(engine)["synthetic"] == "true"

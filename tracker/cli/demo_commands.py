@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import click
 
@@ -29,17 +30,22 @@ _LABELS = {
 }
 
 
+def _optional_date(_ctx, _param, value) -> date | None:
+    """Parse while click still knows the option, so that an error names ``--today``."""
+    return None if value is None else parse_date(value)
+
+
 @main.command()
 @click.option("--firms", type=int, default=DEFAULT_FIRMS,
               show_default=True, help="企业数 / number of firms")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="随机种子（同一种子得到同一数据） / random seed")
-@click.option("--today", "today", default=None, metavar="YYYY-MM-DD",
+@click.option("--today", "today", default=None, metavar="YYYY-MM-DD", callback=_optional_date,
               help="历史截止日（默认今天），便于复现 / end of the history (default: today)")
 @click.option("--force", is_flag=True,
               help="覆盖非合成（真实导入）的数据 / overwrite real (non-synthetic) data")
 @pass_context
-def demo(ctx: Context, firms: int, seed: int, today: str | None, force: bool) -> None:
+def demo(ctx: Context, firms: int, seed: int, today: date | None, force: bool) -> None:
     """载入合成演示数据（替换现有企业、党组织和联络员数据） / load the synthetic demo data."""
     if not MIN_FIRMS <= firms <= MAX_FIRMS:
         raise TrackerError(f"企业数应在 {MIN_FIRMS:,} 到 {MAX_FIRMS:,} 之间，收到 {firms:,}")
@@ -49,10 +55,9 @@ def demo(ctx: Context, firms: int, seed: int, today: str | None, force: bool) ->
     if store_has_firms(engine) and not is_synthetic(engine) and not force:
         raise TrackerError("数据库中已有非合成（导入的真实）数据，载入演示数据会将其替换；"
                            "确需替换请加 --force")
-    as_of = parse_date(today) if today else None
     began = time.perf_counter()
     verbose = firms > 20_000
-    counts = load_demo(engine, firms=firms, seed=seed, today=as_of,
+    counts = load_demo(engine, firms=firms, seed=seed, today=today,
                        progress=(lambda msg: click.echo(msg, err=True)) if verbose else None)
     elapsed = time.perf_counter() - began
     click.echo(table(["内容", "条数"], [[_LABELS.get(k, k), f"{v:,}"] for k, v in counts.items()],
