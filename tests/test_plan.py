@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.coverage import coverage
-from tracker.plan import (FirmItem, Instance, PlannerConfig, check_plan, instance_from_store,
-                          max_groups, plan, plan_store, simulate)
+from tracker.plan import (ACTION_TYPES, FirmItem, Instance, PlannerConfig, check_plan,
+                          instance_from_store, max_groups, plan, plan_store, simulate)
 from tracker.rules import check
 from tracker.scope import Scope
+from tracker.vocab import PLAN_ACTION
 
 D = date(2024, 6, 30)
 
@@ -91,12 +92,11 @@ def test_chain_scope_restricts_the_plan(world):
     assert world.code("k0") in planned
 
 
-def test_cli_plan_json(world, tmp_path):
+def test_cli_plan_json(world):
     from tracker.cli import run
 
     build(world)
     url = world.engine.url.render_as_string(hide_password=False)
-    out = tmp_path / "out.json"
     import contextlib
     import io
 
@@ -105,13 +105,30 @@ def test_cli_plan_json(world, tmp_path):
         code = run(["--db", url, "plan", "--as-of", D.isoformat(), "--json"])
     assert code == 0
     data = json.loads(buffer.getvalue())
-    out.write_text(buffer.getvalue(), encoding="utf-8")
     assert data["as_of"] == D.isoformat() and data["coverage_after"] == 1.0
     assert data["totals"] == plan_store(world.engine, D).as_dict()["totals"]
+    # The contract of issue 6, key by key, on what the command prints.
+    assert {"as_of", "actions", "totals", "coverage_before", "coverage_after",
+            "org_coverage_after"} <= set(data)
+    assert {"new_orgs", "joined", "liaison_assignments", "new_liaisons_needed"} <= set(data["totals"])
+    assert all(isinstance(data[k], float) and 0 <= data[k] <= 1
+               for k in ("coverage_before", "coverage_after", "org_coverage_after"))
+    codes = {world.code(k) for k in ("big4", "huge", "z1", "s1", *(f"k{i}" for i in range(7)))}
+    for a in data["actions"]:
+        assert {"type", "firms", "org", "park", "street", "chain", "pooled_formal_members",
+                "reason"} <= set(a)
+        assert a["type"] in ACTION_TYPES and set(a["firms"]) <= codes
+        assert (a["org"] is not None) == (a["type"] == "join_joint_branch")
+    assert data["totals"]["joined"] == sum(len(a["firms"]) for a in data["actions"]
+                                           if a["type"] == "join_joint_branch")
+    assert data["totals"]["liaison_assignments"] == sum(
+        len(a["firms"]) for a in data["actions"] if a["type"] == "assign_liaison")
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         assert run(["--db", url, "plan", "--as-of", D.isoformat()]) == 0
     assert "新建党组织" in buffer.getvalue()
+    for action in {a["type"] for a in data["actions"]}:
+        assert PLAN_ACTION.label(action) in buffer.getvalue()
 
 
 def test_max_groups_matches_brute_force():

@@ -57,6 +57,7 @@ from .coverage import month_ends, monthly_series
 from .errors import TrackerError
 from .model import Chain, Plan
 from .scope import EVERYTHING
+from .vocab import PLAN_STATUS
 
 __all__ = [
     "STATUSES",
@@ -69,14 +70,9 @@ __all__ = [
     "assumptions_text",
 ]
 
-STATUSES = ("achieved", "on_track", "at_risk", "missed", "no_data")
-STATUS_LABELS = {
-    "achieved": ("已达标", "achieved"),
-    "on_track": ("按期可达", "on track"),
-    "at_risk": ("存在风险", "at risk"),
-    "missed": ("未按期达标", "missed"),
-    "no_data": ("无数据", "no data"),
-}
+STATUSES = tuple(PLAN_STATUS.codes)
+#: Status code -> (zh, en) label, from :data:`tracker.vocab.PLAN_STATUS`.
+STATUS_LABELS = {t.code: (t.zh, t.en) for t in PLAN_STATUS.terms}
 _EPS = 1e-9
 #: The longest history read from the store (months before ``as_of``), unless the window is longer.
 _MAX_HISTORY_MONTHS = 120

@@ -77,6 +77,7 @@ from datetime import date
 import networkx as nx
 
 from .rules import DEFAULT_CONFIG, RuleConfig
+from .vocab import PLAN_ACTION
 
 __all__ = [
     "ACTION_TYPES",
@@ -99,7 +100,7 @@ __all__ = [
     "SimulationResult",
 ]
 
-ACTION_TYPES = ("form_branch", "join_joint_branch", "form_joint_branch", "assign_liaison")
+ACTION_TYPES = tuple(PLAN_ACTION.codes)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ __all__ = [
     "STATUS",
     "SEVERITY",
     "YES_NO",
+    "PLAN_ACTION",
+    "PLAN_STATUS",
 ]
 
 
@@ -117,4 +119,21 @@ SEVERITY = Vocabulary("严重程度", [
 YES_NO = Vocabulary("是否", [
     Term("yes", "是", "Yes"),
     Term("no", "否", "No"),
+])
+
+#: The planner's actions (:mod:`tracker.plan`), in the order reports list them.
+PLAN_ACTION = Vocabulary("计划措施", [
+    Term("form_branch", "单独组建党组织", "Form own organisation"),
+    Term("form_joint_branch", "新建联合党支部", "Form a joint branch"),
+    Term("join_joint_branch", "加入现有联合党组织", "Join a joint organisation"),
+    Term("assign_liaison", "选派联络员", "Assign a liaison officer"),
+])
+
+#: Where a chain or the district stands against the plan's deadline (:mod:`tracker.forecast`).
+PLAN_STATUS = Vocabulary("计划状态", [
+    Term("achieved", "已达标", "achieved"),
+    Term("on_track", "按期可达", "on track"),
+    Term("at_risk", "存在风险", "at risk"),
+    Term("missed", "未按期达标", "missed"),
+    Term("no_data", "无数据", "no data"),
 ])

@@ -6,9 +6,10 @@ import json
 
 import click
 
-from ..forecast import STATUS_LABELS, forecast
+from ..forecast import forecast
 from ..plan import PlannerConfig, plan_store, simulate
 from ..scope import Scope
+from ..vocab import PLAN_ACTION, PLAN_STATUS
 from . import Context, as_of_option, main
 from .engine_commands import _check_chain_codes
 from .output import percent, table
@@ -16,14 +17,6 @@ from .output import percent, table
 __all__ = ["plan_command", "forecast_command"]
 
 pass_context = click.make_pass_decorator(Context)
-
-_TYPE_LABELS = {
-    "form_branch": ("单独组建", "form branch"),
-    "form_joint_branch": ("新建联合党支部", "form joint branch"),
-    "join_joint_branch": ("加入联合党组织", "join joint branch"),
-    "assign_liaison": ("选派联络员", "assign liaison"),
-}
-
 
 @main.command(name="plan")
 @as_of_option
@@ -78,7 +71,7 @@ def plan_command(ctx: Context, as_of, chain_codes, capacity, strict_memberless, 
             org = ("新联络员" if zh else "new officer ") + str(a.new_liaison)
         else:
             org = a.org or ""
-        rows.append([_TYPE_LABELS[a.type][0 if zh else 1], len(a.firms), org, a.park or "",
+        rows.append([PLAN_ACTION.label(a.type, lang), len(a.firms), org, a.park or "",
                      a.street or "", a.chain or "", a.pooled_formal_members,
                      a.reason if zh else a.reason_en])
     if rows:
@@ -128,7 +121,7 @@ def forecast_command(ctx: Context, as_of, chain_codes, orgs_per_month, assignmen
     for f in [result.district, *result.chains]:
         row = [f.key, f.name, percent(f.rate), str(f.reach or never),
                str(f.reach_earliest or never), str(f.reach_latest or never),
-               STATUS_LABELS[f.status][0 if zh else 1]]
+               PLAN_STATUS.label(f.status, lang)]
         if with_what_if:
             row.append(str(f.what_if.reach or never))
         rows.append(row)

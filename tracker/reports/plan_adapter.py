@@ -12,13 +12,10 @@ from sqlalchemy.engine import Engine
 from ..i18n import t
 from ..plan import plan_store
 from ..scope import Scope
-from ..vocab import ORG_KIND
+from ..vocab import ORG_KIND, PLAN_ACTION
 from .content import PlanSection, percent
 
-__all__ = ["plan_section", "ACTION_TYPES"]
-
-#: The planner's action types, in the order the report lists them.
-ACTION_TYPES = ("form_branch", "form_joint_branch", "join_joint_branch", "assign_liaison")
+__all__ = ["plan_section"]
 
 
 def _who(action, lang: str) -> str:
@@ -36,13 +33,13 @@ def plan_section(engine: Engine, as_of: date, scope: Scope, lang: str,
                  names: dict[str, str]) -> PlanSection:
     """Run the planner on ``as_of`` within ``scope`` and lay its result out as rows."""
     result = plan_store(engine, as_of, scope)
-    order = {k: i for i, k in enumerate(ACTION_TYPES)}
+    order = {k: i for i, k in enumerate(PLAN_ACTION.codes)}
     actions = sorted(result.actions, key=lambda a: (order.get(a.type, 9), a.area or "", a.firms))
     sep = "、" if lang == "zh" else "; "
     rows = []
     for i, a in enumerate(actions, start=1):
         rows.append([
-            i, t(f"reports.plan_action_{a.type}", lang),
+            i, PLAN_ACTION.label(a.type, lang),
             sep.join(names.get(code, code) for code in a.firms), len(a.firms),
             a.area or "", sep.join(a.chains), a.pooled_formal_members, _who(a, lang),
             a.reason if lang == "zh" else (a.reason_en or a.reason),
@@ -60,10 +57,10 @@ def plan_section(engine: Engine, as_of: date, scope: Scope, lang: str,
         [t("reports.plan_nothing", lang)]
     brief_headers = [t(f"reports.plan_col_{k}", lang) for k in ("action", "actions", "count", "formal")]
     brief_rows = []
-    for kind in ACTION_TYPES:
+    for kind in PLAN_ACTION.codes:
         of_kind = [a for a in actions if a.type == kind]
         if of_kind:
-            brief_rows.append([t(f"reports.plan_action_{kind}", lang), len(of_kind),
+            brief_rows.append([PLAN_ACTION.label(kind, lang), len(of_kind),
                                sum(len(a.firms) for a in of_kind),
                                sum(a.pooled_formal_members for a in of_kind)])
     return PlanSection(title=t("reports.plan_title", lang, date=as_of.isoformat()),
