@@ -184,9 +184,12 @@ def test_findings_are_sorted_and_keep_the_json_contract(world):
         check(w.engine, D, rules=["R9"])
 
 
-@settings(max_examples=30, deadline=None)
-@given(formal=st.integers(0, 10), members=st.integers(0, 120), units=st.integers(0, 9))
-def test_thresholds_follow_config(formal, members, units):
+@settings(max_examples=60, deadline=None)
+@given(formal=st.integers(0, 10), members=st.integers(0, 120), units=st.integers(0, 9),
+       cfg=st.builds(RuleConfig, min_formal_members=st.integers(1, 8),
+                     max_branch_members=st.integers(10, 100), max_joint_units=st.integers(1, 8),
+                     min_org_members=st.integers(1, 8)))
+def test_thresholds_follow_config(formal, members, units, cfg):
     """The rule functions apply exactly the configured boundaries (graph-level, no store)."""
     import networkx as nx
 
@@ -197,11 +200,20 @@ def test_thresholds_follow_config(formal, members, units):
     G.add_node("org:J", type="org", code="J", name="J", kind="branch", formation="joint",
                members=members, linked_firms=units)
     G.add_edge("org:J", "firm:X", label="covers")
-    cfg = RuleConfig()
-    assert bool(rule_r1(G, cfg)) == (formal >= 3)  # only a joint branch covers X
-    assert bool(rule_r2(G, cfg)) == (members > 50)
-    assert bool(rule_r3(G, cfg)) == (units > 5)
-    assert bool(rule_r4(G, cfg)) == (members < 3)
+    default = RuleConfig()
+    assert bool(rule_r1(G, default)) == (formal >= 3)  # only a joint branch covers X
+    assert bool(rule_r2(G, default)) == (members > 50)
+    assert bool(rule_r3(G, default)) == (units > 5)
+    assert bool(rule_r4(G, default)) == (members < 3)
+    # Any other thresholds are applied exactly, and the message states the threshold used.
+    assert bool(rule_r1(G, cfg)) == (formal >= cfg.min_formal_members)
+    assert bool(rule_r2(G, cfg)) == (members > cfg.max_branch_members)
+    assert bool(rule_r3(G, cfg)) == (units > cfg.max_joint_units)
+    assert bool(rule_r4(G, cfg)) == (members < cfg.min_org_members)
+    for rule, threshold in ((rule_r2, cfg.max_branch_members), (rule_r3, cfg.max_joint_units),
+                            (rule_r4, cfg.min_org_members)):
+        for finding in rule(G, cfg):
+            assert f"{threshold}名" in finding.message or f"{threshold}家" in finding.message
 
 
 def test_check_command(world, capsys):
