@@ -224,7 +224,8 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
     else:
         kept = set()
         for org_id in {lk["org_id"] for lk in active_links if lk["firm_id"] in population}:
-            # Walk up while the ancestors are active; ``seen`` guards against a bad cycle.
+            # Walk up while the ancestors are active; stopping at a kept one also ends a
+            # (refused, but possible in old data) cycle.
             while org_id is not None and org_id in active_orgs and org_id not in kept:
                 kept.add(org_id)
                 org_id = active_orgs[org_id]["parent_id"]

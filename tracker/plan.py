@@ -75,8 +75,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import networkx as nx
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
 
-from .rules import DEFAULT_CONFIG, RuleConfig
+from .coverage import coverage, firm_status
+from .intervals import active_clause
+from .model import Assignment, CoverageLink, Firm, Liaison, PartyOrg, metadata
+from .rules import DEFAULT_CONFIG, RuleConfig, check
+from .scope import EVERYTHING
 from .vocab import PLAN_ACTION
 
 __all__ = [
@@ -347,7 +353,7 @@ def _chain_of(firms: list[FirmItem]) -> str | None:
     return min(c for c, n in counts.items() if n == best)
 
 
-def _action(action_type: str, firms: list[FirmItem], config: PlannerConfig, **extra) -> Action:
+def _action(action_type: str, firms: list[FirmItem], **extra) -> Action:
     formal = sum(f.formal for f in firms)
     members = sum(f.members for f in firms)
     return Action(
@@ -374,7 +380,7 @@ def build_result(inst: Instance, joins: dict[str, list[FirmItem]],
     for f in sorted(inst.forced(), key=lambda f: f.code):
         kind = branch_kind(f.members, cfg)
         actions.append(_action(
-            "form_branch", [f], cfg, kind=kind,
+            "form_branch", [f], kind=kind,
             reason=f"有正式党员{f.formal}名（{n_min}名以上），应单独建立党组织"
                    f"（党章第三十条、支部工作条例第四条）",
             reason_en=f"{f.formal} formal members ({n_min} or more): forms its own "
@@ -385,7 +391,7 @@ def build_result(inst: Instance, joins: dict[str, list[FirmItem]],
         if not firms:
             continue
         org = orgs[code]
-        a = _action("join_joint_branch", firms, cfg, org=code,
+        a = _action("join_joint_branch", firms, org=code,
                     reason=f"正式党员不足{n_min}名，就近加入本区域联合党组织（现覆盖{org.covered}家，"
                            f"未满{n_units}家；支部工作条例第五条）",
                     reason_en=f"fewer than {n_min} formal members: joins the joint organisation "
@@ -395,7 +401,7 @@ def build_result(inst: Instance, joins: dict[str, list[FirmItem]],
     for firms in groups:
         members = sum(f.members for f in firms)
         actions.append(_action(
-            "form_joint_branch", firms, cfg, kind=branch_kind(members, cfg),
+            "form_joint_branch", firms, kind=branch_kind(members, cfg),
             reason=f"{len(firms)}家同区域企业正式党员均不足{n_min}名，合计{sum(f.formal for f in firms)}名，"
                    f"联合组建党支部（地域相邻、行业相近，不超过{n_units}家；支部工作条例第五条）",
             reason_en=f"{len(firms)} firms of one area, each with fewer than {n_min} formal "
@@ -408,14 +414,14 @@ def build_result(inst: Instance, joins: dict[str, list[FirmItem]],
             continue
         o = officers[oid]
         actions.append(_action(
-            "assign_liaison", firms, cfg,
+            "assign_liaison", firms,
             liaison={"id": o.id, "name": o.name, "unit": o.unit},
             reason=f"暂不具备组织覆盖条件，由现有联络员兼顾（在岗{o.load}家，上限{cfg.liaison_capacity}家）",
             reason_en=f"cannot be organisation-covered now: served by an existing liaison "
                       f"officer ({o.load} firms now, capacity {cfg.liaison_capacity})"))
     for n, firms in enumerate(new_officers, start=1):
         actions.append(_action(
-            "assign_liaison", firms, cfg, new_liaison=n,
+            "assign_liaison", firms, new_liaison=n,
             reason=f"暂不具备组织覆盖条件，现有联络员已满员或不在本区域，需新选派联络员（每人{cfg.liaison_capacity}家）",
             reason_en=f"cannot be organisation-covered now and no existing officer has room in "
                       f"the area: a new liaison officer is needed ({cfg.liaison_capacity} firms each)"))
@@ -769,13 +775,6 @@ def instance_from_store(engine, as_of: date, scope=None,
     joint organisations and officers are those active on ``as_of`` (an organisation counts
     every firm it covers on the date, as rule R3 does).
     """
-    import sqlalchemy as sa
-
-    from .coverage import firm_status
-    from .intervals import active_clause
-    from .model import Assignment, CoverageLink, Firm, Liaison, PartyOrg
-    from .scope import EVERYTHING
-
     config = config or PlannerConfig()
     scope = scope or EVERYTHING
     frame = firm_status(engine, as_of, scope)
@@ -870,11 +869,6 @@ class SimulationResult:
 
 def _copy_store(engine):
     """An in-memory SQLite copy of every table of the store."""
-    import sqlalchemy as sa
-    from sqlalchemy.pool import StaticPool
-
-    from .model import metadata
-
     target = sa.create_engine("sqlite://", poolclass=StaticPool,
                               connect_args={"check_same_thread": False})
     metadata.create_all(target)
@@ -896,13 +890,6 @@ def simulate(result: PlanResult, engine, scope=None, rules: tuple[str, ...] = ("
     :func:`tracker.coverage.coverage` and :func:`tracker.rules.check` on the copy, the same
     code that computes them on the real store.
     """
-    import sqlalchemy as sa
-
-    from .coverage import coverage
-    from .model import Assignment, CoverageLink, Firm, Liaison, PartyOrg
-    from .rules import check
-    from .scope import EVERYTHING
-
     scope = scope or EVERYTHING
     copy = _copy_store(engine)
     D = result.as_of
