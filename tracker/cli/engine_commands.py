@@ -131,6 +131,9 @@ def serve(ctx: Context, host: str, port: int, demo: bool) -> None:
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        # A served dashboard does not watch its source: a changed file would make Streamlit
+        # re-import tracker.model and fail on the already-declared tables.
+        "--server.fileWatcherType", "none",
     ]
     click.echo(f"看板地址 / dashboard: http://{host}:{port}", err=True)
     raise SystemExit(subprocess.call(command, env=env))
