@@ -67,8 +67,9 @@ def import_section(ctx):
                           for row in sheet.rows[:50]], hide_index=True)
     st.markdown("**" + ctx.t("validation") + "**")
     _report_tables(ctx, report)
-    for note in report.notes:
-        st.caption(note)
+    if not synthetic:  # the importer's notes on the demo store speak of CLI flags
+        for note in report.notes:
+            st.caption(note)
     if report.rejections:
         st.error(ctx.t("rejections", n=views.fmt_int(len(report.rejections))))
         st.dataframe([r.as_dict() for r in report.rejections[:1000]], hide_index=True)

@@ -87,12 +87,25 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request, shots):
     context = browser.new_context(viewport={"width": 1440, "height": 2200}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(90_000)
     yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        # What the browser showed when the test failed, next to the other screenshots.
+        name = "".join(c if c.isalnum() else "-" for c in request.node.name)
+        page.screenshot(path=str(shots / f"FAILED-{name}.png"), full_page=True)
     context.close()
 
 

@@ -15,6 +15,7 @@ from datetime import date
 
 import pytest
 from openpyxl import Workbook
+from playwright.sync_api import expect
 
 from tracker import uscc
 
@@ -25,13 +26,21 @@ PAGES = [("", "总览"), ("chain", "生物技术"), ("firms", "企业"), ("orgs"
 AS_OF = "2025-06-30"
 
 
-def settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
+def settle(page, day: str | None = None) -> None:
+    """Wait until Streamlit has finished the script run (no running icon, no stale
+    element) and, with ``day``, until the provenance footer states that date."""
     page.wait_for_selector('[data-testid="stApp"]')
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] button')"
-        " && document.querySelector('[data-testid=\"stMain\"]') !== null", timeout=120_000)
-    page.wait_for_timeout(800)  # let plotly finish drawing before a screenshot
+        """(day) => !document.querySelector('[data-testid^="stStatusWidgetRunning"]')
+              && !document.querySelector('[data-stale="true"]')
+              && (day === null || document.body.innerText.includes('统计日：' + day))""",
+        arg=day, timeout=120_000)
+    page.wait_for_timeout(500)  # let plotly finish drawing before a screenshot
+
+
+def metric(page, label: str):
+    return page.locator('[data-testid="stMetric"]', has_text=label).first.locator(
+        '[data-testid="stMetricValue"]')
 
 
 def no_exception(page) -> None:
@@ -42,7 +51,7 @@ def no_exception(page) -> None:
 def test_every_page_opens(served_app, page, shots, path, heading):
     page.goto(f"{served_app}/{path}?as_of={AS_OF}")
     page.locator("h1", has_text=heading).first.wait_for()
-    settle(page)
+    settle(page, AS_OF)
     no_exception(page)
     body = page.inner_text("body")
     assert "演示数据" in body, "the synthetic-data banner is on every page"
@@ -57,25 +66,26 @@ def test_every_page_opens(served_app, page, shots, path, heading):
 def test_switch_the_as_of_date(served_app, page, shots):
     page.goto(f"{served_app}/?as_of={AS_OF}")
     page.locator("h1", has_text="总览").first.wait_for()
-    settle(page)
-    firms_then = page.locator('[data-testid="stMetric"]').nth(3).inner_text()
+    settle(page, AS_OF)
+    firms_then = metric(page, "企业数").inner_text()
     # The date field is made of year / month / day segments; typing moves along them.
     page.locator('[data-testid="stDateInput"] [data-type="year"]').click()
     page.keyboard.type("20230131")
     page.locator("h1").first.click()  # the value is committed when the field loses focus
     page.wait_for_function("() => location.search.includes('as_of=2023-01-31')")
-    page.get_by_text("统计日：2023-01-31").wait_for()
-    settle(page)
+    settle(page, "2023-01-31")
     no_exception(page)
-    firms_now = page.locator('[data-testid="stMetric"]').nth(3).inner_text()
-    assert firms_now != firms_then, "the figures follow the date"
+    assert metric(page, "企业数").inner_text() != firms_then, "the figures follow the date"
     page.screenshot(path=str(shots / "overview-2023-01-31.png"), full_page=True)
     # The date stays when another page is chosen in the navigation.
     page.locator('[data-testid="stSidebarNav"] a', has_text="产业链").click()
-    page.wait_for_url(re.compile(r"/chain"))
-    settle(page)
-    assert "as_of=2023-01-31" in page.url
-    page.get_by_text("统计日：2023-01-31").wait_for()
+    page.wait_for_function("() => location.pathname.endsWith('/chain')")
+    settle(page, "2023-01-31")
+    assert "as_of=2023-01-31" in page.evaluate("location.href")
+    no_exception(page)
+    # A link with the date opens the same view in a new session.
+    page.goto(f"{served_app}/chain?as_of=2023-01-31")
+    settle(page, "2023-01-31")
     no_exception(page)
 
 
@@ -83,6 +93,7 @@ def test_english_switch(served_app, page, shots):
     page.goto(f"{served_app}/?as_of={AS_OF}&lang=English")
     page.locator("h1", has_text="Overview").first.wait_for()
     settle(page)
+    page.get_by_text(f"As of {AS_OF}").wait_for()
     no_exception(page)
     page.screenshot(path=str(shots / "overview-en.png"), full_page=True)
 
@@ -101,26 +112,27 @@ def test_import_through_the_upload(served_app, page, shots, tmp_path):
     codes = [uscc.make(f"91440112{n:09d}") for n in (987654321, 987654322, 987654323)]
     workbook = tmp_path / "端到端台账.xlsx"
     _workbook(workbook, codes)
-    page.goto(f"{served_app}/data?as_of={date.today().isoformat()}")
+    today = date.today().isoformat()
+    page.goto(f"{served_app}/data?as_of={today}")
     page.locator("h1", has_text="数据").first.wait_for()
-    settle(page)
+    settle(page, today)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(workbook))
-    page.get_by_text("校验报告").wait_for()
-    settle(page)
     page.get_by_text("全部行通过校验").wait_for()
+    settle(page, today)
+    no_exception(page)
     page.screenshot(path=str(shots / "data-preview.png"), full_page=True)
     # The store holds the demo: the import replaces it, which the user must tick.
     page.get_by_text("删除演示数据后导入").click()
-    settle(page)
+    settle(page, today)
     page.get_by_role("button", name="确认导入").click()
     page.get_by_text("导入完成").wait_for(timeout=120_000)
-    settle(page)
+    settle(page, today)
     no_exception(page)
     page.screenshot(path=str(shots / "data-imported.png"), full_page=True)
     # The overview now shows the imported district: three firms, no demo banner.
-    page.goto(f"{served_app}/?as_of={date.today().isoformat()}")
+    page.goto(f"{served_app}/?as_of={today}")
     page.locator("h1", has_text="总览").first.wait_for()
-    settle(page)
-    assert page.locator('[data-testid="stMetric"]').nth(3).inner_text().splitlines()[1] == "3"
+    settle(page, today)
+    expect(metric(page, "企业数")).to_have_text("3")
     assert "合成数据" not in page.inner_text("body")
     page.screenshot(path=str(shots / "overview-after-import.png"), full_page=True)
