@@ -104,3 +104,15 @@ def test_exit_code_of_a_command_is_passed_through():
         assert run(["exit-with-three"]) == 3
     finally:
         main.commands.pop("exit-with-three")
+
+
+def test_read_only_command_on_a_missing_file_creates_nothing(cli, tmp_path):
+    path = tmp_path / "typo.db"
+    code, _, err = cli("--db", f"sqlite:///{path}", "coverage")
+    assert code == 1 and "tracker init" in err
+    assert not path.exists()
+
+
+def test_server_down_is_not_reported_as_uninitialised(cli):
+    code, _, err = cli("--db", "postgresql://nobody@127.0.0.1:1/none", "coverage")
+    assert code == 1 and "无法连接数据库" in err and "init" not in err

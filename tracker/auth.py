@@ -57,6 +57,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from .chains import check_codes
 from .errors import TrackerError
 from .model import ChainMembership, Chain, CoverageLink, Firm, PartyOrg, User, UserSession
 from .provenance import is_synthetic
@@ -298,12 +299,7 @@ def validate_scope(engine: Engine, role: str, chains: Iterable[str] | None,
     areas = [a.strip() for a in areas if a.strip()] if areas else None
     if role == "admin" and (chains or areas):
         raise TrackerError("管理员的范围是全区，不能限定产业链或区域")
-    if chains:
-        with Session(engine) as session:
-            known = set(session.exec(select(Chain.code)).all())
-        unknown = sorted(set(chains) - known)
-        if unknown:
-            raise TrackerError(f"未知的产业链代码：{'、'.join(unknown)}（运行 `tracker chains` 查看）")
+    check_codes(engine, chains)
     return (frozenset(chains) if chains else None), (frozenset(areas) if areas else None)
 
 

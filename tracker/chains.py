@@ -30,6 +30,7 @@ __all__ = [
     "ensure_default_plan",
     "default_plan",
     "init_store",
+    "check_codes",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -140,3 +141,17 @@ def init_store(engine: Engine, chains_path: Path | str | None = None) -> tuple[i
         counts = upsert_chains(session, rows)
         ensure_default_plan(session)
     return counts
+
+
+def check_codes(engine: Engine, codes) -> None:
+    """Refuse chain codes the store does not know: a typo must not read as "0 firms"."""
+    from .errors import TrackerError
+
+    wanted = {str(c).strip().upper() for c in codes or () if str(c).strip()}
+    if not wanted:
+        return
+    with Session(engine) as session:
+        known = set(session.exec(select(Chain.code)).all())
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise TrackerError(f"未知的产业链代码：{'、'.join(unknown)}（运行 `tracker chains` 查看）")

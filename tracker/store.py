@@ -133,8 +133,9 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def is_initialised(engine: Engine) -> bool:
-    """True when the store has the newest schema."""
+    """True when the store has the newest schema; :class:`StoreError` when it cannot be
+    reached at all (a server that is down is not "an uninitialised store")."""
     try:
         return current_revision(engine) == head_revision()
-    except sa.exc.OperationalError:
-        return False
+    except sa.exc.OperationalError as exc:
+        raise StoreError(f"无法连接数据库 / cannot open the database: {exc.orig}") from exc

@@ -35,6 +35,13 @@ class Context:
 
     def ready_engine(self):
         """The engine of an initialised store, or a clear error telling what to run."""
+        parsed = sa.engine.make_url(self.url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            # Do not leave an empty file behind a read-only command on a mistyped path.
+            from pathlib import Path
+
+            if not Path(parsed.database).expanduser().exists():
+                raise TrackerError(f"数据库文件不存在：{parsed.database}；新建请先运行 `tracker init`")
         engine = self.engine
         if not is_initialised(engine):
             raise TrackerError(

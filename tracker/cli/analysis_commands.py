@@ -11,7 +11,8 @@ from ..rules import RULES, check
 from ..scope import Scope
 from ..vocab import SEVERITY
 from . import Context, as_of_option, main
-from .engine_commands import _check_chain_codes, pass_context
+from ..chains import check_codes
+from .engine_commands import pass_context
 from .output import table
 
 _chain_option = click.option("--chain", "chain_codes", multiple=True, metavar="CODE",
@@ -28,7 +29,7 @@ def check_command(ctx: Context, as_of, chain_codes, as_json: bool, lang: str) ->
     """规则检查（R1-R5） / rule checks at a date."""
     engine = ctx.ready_engine()
     scope = Scope.of(chains=chain_codes)
-    _check_chain_codes(engine, scope)
+    check_codes(engine, scope.chains)
     findings = check(engine, as_of, scope=scope, lang=lang)
     if as_json:
         click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
@@ -65,7 +66,7 @@ def graph_command(ctx: Context, fmt: str, output: str, as_of, chain_codes) -> No
     """导出某日的网络图（GraphML / GEXF） / export the typed graph at a date."""
     engine = ctx.ready_engine()
     scope = Scope.of(chains=chain_codes)
-    _check_chain_codes(engine, scope)
+    check_codes(engine, scope.chains)
     G = build_graph(engine, as_of, scope)
     path = write_graph(G, output, fmt)
     click.echo(f"已写出 / written: {path}（节点 {G.number_of_nodes()}，边 {G.number_of_edges()}）")

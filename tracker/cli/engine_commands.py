@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..chains import ChainListError, init_store
+from ..chains import ChainListError, check_codes, init_store
 from ..coverage import DENOMINATORS, GROUPINGS, coverage
 from ..errors import TrackerError
 from ..model import Chain
@@ -71,7 +71,7 @@ def coverage_command(ctx: Context, as_of, by, chain_codes, denominator, as_json,
     """某日的覆盖情况 / coverage figures at a date."""
     engine = ctx.ready_engine()
     scope = Scope.of(chains=chain_codes)
-    _check_chain_codes(engine, scope)
+    check_codes(engine, scope.chains)
     result = coverage(engine, as_of, by=by, scope=scope, denominator=denominator, lang=lang)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -93,19 +93,6 @@ def coverage_command(ctx: Context, as_of, by, chain_codes, denominator, as_json,
                 "as of {d}; plan: {p}; denominator: {t}; scope: {s}").format(
         d=result.as_of, p=plan, t=result.denominator_text, s=result.scope.describe(lang)))
     click.echo(table(headers, rows, right=set(range(2, 9))))
-
-
-def _check_chain_codes(engine, scope: Scope) -> None:
-    """Refuse chain codes that the store does not know (a typo must not read as 0 firms)."""
-    if scope.chains is None:
-        return
-    from sqlmodel import Session, select
-
-    with Session(engine) as session:
-        known = set(session.exec(select(Chain.code)).all())
-    unknown = sorted(scope.chains - known)
-    if unknown:
-        raise TrackerError(f"未知的产业链代码：{'、'.join(unknown)}（运行 `tracker chains` 查看）")
 
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

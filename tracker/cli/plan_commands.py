@@ -11,7 +11,7 @@ from ..plan import PlannerConfig, plan_store, simulate
 from ..scope import Scope
 from ..vocab import PLAN_ACTION, PLAN_STATUS
 from . import Context, as_of_option, main
-from .engine_commands import _check_chain_codes
+from ..chains import check_codes
 from .output import percent, table
 
 __all__ = ["plan_command", "forecast_command"]
@@ -37,7 +37,7 @@ def plan_command(ctx: Context, as_of, chain_codes, capacity, strict_memberless, 
     """补齐覆盖缺口的计划 / the plan to close the coverage gap."""
     engine = ctx.ready_engine()
     scope = Scope.of(chains=chain_codes)
-    _check_chain_codes(engine, scope)
+    check_codes(engine, scope.chains)
     config = PlannerConfig(liaison_capacity=capacity,
                            allow_memberless_in_joint=not strict_memberless)
     result = plan_store(engine, as_of, scope, config, method="exact" if exact else "heuristic")
@@ -100,7 +100,7 @@ def forecast_command(ctx: Context, as_of, chain_codes, orgs_per_month, assignmen
     """按趋势预测何时达到目标覆盖率 / when the target rate will be reached."""
     engine = ctx.ready_engine()
     scope = Scope.of(chains=chain_codes)
-    _check_chain_codes(engine, scope)
+    check_codes(engine, scope.chains)
     result = forecast(engine, as_of, scope, window_months=window,
                       orgs_per_month=orgs_per_month,
                       assignments_per_month=assignments_per_month, lang=lang)

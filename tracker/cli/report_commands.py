@@ -7,7 +7,7 @@ import click
 from ..reports import FORMATS, default_filename, write_report
 from ..scope import Scope
 from . import Context, as_of_option, main
-from .engine_commands import _check_chain_codes
+from ..chains import check_codes
 
 pass_context = click.make_pass_decorator(Context)
 
@@ -29,7 +29,7 @@ def report_command(ctx: Context, fmt: str, output: str | None, as_of, chain_code
     """生成覆盖情况报表（Excel 台账、Word 公文、PDF、CSV） / write a coverage report."""
     engine = ctx.ready_engine()
     scope = Scope.of(chains=chain_codes)
-    _check_chain_codes(engine, scope)
+    check_codes(engine, scope.chains)
     path = output or default_filename(fmt, as_of, scope, lang)
     progress = None if quiet else (lambda line: click.echo(line, err=True))
     written = write_report(engine, fmt, path, as_of, scope=scope, lang=lang, progress=progress)
