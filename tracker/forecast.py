@@ -51,7 +51,6 @@ from datetime import date
 
 import numpy as np
 import sqlalchemy as sa
-from scipy.stats import theilslopes
 
 from .coverage import month_ends, monthly_series
 from .errors import TrackerError
@@ -221,6 +220,10 @@ def _slopes(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """Theil-Sen slope with its 90 % bounds; a flat line with fewer than two points."""
     if len(x) < 2 or np.ptp(x) == 0:
         return 0.0, 0.0, 0.0
+    # Imported here: scipy.stats costs seconds to import, which every `tracker` command
+    # would otherwise pay at start-up.
+    from scipy.stats import theilslopes  # noqa: PLC0415
+
     slope, _, low, high = theilslopes(y, x, alpha=0.90)
     low = slope if not np.isfinite(low) else low
     high = slope if not np.isfinite(high) else high
