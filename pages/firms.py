@@ -20,14 +20,15 @@ def body(ctx):
     text = st.text_input(ctx.t("search"), key="firm_search", placeholder=ctx.t("search_hint"))
     cols = st.columns(5)
     pick_chains = cols[0].multiselect(ctx.t("chain"), list(chains), format_func=chains.get,
-                                      key="f_chain")
-    parks = sorted(p for p in frame["park"].dropna().unique())
-    streets = sorted(s for s in frame["street"].dropna().unique())
-    pick_parks = cols[1].multiselect(ctx.t("park"), parks, key="f_park")
-    pick_streets = cols[2].multiselect(ctx.t("street"), streets, key="f_street")
-    pick_status = cols[3].multiselect(ctx.t("status"), STATUS.codes, key="f_status",
+                                      key="f_chain", placeholder=ctx.t("choose"))
+    parks = sorted(p for p in frame["park"].unique() if p)
+    streets = sorted(s for s in frame["street"].unique() if s)
+    pick_parks = cols[1].multiselect(ctx.t("park"), parks, key="f_park", placeholder=ctx.t("choose"))
+    pick_streets = cols[2].multiselect(ctx.t("street"), streets, key="f_street", placeholder=ctx.t("choose"))
+    pick_status = cols[3].multiselect(ctx.t("status"), STATUS.codes, key="f_status", placeholder=ctx.t("choose"),
                                       format_func=lambda c: STATUS.label(c, ctx.lang))
     pick_size = cols[4].multiselect(ctx.t("size"), ["above", "below"], key="f_size",
+                                    placeholder=ctx.t("choose"),
                                     format_func=lambda c: ctx.t(f"size_{c}"))
     found = views.firm_filters(frame, text, pick_chains, pick_parks, pick_streets, pick_status,
                                pick_size)

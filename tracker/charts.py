@@ -40,6 +40,7 @@ STATUS_COLOURS = {
     "at_risk": "#ef8f00",
     "missed": "#c62828",
     "pending": "#78909c",
+    "no_data": "#b0bec5",
 }
 #: Firm coverage status → colour.
 COVERAGE_COLOURS = {"org": "#c62828", "work": "#ef8f00", "none": "#9e9e9e", "out": "#e0e0e0"}
@@ -48,9 +49,10 @@ FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, san
 _STATUS_TEXT = {
     "achieved": ("已达标", "achieved"),
     "on_track": ("按期可达", "on track"),
-    "at_risk": ("有风险", "at risk"),
-    "missed": ("未达标", "missed"),
+    "at_risk": ("存在风险", "at risk"),
+    "missed": ("未按期达标", "missed"),
     "pending": ("进行中", "in progress"),
+    "no_data": ("无数据", "no data"),
 }
 
 
@@ -296,5 +298,7 @@ def timeline(history: pd.DataFrame, lang: str = "zh") -> go.Figure:
         shown.add(row["status"])
     fig.update_xaxes(type="date", gridcolor="#eceff1")
     fig.update_yaxes(visible=False)
-    return _layout(fig, height=200, barmode="stack",
-                   title="覆盖历史" if zh else "Coverage history")
+    fig = _layout(fig, height=250, barmode="stack",
+                  title="覆盖历史" if zh else "Coverage history")
+    fig.update_layout(legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"})
+    return fig

@@ -643,6 +643,8 @@ def firm_table(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str
     frame["status_label"] = [STATUS.label(s, lang) for s in frame["status"]]
     frame["chain_names"] = ["、".join(names.get(c, c) for c in str(cs).split(";") if c)
                             for cs in frame["chains"]]
+    frame["park"] = frame["park"].fillna("")
+    frame["street"] = frame["street"].fillna("")
     frame["size_label"] = np.where(frame["above_size"].astype(bool),
                                    "规上" if lang == "zh" else "above size",
                                    "规下" if lang == "zh" else "below size")
@@ -682,7 +684,7 @@ def firm_history(engine: Engine, credit_code: str, until: date, lang: str = "zh"
     membership, coverage link and its organisation, liaison assignment); each row holds
     ``start, end`` (exclusive; ``until`` + 1 day for the open last period), ``status``
     (``org`` / ``work`` / ``none`` / ``out``: in no chain), ``status_label``, ``orgs``,
-    ``liaisons``, ``chains``. Empty when the firm is unknown or has no dated facts.
+    ``liaisons``, ``chains`` (names). Empty when the firm is unknown or has no dated facts.
     """
     F, M, C = Firm.__table__, ChainMembership.__table__, Chain.__table__
     L, O, A, LI = CoverageLink.__table__, PartyOrg.__table__, Assignment.__table__, Liaison.__table__
@@ -700,6 +702,7 @@ def firm_history(engine: Engine, credit_code: str, until: date, lang: str = "zh"
         assigns = conn.execute(sa.select(A.c.start, A.c.end, LI.c.name, LI.c.unit)
                                .select_from(A.join(LI, LI.c.id == A.c.liaison_id))
                                .where(A.c.firm_id == firm_id)).all()
+    names = dict(chain_list(engine, lang))
     points = {d for row in members for d in row[:2] if d is not None}
     points |= {d for row in links for d in row[:4] if d is not None}
     points |= {d for row in assigns for d in row[:2] if d is not None}
@@ -722,7 +725,7 @@ def firm_history(engine: Engine, credit_code: str, until: date, lang: str = "zh"
                  else STATUS.label(status, lang))
         rows.append({"start": start, "end": end, "status": status, "status_label": label,
                      "orgs": "、".join(orgs), "liaisons": "、".join(liaisons),
-                     "chains": ";".join(chains)})
+                     "chains": "、".join(names.get(c, c) for c in chains)})
     # Before the firm's first chain membership there is nothing to tell.
     while rows and rows[0]["status"] == "out":
         rows.pop(0)

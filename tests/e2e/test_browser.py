@@ -21,18 +21,25 @@ from tracker import uscc
 
 pytestmark = pytest.mark.e2e
 
-PAGES = [("", "总览"), ("chain", "生物技术"), ("firms", "企业"), ("orgs", "党组织"),
-         ("plan", "缺口与计划"), ("reports", "报表"), ("data", "数据")]
+# (URL path, heading, an element that shows the page has been drawn, not only run)
+PAGES = [("", "总览", ".js-plotly-plot"), ("chain", "生物技术", ".js-plotly-plot"),
+         ("firms", "企业", '[data-testid="data-grid-canvas"]'),
+         ("orgs", "党组织", '[data-testid="stExpander"]'),
+         ("plan", "缺口与计划", '[data-testid="data-grid-canvas"]'),
+         ("reports", "报表", '[data-testid="stSelectbox"]'),
+         ("data", "数据", '[data-testid="stFileUploader"]')]
 AS_OF = "2025-06-30"
 
 
 def settle(page, day: str | None = None) -> None:
-    """Wait until Streamlit has finished the script run (no running icon, no stale
-    element) and, with ``day``, until the provenance footer states that date."""
+    """Wait until Streamlit has finished the script run and drawn it (no running icon,
+    no stale element, no placeholder skeleton) and, with ``day``, until the provenance
+    footer states that date."""
     page.wait_for_selector('[data-testid="stApp"]')
     page.wait_for_function(
         """(day) => !document.querySelector('[data-testid^="stStatusWidgetRunning"]')
               && !document.querySelector('[data-stale="true"]')
+              && !document.querySelector('[data-testid="stSkeleton"]')
               && (day === null || document.body.innerText.includes('统计日：' + day))""",
         arg=day, timeout=120_000)
     page.wait_for_timeout(500)  # let plotly finish drawing before a screenshot
@@ -47,11 +54,13 @@ def no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:2000]
 
 
-@pytest.mark.parametrize("path,heading", PAGES)
-def test_every_page_opens(served_app, page, shots, path, heading):
+@pytest.mark.parametrize("path,heading,drawn", PAGES)
+def test_every_page_opens(served_app, page, shots, path, heading, drawn):
     page.goto(f"{served_app}/{path}?as_of={AS_OF}")
     page.locator("h1", has_text=heading).first.wait_for()
     settle(page, AS_OF)
+    page.locator(drawn).first.wait_for()
+    page.wait_for_timeout(1000)
     no_exception(page)
     body = page.inner_text("body")
     assert "演示数据" in body, "the synthetic-data banner is on every page"
