@@ -116,9 +116,12 @@ def run_page(body) -> None:
     ctx = st.session_state.get("_ctx")
     if ctx is None:  # the entry point could not open the store and said why
         return
-    banner(ctx)
-    try:
-        body(ctx)
-    except (TrackerError, StoreError, ValueError) as exc:
-        st.error(str(exc))
-    footer(ctx)
+    # One data-version check for the whole run. A write made during the run (an import
+    # on the data page) is followed by st.rerun, whose new run reads the new version.
+    with views.pinned_version(ctx.engine):
+        banner(ctx)
+        try:
+            body(ctx)
+        except (TrackerError, StoreError, ValueError) as exc:
+            st.error(str(exc))
+        footer(ctx)

@@ -31,9 +31,11 @@ Examples
 
 from __future__ import annotations
 
+import contextvars
 import math
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable
@@ -59,6 +61,7 @@ __all__ = [
     "ChainDetail",
     "Provenance",
     "data_version",
+    "pinned_version",
     "store_key",
     "cached",
     "clear_cache",
@@ -202,6 +205,32 @@ def data_version(engine: Engine) -> tuple:
     return tuple(str(v) if v is not None else None for v in row)
 
 
+_PINNED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("redwood_pinned", default=None)
+
+
+@contextmanager
+def pinned_version(engine: Engine):
+    """Within the block, read the data version of ``engine`` once (a page run calls many
+    cached functions; one version check serves them all).
+
+    >>> with pinned_version(engine):            # doctest: +SKIP
+    ...     overview(engine, day); burnup_series(engine, day)
+    """
+    token = _PINNED.set({store_key(engine): data_version(engine)})
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
+
+def _version(engine: Engine) -> tuple:
+    pinned = _PINNED.get()
+    key = store_key(engine)
+    if pinned is not None and key in pinned:
+        return pinned[key]
+    return data_version(engine)
+
+
 def store_key(engine: Engine) -> str:
     """The store's URL (password hidden): the first part of every cache key."""
     return engine.url.render_as_string(hide_password=True)
@@ -241,7 +270,7 @@ def cached(func: Callable) -> Callable:
     """
 
     def wrapper(engine: Engine, *args, **kwargs):
-        key = (store_key(engine), data_version(engine), func.__name__, args,
+        key = (store_key(engine), _version(engine), func.__name__, args,
                tuple(sorted(kwargs.items())))
         found, value = _CACHE.get(key)
         if found:
