@@ -60,7 +60,7 @@ def body(ctx):
                         key="bars")
     with right:
         series = views.burnup_series(ctx.engine, ctx.as_of, ctx.scope)
-        projection = views.projection(ctx.engine, ctx.as_of, ctx.scope)
+        projection = views.projection(ctx.engine, ctx.as_of, ctx.scope, "*", ctx.lang)
         st.plotly_chart(charts.burnup(
             series, plan.deadline if plan else None, plan.target_rate if plan else None,
             projection.frame if projection else None, lang,
