@@ -65,7 +65,6 @@ import pstats
 import re
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -77,6 +76,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from .pgserver import PostgresServer, free_port
+
 __all__ = [
     "DEFAULT_SIZES",
     "AS_OF",
@@ -84,7 +85,6 @@ __all__ = [
     "SEED",
     "STEPS",
     "GOALS",
-    "PostgresServer",
     "Backend",
     "run_benchmark",
     "machine_info",
@@ -277,80 +277,6 @@ def machine_info() -> dict:
 
 
 # =========================================================================== PostgreSQL
-
-
-def _pg_bin(name: str) -> str | None:
-    import glob
-
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PostgresServer:
-    """A throwaway PostgreSQL server on loopback in a temporary folder.
-
-    ``initdb`` a fresh cluster (trust authentication, loopback only, a Unix socket in the
-    same folder), start it with ``pg_ctl`` (durability switched off: the data is thrown
-    away) and remove everything on :meth:`stop`. Run as root, the server runs as the
-    ``postgres`` user (``runuser``), since PostgreSQL refuses to run as root.
-    """
-
-    def __init__(self):
-        initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-        if not initdb or not pg_ctl:
-            raise RuntimeError("找不到 PostgreSQL 服务器程序（apt-get install postgresql）/ "
-                               "PostgreSQL server binaries not found")
-        self.pg_ctl = pg_ctl
-        self.as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-        self.dir = Path(tempfile.mkdtemp(prefix="redwood-bench-pg-"))
-        self.data = self.dir / "data"
-        self.port = _free_port()
-        if self.as_root:
-            shutil.chown(self.dir, "postgres", "postgres")
-        try:
-            self._run([initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                       "-E", "UTF8", "--no-locale"])
-            options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} "
-                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                       "-c max_connections=100")
-            self._run([pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"),
-                       "-w", "-t", "60", "start"])
-        except BaseException:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            raise
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-        self.version = self._version()
-
-    def _run(self, command):
-        if self.as_root:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            log = self.dir / "log"
-            raise RuntimeError(f"{' '.join(command)} failed: {result.stderr}"
-                               + (log.read_text() if log.exists() else ""))
-
-    def _version(self) -> str | None:
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(self.url)
-        try:
-            with engine.connect() as conn:
-                return conn.execute(sa.text("SHOW server_version")).scalar()
-        finally:
-            engine.dispose()
-
-    def stop(self) -> None:
-        try:
-            self._run([self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"])
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # =========================================================================== backends
@@ -1024,7 +950,7 @@ def _step_load_test(ctx: StepContext, sessions: int = LOAD_SESSIONS) -> dict:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
         raise NotAvailable("chromium (/usr/bin/chromium)")
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, TRACKER_DATABASE_URL=ctx.url)
     server = subprocess.Popen(
         [sys.executable, "-m", "tracker", "--db", ctx.url, "serve", "--host", "127.0.0.1",
