@@ -3,12 +3,13 @@
 import streamlit as st
 
 from tracker import charts, views
-from tracker.dashboard import empty, run_page
+from tracker.dashboard import (empty, intersect, run_page, scoped_chain_detail,
+                               scoped_chain_graph, visible_chains)
 from tracker.scope import Scope
 
 
 def body(ctx):
-    chains = views.chain_list(ctx.engine, ctx.lang)
+    chains = visible_chains(ctx)
     if not chains:
         empty(ctx.t("no_chains"))
         return
@@ -19,7 +20,7 @@ def body(ctx):
         st.session_state["chain_pick"] = wanted if wanted in codes else codes[0]
     code = st.selectbox(ctx.t("chain"), codes, key="chain_pick", format_func=names.get)
     st.query_params["chain"] = code
-    detail = views.chain_detail(ctx.engine, code, ctx.as_of, ctx.lang)
+    detail = scoped_chain_detail(ctx, code)
     st.title(f"{detail.name}")
     if detail.counts.firms == 0:
         empty(ctx.t("chain_no_firms", chain=detail.name, day=ctx.as_of.isoformat()))
@@ -33,7 +34,9 @@ def body(ctx):
     cols[4].metric(ctx.t("gap"), views.fmt_int(detail.gap),
                    help=ctx.t("target_is", target=views.fmt_pct(detail.target_rate)))
 
-    scope = Scope.of(chains=[code])
+    scope = intersect(Scope.of(chains=[code]), ctx.scope)
+    if scope.areas is not None:
+        st.caption(ctx.t("scoped_no_chain_scope"))
     plan = views.plan_info(ctx.engine)
     series = views.burnup_series(ctx.engine, ctx.as_of, scope, code)
     projection = views.projection(ctx.engine, ctx.as_of, scope, code, ctx.lang)
@@ -63,7 +66,7 @@ def body(ctx):
                     ctx.t("covering_orgs")]], hide_index=True)
 
     st.subheader(ctx.t("network"))
-    G = views.chain_graph(ctx.engine, code, ctx.as_of)
+    G = scoped_chain_graph(ctx, code)
     st.plotly_chart(charts.network(G, ctx.lang), key="network")
 
     st.subheader(ctx.t("uncovered_firms", n=views.fmt_int(len(detail.uncovered))))

@@ -1,13 +1,22 @@
-"""数据 Data: template, upload → preview → validation report → confirm import, edits,
-and the recent audit log (layout only; the work is done by tracker.ingest / tracker.audit)."""
+"""数据 Data: template, upload → preview → validation report → confirm import, edit
+forms, and the recent audit log (layout only; the work is done by tracker.ingest,
+tracker.dashboard's edit helpers over tracker.edits, and tracker.audit).
+
+Who sees what: the import is for admins (a workbook may touch any part of the district);
+the edit forms for admins and editors (each save checked against the editor's scope);
+the audit log for admins (tracker.auth.can_view_audit); a viewer sees none of them.
+"""
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
 
-from tracker import views
-from tracker.dashboard import empty, run_page
+from tracker import auth, dashboard, views
+from tracker.dashboard import empty, run_page, visible_chains
+from tracker.errors import TrackerError
+from tracker.vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT
 
 
 def _template_bytes(engine) -> bytes:
@@ -83,7 +92,7 @@ def import_section(ctx):
     if st.button(ctx.t("confirm_import"), type="primary", disabled=blocked, key="confirm"):
         with st.spinner(ctx.t("importing")):
             done = import_path(ctx.engine, state["path"], partial=partial, replace_demo=replace,
-                               user="dashboard")
+                               user=ctx.user.name)
         state["done"] = ctx.t("import_done", rows=views.fmt_int(done.total_rows),
                               entries=views.fmt_int(done.audit_entries))
         st.rerun()
@@ -102,10 +111,260 @@ def audit_section(ctx):
                        ctx.t("source"): r["source"]} for r in rows], hide_index=True)
 
 
+# --------------------------------------------------------------------------- edit forms
+
+EDIT_KINDS = ["add_firm", "update_firm", "membership", "org", "link", "liaison"]
+
+
+def _save(ctx, action, what: str) -> bool:
+    """Run a save; its refusal (no permission, a conflict, a bad value) as a message."""
+    try:
+        action()
+    except (TrackerError, ValueError) as exc:
+        st.error(str(exc))
+        return False
+    st.success(ctx.t("saved", what=what))
+    return True
+
+
+def _effective(ctx, key: str) -> date:
+    return st.date_input(ctx.t("effective"), value=ctx.as_of, key=key, format="YYYY-MM-DD",
+                         min_value=dashboard.MIN_DAY, max_value=dashboard.MAX_DAY)
+
+
+def _vocab(ctx, label: str, vocab, key: str, index: int = 0):
+    return st.selectbox(label, vocab.codes, index=index, key=key,
+                        format_func=lambda c: vocab.label(c, ctx.lang))
+
+
+def _firm_loader(ctx, prefix: str) -> dict | None:
+    """Credit code + 载入: the firm as stored now, whose version the save will expect."""
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    code = c1.text_input(ctx.t("firm_code"), key=f"{prefix}_code")
+    if c2.button(ctx.t("load"), key=f"{prefix}_load"):
+        record = dashboard.firm_record(ctx.engine, code) if code.strip() else None
+        if record is None or not auth.can_view(ctx.user, firm=record["credit_code"],
+                                               engine=ctx.engine):
+            # A firm outside the scope is reported as unknown: its existence is not theirs.
+            st.session_state.pop(f"{prefix}_firm", None)
+            st.error(ctx.t("firm_not_found", code=code.strip()))
+        else:
+            st.session_state[f"{prefix}_firm"] = record
+            if prefix == "uf":  # the update form starts from the stored values
+                for field in ("name", "ownership", "above_size", "park", "street",
+                              "formal_members", "probationary_members"):
+                    value = record[field]
+                    st.session_state[f"uf_{field}"] = "" if value is None and field in (
+                        "park", "street") else value
+    record = st.session_state.get(f"{prefix}_firm")
+    if record is None:
+        st.caption(ctx.t("load_first"))
+        return None
+    st.caption(ctx.t("loaded_version", name=record["name"], code=record["credit_code"],
+                     version=record["version"]))
+    return record
+
+
+def _reload(ctx, prefix: str, record: dict) -> None:
+    st.session_state[f"{prefix}_firm"] = dashboard.firm_record(ctx.engine, record["credit_code"])
+
+
+def form_add_firm(ctx):
+    chains = dict(visible_chains(ctx))
+    if ctx.scope.chains is not None:
+        st.caption(ctx.t("add_firm_need_chain"))
+    with st.form("form_add_firm"):
+        c1, c2 = st.columns(2)
+        code = c1.text_input(ctx.t("credit_code"), key="af_code")
+        name = c2.text_input(ctx.t("firm_name"), key="af_name")
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            ownership = _vocab(ctx, ctx.t("ownership"), OWNERSHIP, "af_ownership")
+        park = c2.text_input(ctx.t("park"), key="af_park")
+        street = c3.text_input(ctx.t("street"), key="af_street")
+        c1, c2, c3 = st.columns(3)
+        formal = c1.number_input(ctx.t("formal_members"), min_value=0, step=1, key="af_formal")
+        probationary = c2.number_input(ctx.t("probationary_members"), min_value=0, step=1,
+                                       key="af_prob")
+        above = c3.checkbox(ctx.t("above_size_flag"), key="af_above")
+        options = [""] + list(chains)
+        c1, c2, c3 = st.columns(3)
+        chain = c1.selectbox(ctx.t("join_chain_optional"), options, key="af_chain",
+                             format_func=lambda c: chains.get(c, ctx.t("none_option")))
+        with c2:
+            segment = _vocab(ctx, ctx.t("segment"), SEGMENT, "af_segment", 1)
+        master = c3.checkbox(ctx.t("chain_master_flag"), key="af_master")
+        effective = _effective(ctx, "af_effective")
+        if st.form_submit_button(ctx.t("save"), type="primary"):
+            _save(ctx, lambda: dashboard.edit_add_firm(
+                ctx.engine, ctx.user, code, name, effective=effective, chain=chain or None,
+                segment=segment, chain_master=master, ownership=ownership, park=park or None,
+                street=street or None, formal_members=int(formal),
+                probationary_members=int(probationary), above_size=above),
+                f"{name}（{code.strip().upper()}）")
+
+
+def form_update_firm(ctx):
+    record = _firm_loader(ctx, "uf")
+    if record is None:
+        return
+    with st.form("form_update_firm"):
+        name = st.text_input(ctx.t("firm_name"), key="uf_name")
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            ownership = _vocab(ctx, ctx.t("ownership"), OWNERSHIP, "uf_ownership")
+        park = c2.text_input(ctx.t("park"), key="uf_park")
+        street = c3.text_input(ctx.t("street"), key="uf_street")
+        c1, c2, c3 = st.columns(3)
+        formal = c1.number_input(ctx.t("formal_members"), min_value=0, step=1,
+                                 key="uf_formal_members")
+        probationary = c2.number_input(ctx.t("probationary_members"), min_value=0, step=1,
+                                       key="uf_probationary_members")
+        above = c3.checkbox(ctx.t("above_size_flag"), key="uf_above_size")
+        effective = _effective(ctx, "uf_effective")
+        if st.form_submit_button(ctx.t("save"), type="primary"):
+            changes = {"name": name, "ownership": ownership, "park": park or None,
+                       "street": street or None, "formal_members": int(formal),
+                       "probationary_members": int(probationary), "above_size": above}
+            # Only what the form changed: a field the form did not touch is not rewritten.
+            changes = {k: v for k, v in changes.items() if v != record[k]}
+            if _save(ctx, lambda: dashboard.edit_update_firm(
+                    ctx.engine, ctx.user, record["credit_code"], record["version"],
+                    effective=effective, **changes), record["credit_code"]):
+                _reload(ctx, "uf", record)
+
+
+def _action(ctx, key: str, actions: list[str]) -> str:
+    return st.radio(ctx.t("action"), actions, key=key, horizontal=True,
+                    format_func=lambda a: ctx.t(f"action_{a}"))
+
+
+def form_membership(ctx):
+    record = _firm_loader(ctx, "mb")
+    if record is None:
+        return
+    chains = dict(visible_chains(ctx))
+    with st.form("form_membership"):
+        action = _action(ctx, "mb_action", ["join", "leave"])
+        c1, c2, c3 = st.columns(3)
+        chain = c1.selectbox(ctx.t("chain"), list(chains), key="mb_chain", format_func=chains.get)
+        with c2:
+            segment = _vocab(ctx, ctx.t("segment"), SEGMENT, "mb_segment", 1)
+        master = c3.checkbox(ctx.t("chain_master_flag"), key="mb_master")
+        effective = _effective(ctx, "mb_effective")
+        if st.form_submit_button(ctx.t("save"), type="primary"):
+            if _save(ctx, lambda: dashboard.edit_membership(
+                    ctx.engine, ctx.user, action, record["credit_code"], record["version"],
+                    chain, effective=effective, segment=segment, chain_master=master),
+                    f"{record['name']} · {ctx.t('action_' + action)} · {chains.get(chain, chain)}"):
+                _reload(ctx, "mb", record)
+
+
+def form_org(ctx):
+    action = _action(ctx, "og_action", ["found", "dissolve"])
+    if action == "found":
+        with st.form("form_found_org"):
+            c1, c2 = st.columns(2)
+            code = c1.text_input(ctx.t("org_code"), key="og_code")
+            name = c2.text_input(ctx.t("org_name"), key="og_name")
+            c1, c2, c3, c4 = st.columns(4)
+            with c1:
+                kind = _vocab(ctx, ctx.t("org_kind"), ORG_KIND, "og_kind", 2)
+            with c2:
+                formation = _vocab(ctx, ctx.t("formation"), FORMATION, "og_formation")
+            parent = c3.text_input(ctx.t("parent_org"), key="og_parent")
+            members = c4.number_input(ctx.t("member_count"), min_value=0, step=1, key="og_members")
+            effective = _effective(ctx, "og_effective")
+            if st.form_submit_button(ctx.t("save"), type="primary"):
+                _save(ctx, lambda: dashboard.edit_org(
+                    ctx.engine, ctx.user, "found", code, effective=effective, name=name,
+                    kind=kind, formation=formation, parent=parent.strip() or None,
+                    member_count=int(members)), f"{ctx.t('action_found')} {name}")
+        return
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    code = c1.text_input(ctx.t("org_code"), key="od_code")
+    if c2.button(ctx.t("load"), key="od_load"):
+        record = dashboard.org_record(ctx.engine, code) if code.strip() else None
+        if record is None:
+            st.session_state.pop("od_org", None)
+            st.error(ctx.t("org_not_found", code=code.strip()))
+        else:
+            st.session_state["od_org"] = record
+    record = st.session_state.get("od_org")
+    if record is None:
+        st.caption(ctx.t("load_first"))
+        return
+    st.caption(ctx.t("loaded_version", name=record["name"], code=record["code"],
+                     version=record["version"]))
+    with st.form("form_dissolve_org"):
+        effective = _effective(ctx, "od_effective")
+        if st.form_submit_button(ctx.t("save"), type="primary"):
+            if _save(ctx, lambda: dashboard.edit_org(
+                    ctx.engine, ctx.user, "dissolve", record["code"], effective=effective,
+                    version=record["version"]), f"{ctx.t('action_dissolve')} {record['name']}"):
+                st.session_state["od_org"] = dashboard.org_record(ctx.engine, record["code"])
+
+
+def form_link(ctx):
+    record = _firm_loader(ctx, "lk")
+    if record is None:
+        return
+    with st.form("form_link"):
+        action = _action(ctx, "lk_action", ["link", "unlink"])
+        org = st.text_input(ctx.t("org_code"), key="lk_org")
+        effective = _effective(ctx, "lk_effective")
+        if st.form_submit_button(ctx.t("save"), type="primary"):
+            if _save(ctx, lambda: dashboard.edit_link(
+                    ctx.engine, ctx.user, action, org, record["credit_code"], record["version"],
+                    effective=effective), f"{ctx.t('action_' + action)} {org} → {record['name']}"):
+                _reload(ctx, "lk", record)
+
+
+def form_liaison(ctx):
+    record = _firm_loader(ctx, "ls")
+    if record is None:
+        return
+    with st.form("form_liaison"):
+        action = _action(ctx, "ls_action", ["assign", "end"])
+        c1, c2, c3 = st.columns(3)
+        name = c1.text_input(ctx.t("liaison_name"), key="ls_name")
+        unit = c2.text_input(ctx.t("liaison_unit"), key="ls_unit")
+        with c3:
+            role = _vocab(ctx, ctx.t("liaison_role"), LIAISON_ROLE, "ls_role")
+        effective = _effective(ctx, "ls_effective")
+        if st.form_submit_button(ctx.t("save"), type="primary"):
+            if _save(ctx, lambda: dashboard.edit_liaison(
+                    ctx.engine, ctx.user, action, name, unit, record["credit_code"],
+                    record["version"], effective=effective, role=role),
+                    f"{ctx.t('action_' + action)} {name} → {record['name']}"):
+                _reload(ctx, "ls", record)
+
+
+FORMS = {"add_firm": form_add_firm, "update_firm": form_update_firm,
+         "membership": form_membership, "org": form_org, "link": form_link,
+         "liaison": form_liaison}
+
+
+def edit_section(ctx):
+    st.subheader(ctx.t("edit_title"))
+    if ctx.user.role == "viewer":
+        st.info(ctx.t("viewer_no_edits"))
+        return
+    kind = st.selectbox(ctx.t("edit_kind"), EDIT_KINDS, key="edit_kind",
+                        format_func=lambda k: ctx.t(f"edit_{k}"))
+    FORMS[kind](ctx)
+
+
 def body(ctx):
     st.title(ctx.t("page_data"))
-    import_section(ctx)
-    audit_section(ctx)
+    if auth.can_manage_users(ctx.user):
+        import_section(ctx)
+    else:
+        st.subheader(ctx.t("import_title"))
+        st.info(ctx.t("import_admin_only"))
+    edit_section(ctx)
+    if auth.can_view_audit(ctx.user):
+        audit_section(ctx)
 
 
 run_page(body)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from tracker import charts, views
-from tracker.dashboard import empty, run_page
+from tracker.dashboard import empty, run_page, visible_chains
 from tracker.vocab import STATUS
 
 
@@ -16,7 +16,7 @@ def body(ctx):
               ctx.t("empty_before_data", day=ctx.as_of.isoformat(),
                     first=bounds["first"].isoformat() if bounds["first"] else "—"))
         return
-    chains = dict(views.chain_list(ctx.engine, ctx.lang))
+    chains = dict(visible_chains(ctx))
     text = st.text_input(ctx.t("search"), key="firm_search", placeholder=ctx.t("search_hint"))
     cols = st.columns(5)
     pick_chains = cols[0].multiselect(ctx.t("chain"), list(chains), format_func=chains.get,

@@ -4,14 +4,14 @@ scope (layout only; tracker.reports writes the files)."""
 import streamlit as st
 
 from tracker import views
-from tracker.dashboard import run_page
+from tracker.dashboard import intersect, run_page, visible_chains
 from tracker.reports import FORMATS, default_filename, render_report
 from tracker.scope import EVERYTHING, Scope
 
 
 def body(ctx):
     st.title(ctx.t("page_reports"))
-    chains = dict(views.chain_list(ctx.engine, ctx.lang))
+    chains = dict(visible_chains(ctx))
     cols = st.columns(3)
     fmt = cols[0].selectbox(ctx.t("report_format"), list(FORMATS), key="r_fmt",
                             format_func=lambda c: FORMATS[c].label(ctx.lang))
@@ -19,9 +19,10 @@ def body(ctx):
                                  format_func=chains.get, placeholder=ctx.t("whole_district"))
     report_lang = cols[2].radio(ctx.t("report_lang"), ["zh", "en"], key="r_lang", horizontal=True,
                                 format_func={"zh": "中文", "en": "English"}.get)
-    scope = Scope.of(chains=picked) if picked else EVERYTHING
+    # Every export is within the user's scope; a pick narrows it further.
+    scope = intersect(Scope.of(chains=picked) if picked else EVERYTHING, ctx.scope)
     st.caption(ctx.t("report_note", day=ctx.as_of.isoformat(), scope=scope.describe(ctx.lang)))
-    key = (fmt, ctx.as_of.isoformat(), tuple(sorted(picked)), report_lang,
+    key = (fmt, ctx.as_of.isoformat(), scope, report_lang,
            views.data_version(ctx.engine))
     made = st.session_state.get("_report")
     if st.button(ctx.t("report_make"), type="primary", key="r_make"):

@@ -4,6 +4,10 @@ Every page runs against a hand-built district and its figures are compared with 
 command line (``tracker coverage --json``) for the same store and date; the empty store,
 a chain without firms and a date before any data must show a message, never an
 exception. The cache of :mod:`tracker.views` is checked to follow the data.
+
+Every page needs a login: the stores hold an admin (:data:`ADMIN`), and :func:`open_app`
+starts the app with that admin's session token (``tests/test_app_auth.py`` tests the
+login form itself, roles and scopes).
 """
 
 from __future__ import annotations
@@ -20,16 +24,31 @@ from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
 from tests.builders import World
-from tracker import uscc, views
+from tracker import auth, uscc, views
 from tracker.chains import init_store
 from tracker.cli import main
 from tracker.coverage import Counts, coverage
+from tracker.dashboard import TOKEN_KEY
 from tracker.scope import Scope
 from tracker.store import get_engine
 
 APP = Path(__file__).resolve().parent.parent / "tracker" / "app.py"
 PAGES = ["overview", "chain", "firms", "orgs", "plan", "reports", "data"]
 AS_OF = "2024-06-30"
+ADMIN = ("chief", "chief-password")
+# A cheap argon2 cost: the tests log in often; the default cost is tested in test_auth.
+CHEAP = {"TRACKER_ARGON2_TIME_COST": "1", "TRACKER_ARGON2_MEMORY_KIB": "1024",
+         "TRACKER_ARGON2_PARALLELISM": "1"}
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch):
+    for key, value in CHEAP.items():
+        monkeypatch.setenv(key, value)
+
+
+def login_token(url: str, name: str = ADMIN[0], password: str = ADMIN[1]) -> str:
+    return auth.authenticate(get_engine(url), name, password).token
 
 
 def cli_coverage(url: str, *args: str) -> dict:
@@ -38,9 +57,13 @@ def cli_coverage(url: str, *args: str) -> dict:
     return json.loads(result.output)
 
 
-def open_app(url: str, monkeypatch, page: str | None = None, **params: str) -> AppTest:
+def open_app(url: str, monkeypatch, page: str | None = None, *,
+             user: tuple[str, str] | None = ADMIN, **params: str) -> AppTest:
+    """The app at ``page``, logged in as ``user`` (None: not logged in)."""
     monkeypatch.setenv("TRACKER_DATABASE_URL", url)
     at = AppTest.from_file(str(APP), default_timeout=60)
+    if user is not None:
+        at.session_state[TOKEN_KEY] = login_token(url, *user)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -86,6 +109,10 @@ def templates(tmp_path_factory):
     empty = folder / "empty.db"
     engine = get_engine(f"sqlite:///{empty}")
     init_store(engine)
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in CHEAP.items():
+            mp.setenv(key, value)
+        auth.add_user(engine, ADMIN[0], "admin", ADMIN[1])
     engine.dispose()
     full = folder / "district.db"
     shutil.copy(empty, full)

@@ -1,8 +1,9 @@
 """The Streamlit entry point of the dashboard: ``tracker serve`` runs ``streamlit run`` on it.
 
 It sets up what every page shares (the store from ``TRACKER_DATABASE_URL``, the language
-switch, the as-of date kept in the URL; see :mod:`tracker.dashboard`) and routes to the
-page files in ``pages/`` with ``st.navigation``. Each page has its own URL path, so a
+switch, the as-of date kept in the URL; see :mod:`tracker.dashboard`), asks for a login
+(no page is routed before one holds: the only page is then the login form) and routes to
+the page files in ``pages/`` with ``st.navigation``. Each page has its own URL path, so a
 link such as ``/chain?as_of=2024-06-30&chain=BIO`` opens the same view for a colleague
 (the overview, the default page, lives at ``/``).
 """
@@ -23,6 +24,12 @@ st.set_page_config(page_title="红杉林 Redwood", page_icon=":material/forest:"
 
 ctx = dashboard.setup()
 lang = st.session_state.get("lang", "zh")
+user_ctx = dashboard.login_gate(ctx) if ctx is not None else None
+if ctx is not None and user_ctx is None:
+    login = st.Page(lambda: dashboard.login_page(ctx), title=t("app.login_title", lang),
+                    url_path="login", icon=":material/login:", default=True)
+    st.navigation([login], position="hidden").run()
+    st.stop()
 
 # (file, url path, string key, icon); the 报表 and 缺口与计划 pages join when their
 # modules exist (tracker.reports, tracker.plan).

@@ -113,6 +113,12 @@ def serve(ctx: Context, host: str, port: int, demo: bool) -> None:
         loaded = ensure_demo(ctx.engine, progress=lambda msg: click.echo(msg, err=True))
         if loaded:
             click.echo("已载入演示数据（合成） / synthetic demo data loaded", err=True)
+    # The demo store gets its documented login (shown on the login page); any other store
+    # gets none, and a published demo password left in it is disabled.
+    from ..auth import ensure_demo_user
+
+    if ensure_demo_user(ctx.engine) is not None:
+        click.echo("演示账户见登录页 / the demo login is shown on the login page", err=True)
     env = dict(os.environ, TRACKER_DATABASE_URL=ctx.url)
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
