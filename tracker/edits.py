@@ -51,6 +51,7 @@ from . import uscc
 from .audit import record
 from .errors import TrackerError
 from .intervals import check_order
+from .store import session_scope
 from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
 from .vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT
 
@@ -83,13 +84,8 @@ def _session(target):
         return
     if not isinstance(target, Engine):
         raise TypeError("需要数据库引擎（Engine）或会话（Session）")
-    with Session(target) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(target) as session:
+        yield session
 
 
 def _iso(value):
