@@ -40,7 +40,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .intervals import active_clause, active_mask, to_day_numbers
+from .intervals import NO_DATE, active_clause, active_mask
 from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Plan, PartyOrg
 from .scope import EVERYTHING, Scope
 from .vocab import OWNERSHIP, SEGMENT
@@ -452,40 +452,45 @@ def monthly_series(
             chain_rows = [r for r in chain_rows if r.code in scope.chains]
         chain_ids = [r.id for r in chain_rows]
         codes = [r.code for r in chain_rows]
-        mem = conn.execute(sa.select(M.c.firm_id, M.c.chain_id, M.c.joined, M.c.left)
-                           .where(M.c.chain_id.in_(chain_ids))).all()
         firm_query = sa.select(F.c.id)
         if scope.areas is not None:
             areas = sorted(scope.areas)
             firm_query = firm_query.where(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
         if denominator == "above_size":
             firm_query = firm_query.where(F.c.above_size.is_(True))
-        eligible_ids = np.array(conn.execute(firm_query).scalars().all(), dtype=np.int64)
-        links = conn.execute(
-            sa.select(L.c.firm_id, L.c.start, L.c.end, O.c.founded, O.c.dissolved, O.c.formation)
-            .select_from(L.join(O, O.c.id == L.c.org_id))).all()
-        assigns = conn.execute(sa.select(A.c.firm_id, A.c.start, A.c.end)).all()
+        # The three interval tables are read whole, without parameters, straight from the
+        # driver into numpy columns: building a Row and a date object per value cost more
+        # than the sweep itself at 100,000 firms.
+        m_firm, m_chain_id, m_joined, m_left = _columns(
+            conn, sa.select(M.c.firm_id, M.c.chain_id, M.c.joined, M.c.left), 4)
+        eligible_ids = _columns(conn, firm_query, 1)[0].astype(np.int64)
+        l_firm, l_start, l_end, o_founded, o_dissolved, l_formation = _columns(
+            conn, sa.select(L.c.firm_id, L.c.start, L.c.end, O.c.founded, O.c.dissolved,
+                            O.c.formation).select_from(L.join(O, O.c.id == L.c.org_id)), 6)
+        a_firm, a_start, a_end = _columns(conn, sa.select(A.c.firm_id, A.c.start, A.c.end), 3)
 
-    size = int(max([0, *(r[0] for r in mem), *(r[0] for r in links), *(r[0] for r in assigns)])) + 1
+    # Chain id -> position in ``codes``; memberships of chains outside the scope drop out.
+    m_chain_id = m_chain_id.astype(np.int64)
+    highest = max(int(m_chain_id.max()) if len(m_chain_id) else 0, max(chain_ids, default=0))
+    lookup = np.full(highest + 1, -1, dtype=np.int64)
+    lookup[np.array(chain_ids, dtype=np.int64)] = np.arange(len(chain_ids))
+    m_chain = lookup[m_chain_id]
+    keep = m_chain >= 0
+    m_firm, m_chain = m_firm.astype(np.int64)[keep], m_chain[keep]
+    m_start = _day_numbers(m_joined[keep], "start")
+    m_end = _day_numbers(m_left[keep], "end")
+    l_firm = l_firm.astype(np.int64)
+    # A link counts while both it and its organisation are active: intersect the intervals.
+    l_start = np.maximum(_day_numbers(l_start, "start"), _day_numbers(o_founded, "start"))
+    l_end = np.minimum(_day_numbers(l_end, "end"), _day_numbers(o_dissolved, "end"))
+    l_single = l_formation == "single"
+    a_firm = a_firm.astype(np.int64)
+    a_start = _day_numbers(a_start, "start")
+    a_end = _day_numbers(a_end, "end")
+
+    size = int(max([0, *(int(x.max()) for x in (m_firm, l_firm, a_firm) if len(x))])) + 1
     eligible = np.zeros(size, dtype=bool)
     eligible[eligible_ids[eligible_ids < size]] = True
-
-    m_firm = np.array([r[0] for r in mem], dtype=np.int64)
-    m_start = to_day_numbers([r[2] for r in mem], "start")
-    m_end = to_day_numbers([r[3] for r in mem], "end")
-    # A link counts while both it and its organisation are active: intersect the intervals.
-    l_firm = np.array([r[0] for r in links], dtype=np.int64)
-    l_start = np.maximum(to_day_numbers([r[1] for r in links], "start"),
-                         to_day_numbers([r[3] for r in links], "start"))
-    l_end = np.minimum(to_day_numbers([r[2] for r in links], "end"),
-                       to_day_numbers([r[4] for r in links], "end"))
-    l_single = np.array([r[5] == "single" for r in links], dtype=bool)
-    a_firm = np.array([r[0] for r in assigns], dtype=np.int64)
-    a_start = to_day_numbers([r[1] for r in assigns], "start")
-    a_end = to_day_numbers([r[2] for r in assigns], "end")
-    # Chain id -> position in ``codes``.
-    position = {cid: i for i, cid in enumerate(chain_ids)}
-    m_chain = np.array([position[r[1]] for r in mem], dtype=np.int64)
 
     records = []
     n_chains = len(chain_ids)
@@ -526,6 +531,49 @@ def monthly_series(
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["coverage_rate"] = np.where(frame["firms"] > 0, frame["covered"] / frame["firms"], np.nan)
     return frame
+
+
+def _columns(conn, query, width: int) -> list[np.ndarray]:
+    """The result of ``query`` as ``width`` numpy object columns. A parameterless query is
+    fetched through the driver's own cursor (no SQLAlchemy row or type processing: dates
+    stay as the driver gives them, see :func:`_day_numbers`)."""
+    compiled = query.compile(dialect=conn.dialect)
+    if compiled.params:
+        rows = [tuple(r) for r in conn.execute(query)]
+    else:
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(str(compiled))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    if not rows:
+        return [np.empty(0, dtype=object) for _ in range(width)]
+    table = np.array(rows, dtype=object)
+    if table.ndim != 2:  # numpy could not lay the rows out as a grid (never expected)
+        table = np.array([tuple(r) for r in rows], dtype=object).reshape(len(rows), width)
+    return [table[:, i] for i in range(width)]
+
+
+#: Proleptic ordinal of 1970-01-01: numpy's day 0, so that day numbers match date.toordinal().
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _day_numbers(values: np.ndarray, missing: str) -> np.ndarray:
+    """Vectorised :func:`tracker.intervals.to_day_numbers` for a column fetched by
+    :func:`_columns`: ISO strings (SQLite) or ``date`` objects (PostgreSQL); None is the
+    open end."""
+    out = np.full(len(values), NO_DATE[missing], dtype=np.int64)
+    present = pd.notna(values).astype(bool)
+    if present.any():
+        given = values[present]
+        if isinstance(given[0], str):
+            # 'YYYY-MM-DD' (anything after the day, e.g. a time, is cut off).
+            days = given.astype("U10").astype("datetime64[D]")
+        else:
+            days = np.array(given.tolist(), dtype="datetime64[D]")
+        out[present] = days.astype(np.int64) + _EPOCH_ORDINAL
+    return out
 
 
 def _series_record(d, key, in_pop, org, work, single) -> dict:

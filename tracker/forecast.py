@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 
 from .coverage import month_ends, monthly_series
@@ -65,6 +66,7 @@ __all__ = [
     "ForecastResult",
     "project",
     "forecast",
+    "history_dates",
     "month_after",
     "assumptions_text",
 ]
@@ -367,16 +369,42 @@ def assumptions_text(window_months: int, horizon_months: int,
     return {"zh": zh, "en": en}
 
 
+def history_dates(as_of: date, plan_start: date | None, deadline: date,
+                  window_months: int = 12) -> list[date]:
+    """The dates :func:`forecast` reads the observed history at.
+
+    Month ends from the plan's start (at least three years back, but at most ten years or
+    ``window_months`` back, and not before year 1) to ``as_of``, plus the deadline when it
+    has passed. A far date such as 9999-12-31 must not sweep ninety thousand month ends.
+
+    >>> history_dates(date(2024, 3, 31), date(2024, 1, 1), date(2024, 2, 15))[-3:]
+    [datetime.date(2024, 2, 15), datetime.date(2024, 2, 29), datetime.date(2024, 3, 31)]
+    """
+    longest = min(max(_MAX_HISTORY_MONTHS, window_months), _month_index(as_of) - _FIRST_MONTH)
+    back = min(36, longest)
+    start = min(plan_start if plan_start is not None else as_of, month_after(as_of, -back))
+    start = max(start, month_after(as_of, -longest))
+    dates = month_ends(start, as_of)
+    if deadline < as_of and deadline not in dates:
+        dates = sorted(set(dates) | {deadline})
+    return dates
+
+
 def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
              deadline: date | None = None, window_months: int = 12, horizon_months: int = 120,
              orgs_per_month: int | None = None, assignments_per_month: int | None = None,
-             lang: str = "zh") -> ForecastResult:
+             lang: str = "zh", series: pd.DataFrame | None = None) -> ForecastResult:
     """Forecasts for the district and every chain in the scope, from the store.
 
     Target and deadline default to the default plan's (:class:`tracker.model.Plan`); the
-    history is read at month ends from the plan's start (or 36 months before ``as_of``,
-    whichever is earlier, but at most ten years or ``window_months`` back) to ``as_of``, plus
-    the deadline when it has passed.
+    history is read at :func:`history_dates` (month ends from the plan's start, or 36
+    months before ``as_of``, whichever is earlier, to ``as_of``, plus the deadline when it
+    has passed).
+
+    ``series`` is an optional precomputed :func:`tracker.coverage.monthly_series` frame
+    (by chain, same scope, the plan's denominator) holding at least those dates, so that
+    a caller that needs the history anyway (the dashboard's burn-up) computes it once;
+    rows at other dates are ignored. Missing dates are computed from the store.
     """
     scope = scope or EVERYTHING
     P, C = Plan.__table__, Chain.__table__
@@ -389,17 +417,15 @@ def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
     target = float(target_rate if target_rate is not None else row["target_rate"])
     deadline = deadline or row["deadline"]
     denominator = row["denominator"] if row is not None else "chain_firms"
-    # From the plan's start (at least three years back), but not more than
-    # ``_MAX_HISTORY_MONTHS`` (or the window) back, nor before year 1: a far date such as
-    # 9999-12-31 must not sweep ninety thousand month ends. The deadline is added below.
-    longest = min(max(_MAX_HISTORY_MONTHS, window_months), _month_index(as_of) - _FIRST_MONTH)
-    back = min(36, longest)
-    start = min(row["start"] if row is not None else as_of, month_after(as_of, -back))
-    start = max(start, month_after(as_of, -longest))
-    dates = month_ends(start, as_of)
-    if deadline < as_of and deadline not in dates:
-        dates = sorted(set(dates) | {deadline})
-    frame = monthly_series(engine, dates, by_chain=True, scope=scope, denominator=denominator)
+    dates = history_dates(as_of, row["start"] if row is not None else None, deadline,
+                          window_months)
+    frame = None
+    if series is not None:
+        frame = series[series["date"].isin(dates)]
+        if set(frame["date"]) != set(dates):
+            frame = None  # not the history asked for: read it from the store
+    if frame is None:
+        frame = monthly_series(engine, dates, by_chain=True, scope=scope, denominator=denominator)
     what_if = None
     if orgs_per_month is not None or assignments_per_month is not None:
         what_if = (int(orgs_per_month or 0), int(assignments_per_month or 0))

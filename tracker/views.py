@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import contextvars
+import inspect
 import math
 import threading
 from collections import OrderedDict
@@ -75,6 +76,8 @@ __all__ = [
     "plan_info",
     "overview",
     "burnup_series",
+    "history_dates_of",
+    "history_series",
     "chain_list",
     "chain_detail",
     "chain_graph",
@@ -269,9 +272,15 @@ def cached(func: Callable) -> Callable:
     The arguments after the engine must be hashable (dates, strings, :class:`Scope`).
     """
 
+    signature = inspect.signature(func)
+
     def wrapper(engine: Engine, *args, **kwargs):
-        key = (store_key(engine), _version(engine), func.__name__, args,
-               tuple(sorted(kwargs.items())))
+        # Bind to the signature with its defaults: f(e, day) and f(e, day, EVERYTHING, "zh")
+        # are one computation and must share one entry.
+        bound = signature.bind(engine, *args, **kwargs)
+        bound.apply_defaults()
+        key = (store_key(engine), _version(engine), func.__name__,
+               tuple(list(bound.arguments.items())[1:]))
         found, value = _CACHE.get(key)
         if found:
             return value
@@ -336,8 +345,56 @@ def forecast_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang
         return None
     if plan_info(engine) is None:
         return None
+    # The history the forecast fits is part of the history the burn-up draws: one sweep.
     return forecast(engine, as_of, scope=scope, lang=lang, orgs_per_month=orgs_per_month,
-                    assignments_per_month=assignments_per_month)
+                    assignments_per_month=assignments_per_month,
+                    series=history_series(engine, as_of, scope))
+
+
+def _burnup_start(plan: dict | None, bounds: dict, as_of: date) -> date:
+    # From the plan's start: the chart is about the plan (organisations founded decades
+    # ago would otherwise stretch it); before the plan's start, from the first record.
+    start = plan["start"] if plan else (bounds["first"] or as_of)
+    if start > as_of:
+        start = min(bounds["first"] or as_of, as_of)
+    return start
+
+
+def history_dates_of(engine: Engine, as_of: date) -> list[date]:
+    """Every date a page of ``as_of`` reads figures at, sorted: the burn-up's month ends,
+    the forecast's history (:func:`tracker.forecast.history_dates`), the month end before
+    ``as_of`` (the deltas), the deadline once passed, and ``as_of`` itself."""
+    plan = plan_info(engine)
+    dates = set(month_ends(_burnup_start(plan, data_bounds(engine), as_of), as_of))
+    dates |= {as_of, previous_month_end(as_of)}
+    if plan is not None:
+        from .forecast import history_dates  # noqa: PLC0415 - keeps views importable alone
+
+        dates |= set(history_dates(as_of, plan["start"], plan["deadline"]))
+        if as_of > plan["deadline"]:
+            dates.add(plan["deadline"])
+    return sorted(dates)
+
+
+@cached
+def history_series(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """:func:`tracker.coverage.monthly_series` by chain at :func:`history_dates_of` with the
+    plan's denominator: one sweep shared by the overview's figures, the burn-up and the
+    forecast (the series equals :func:`tracker.coverage.coverage` at every date)."""
+    plan = plan_info(engine)
+    denominator = plan["denominator"] if plan else "chain_firms"
+    return monthly_series(engine, history_dates_of(engine, as_of), by_chain=True, scope=scope,
+                          denominator=denominator)
+
+
+def _counts_at(series: pd.DataFrame, on: date, key: str = "*") -> Counts:
+    rows = series[(series["date"] == on) & (series["key"] == key)]
+    if rows.empty:
+        return Counts()
+    row = rows.iloc[0]
+    return Counts(firms=int(row["firms"]), org_covered=int(row["org_covered"]),
+                  work_covered=int(row["work_covered"]), uncovered=int(row["uncovered"]),
+                  single_unit=int(row["single_unit"]))
 
 
 # --------------------------------------------------------------------------- overview
@@ -441,34 +498,38 @@ def overview(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str =
     plan's denominator, the same as ``tracker coverage --by chain --json``.
     """
     plan = plan_info(engine)
-    now = coverage(engine, as_of, by="chain", scope=scope, lang=lang)
+    denominator = plan["denominator"] if plan else "chain_firms"
+    # Every figure below is a row of the one history sweep (equal to coverage() there).
+    series = history_series(engine, as_of, scope)
     before_date = previous_month_end(as_of)
-    before = coverage(engine, before_date, scope=scope, denominator=now.denominator)
-    orgs, liaisons = _active_orgs_and_liaisons(engine, as_of, scope, now.denominator)
-    orgs_b, liaisons_b = _active_orgs_and_liaisons(engine, before_date, scope, now.denominator)
+    total, previous = _counts_at(series, as_of), _counts_at(series, before_date)
+    orgs, liaisons = _active_orgs_and_liaisons(engine, as_of, scope, denominator)
+    orgs_b, liaisons_b = _active_orgs_and_liaisons(engine, before_date, scope, denominator)
     bounds = data_bounds(engine)
     target = plan["target_rate"] if plan else 1.0
     deadline = plan["deadline"] if plan else None
     statuses = _forecast_statuses(engine, as_of, scope) or {}
     rows = []
-    for group in now.groups:
-        status = statuses.get(group.key) or (
-            _status_without_forecast(group.counts, target, as_of, deadline) if deadline else "pending")
-        rows.append(ChainRow(group.key, group.name, group.counts, target,
-                             gap_to_target(group.counts, target), status))
+    for code, name in chain_list(engine, lang):
+        if scope.chains is not None and code not in scope.chains:
+            continue
+        counts = _counts_at(series, as_of, code)
+        status = statuses.get(code) or (
+            _status_without_forecast(counts, target, as_of, deadline) if deadline else "pending")
+        rows.append(ChainRow(code, name, counts, target, gap_to_target(counts, target), status))
     plan_status = None
     if plan is not None:
         passed = as_of > deadline
-        at_deadline = (coverage(engine, deadline, scope=scope, denominator=now.denominator).total
-                       if passed else None)
+        at_deadline = _counts_at(series, deadline) if passed else None
         status = statuses.get("*") or _status_without_forecast(
-            at_deadline if passed else now.total, target, as_of, deadline)
+            at_deadline if passed else total, target, as_of, deadline)
         plan_status = PlanStatus(plan["name"], deadline, target, passed,
                                  (deadline - as_of).days, at_deadline, status)
+    text = DENOMINATORS[denominator][lang if lang in ("zh", "en") else "zh"]
     return Overview(
         as_of=as_of, previous_date=before_date, has_data=bounds["firms"] > 0,
-        denominator=now.denominator, denominator_text=now.denominator_text,
-        total=now.total, previous=before.total, orgs=orgs, orgs_previous=orgs_b,
+        denominator=denominator, denominator_text=text,
+        total=total, previous=previous, orgs=orgs, orgs_previous=orgs_b,
         liaisons=liaisons, liaisons_previous=liaisons_b, plan=plan_status, chains=rows,
         first_date=bounds["first"])
 
@@ -481,16 +542,10 @@ def burnup_series(engine: Engine, as_of: date, scope: Scope = EVERYTHING, key: s
     Columns: ``date, firms, covered, org_covered, work_covered, coverage_rate``.
     """
     plan = plan_info(engine)
-    bounds = data_bounds(engine)
-    # From the plan's start: the chart is about the plan (organisations founded decades
-    # ago would otherwise stretch it); before the plan's start, from the first record.
-    start = plan["start"] if plan else (bounds["first"] or as_of)
-    if start > as_of:
-        start = min(bounds["first"] or as_of, as_of)
-    denominator = plan["denominator"] if plan else "chain_firms"
-    series = monthly_series(engine, month_ends(start, as_of), by_chain=key != "*", scope=scope,
-                            denominator=denominator)
-    series = series[series["key"] == key].reset_index(drop=True)
+    start = _burnup_start(plan, data_bounds(engine), as_of)
+    series = history_series(engine, as_of, scope)
+    series = series[series["date"].isin(month_ends(start, as_of)) & (series["key"] == key)]
+    series = series.reset_index(drop=True)
     return series[["date", "firms", "covered", "org_covered", "work_covered", "coverage_rate"]]
 
 
