@@ -25,11 +25,6 @@ st.set_page_config(page_title="红杉林 Redwood", page_icon=":material/forest:"
 ctx = dashboard.setup()
 lang = st.session_state.get("lang", "zh")
 user_ctx = dashboard.login_gate(ctx) if ctx is not None else None
-if ctx is not None and user_ctx is None:
-    login = st.Page(lambda: dashboard.login_page(ctx), title=t("app.login_title", lang),
-                    url_path="login", icon=":material/login:", default=True)
-    st.navigation([login], position="hidden").run()
-    st.stop()
 
 # (file, url path, string key, icon); the 报表 and 缺口与计划 pages join when their
 # modules exist (tracker.reports, tracker.plan).
@@ -42,10 +37,19 @@ SPEC = [
     ("reports.py", "reports", "page_reports", ":material/description:"),
     ("data.py", "data", "page_data", ":material/upload_file:"),
 ]
+SPEC = [spec for spec in SPEC if (PAGES / spec[0]).is_file()]
+if ctx is not None and user_ctx is None:
+    # Not logged in: every URL path shows the login form and no page file runs. The
+    # paths are the pages' own, so a shared link (/chain?chain=BIO) opens that page
+    # right after the login (a page's identity is its URL path).
+    login = [st.Page(lambda: dashboard.login_page(ctx), title=t("app.login_title", lang),
+                     url_path=path, icon=":material/login:", default=path == "overview")
+             for _, path, _, _ in SPEC]
+    st.navigation(login, position="hidden").run()
+    st.stop()
 pages = [
     st.Page(PAGES / name, title=t(f"app.{key}", lang), url_path=path, icon=icon,
             default=path == "overview")
     for name, path, key, icon in SPEC
-    if (PAGES / name).is_file()
 ]
 st.navigation(pages).run()

@@ -114,3 +114,15 @@ def shots(artifacts) -> Path:
     folder = artifacts / "e2e"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def log_in(page, url: str, name: str = "demo", password: str = "redwood-demo") -> None:
+    """Open ``url`` and sign in through the login form (every page needs a login, and a
+    new browser page is a new dashboard session). The demo store's login by default."""
+    import re
+
+    page.goto(url)
+    page.get_by_label(re.compile("^(用户名|User name)$")).fill(name)
+    page.get_by_label(re.compile("^(密码|Password)$")).fill(password)
+    page.get_by_role("button", name=re.compile("^(登录|Sign in)$")).click()
+    page.get_by_role("button", name=re.compile("退出登录|Sign out")).wait_for()

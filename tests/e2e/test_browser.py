@@ -17,6 +17,7 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import log_in
 from tracker import uscc
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +57,7 @@ def no_exception(page) -> None:
 
 @pytest.mark.parametrize("path,heading,drawn", PAGES)
 def test_every_page_opens(served_app, page, shots, path, heading, drawn):
-    page.goto(f"{served_app}/{path}?as_of={AS_OF}")
+    log_in(page, f"{served_app}/{path}?as_of={AS_OF}")
     page.locator("h1", has_text=heading).first.wait_for()
     settle(page, AS_OF)
     page.locator(drawn).first.wait_for()
@@ -73,7 +74,7 @@ def test_every_page_opens(served_app, page, shots, path, heading, drawn):
 
 
 def test_switch_the_as_of_date(served_app, page, shots):
-    page.goto(f"{served_app}/?as_of={AS_OF}")
+    log_in(page, f"{served_app}/?as_of={AS_OF}")
     page.locator("h1", has_text="总览").first.wait_for()
     settle(page, AS_OF)
     firms_then = metric(page, "企业数").inner_text()
@@ -93,13 +94,13 @@ def test_switch_the_as_of_date(served_app, page, shots):
     assert "as_of=2023-01-31" in page.evaluate("location.href")
     no_exception(page)
     # A link with the date opens the same view in a new session.
-    page.goto(f"{served_app}/chain?as_of=2023-01-31")
+    log_in(page, f"{served_app}/chain?as_of=2023-01-31")
     settle(page, "2023-01-31")
     no_exception(page)
 
 
 def test_english_switch(served_app, page, shots):
-    page.goto(f"{served_app}/?as_of={AS_OF}&lang=English")
+    log_in(page, f"{served_app}/?as_of={AS_OF}&lang=English")
     page.locator("h1", has_text="Overview").first.wait_for()
     settle(page)
     page.get_by_text(f"As of {AS_OF}").wait_for()
@@ -122,7 +123,7 @@ def test_import_through_the_upload(served_app, page, shots, tmp_path):
     workbook = tmp_path / "端到端台账.xlsx"
     _workbook(workbook, codes)
     today = date.today().isoformat()
-    page.goto(f"{served_app}/data?as_of={today}")
+    log_in(page, f"{served_app}/data?as_of={today}")
     page.locator("h1", has_text="数据").first.wait_for()
     settle(page, today)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(workbook))
@@ -139,7 +140,7 @@ def test_import_through_the_upload(served_app, page, shots, tmp_path):
     no_exception(page)
     page.screenshot(path=str(shots / "data-imported.png"), full_page=True)
     # The overview now shows the imported district: three firms, no demo banner.
-    page.goto(f"{served_app}/?as_of={today}")
+    log_in(page, f"{served_app}/?as_of={today}")
     page.locator("h1", has_text="总览").first.wait_for()
     settle(page, today)
     expect(metric(page, "企业数")).to_have_text("3")
