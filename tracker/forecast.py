@@ -218,18 +218,48 @@ def _rate(covered: float, firms: float) -> float | None:
     return None if firms <= 0 else min(1.0, max(0.0, covered / firms))
 
 
+#: The standard normal quantile at 0.05 (a two-sided 90 % interval), as scipy computes it.
+_Z_90 = -1.6448536269514729
+
+
+def _repeat_counts(values: np.ndarray) -> np.ndarray:
+    """How often each value that occurs more than once occurs (the ties of Sen's variance)."""
+    _, counts = np.unique(values, return_counts=True)
+    return counts[counts > 1].astype(float)
+
+
 def _slopes(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """Theil-Sen slope with its 90 % bounds; a flat line with fewer than two points."""
+    """Theil-Sen slope with its 90 % bounds (Sen 1968, eq. 2.6); a flat line with fewer
+    than two distinct x.
+
+    The same computation as ``scipy.stats.theilslopes(y, x, alpha=0.90)`` (its default
+    ``method="separate"``; the tests hold the two equal), in numpy: importing
+    ``scipy.stats`` costs about two seconds, which the first page of a fresh dashboard
+    process paid.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
     if len(x) < 2 or np.ptp(x) == 0:
         return 0.0, 0.0, 0.0
-    # Imported here: scipy.stats costs seconds to import, which every `tracker` command
-    # would otherwise pay at start-up.
-    from scipy.stats import theilslopes  # noqa: PLC0415
-
-    slope, _, low, high = theilslopes(y, x, alpha=0.90)
+    dx = x[:, np.newaxis] - x
+    dy = y[:, np.newaxis] - y
+    pairs = dx > 0
+    slopes = np.sort(dy[pairs] / dx[pairs])
+    slope = float(np.median(slopes))
+    n, total = len(y), len(slopes)
+    ties = sum(float(np.sum(k * (k - 1) * (2 * k + 5))) for k in (_repeat_counts(x),
+                                                                   _repeat_counts(y)))
+    with np.errstate(invalid="ignore"):  # many ties: no interval (NaN), as in scipy
+        sigma = np.sqrt((n * (n - 1) * (2 * n + 5) - ties) / 18.0)
+    low, high = np.nan, np.nan
+    if np.isfinite(sigma):
+        upper = min(int(np.round((total - _Z_90 * sigma) / 2.0)), total - 1)
+        lower = max(int(np.round((total + _Z_90 * sigma) / 2.0)) - 1, 0)
+        if 0 <= lower < total and 0 <= upper < total:
+            low, high = slopes[lower], slopes[upper]
     low = slope if not np.isfinite(low) else low
     high = slope if not np.isfinite(high) else high
-    return float(slope), float(min(low, slope)), float(max(high, slope))
+    return slope, float(min(low, slope)), float(max(high, slope))
 
 
 def _path(firms0, covered0, s_firms, s_covered, months, as_of):

@@ -52,7 +52,8 @@ from .model import (Assignment, Chain, ChainMembership, CoverageLink, Firm, Liai
                     Plan)
 from .provenance import get_info
 from .scope import EVERYTHING, Scope
-from .vocab import FORMATION, SEGMENT, STATUS
+from .i18n import percent
+from .vocab import FORMATION, PLAN_ACTION, PLAN_STATUS, SEGMENT, STATUS
 
 __all__ = [
     "STATUSES",
@@ -81,6 +82,7 @@ __all__ = [
     "chain_list",
     "chain_detail",
     "chain_graph",
+    "suggestions",
     "uncovered_reason",
     "firm_table",
     "firm_filters",
@@ -93,30 +95,26 @@ __all__ = [
     "projection",
     "recent_audit",
     "forecast_result",
-    "ACTION_LABELS",
     "plan_result",
     "plan_actions",
 ]
 
-#: Plan statuses of a chain or the district, in display order (codes, zh, en).
-STATUSES = {
-    "achieved": ("已达标", "achieved"),
-    "on_track": ("按期可达", "on track"),
-    "at_risk": ("存在风险", "at risk"),
-    "missed": ("未按期达标", "missed"),
-    "pending": ("进行中", "in progress"),
-    "no_data": ("无数据", "no data"),
-}
+#: Plan statuses of a chain or the district (code → (zh, en)): the labels of
+#: :data:`tracker.vocab.PLAN_STATUS`, plus ``pending`` for a plan whose forecast is not
+#: available (the deadline is ahead and the target not yet reached).
+STATUSES = {**{t.code: (t.zh, t.en) for t in PLAN_STATUS.terms},
+            "pending": ("进行中", "in progress")}
 
 
 # --------------------------------------------------------------------------- formatting
 
 
 def fmt_pct(rate: float | None) -> str:
-    """A rate as a percentage with one decimal; a dash when undefined (no firms)."""
-    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
-        return "—"
-    return f"{rate * 100:.1f}%"
+    """A rate as a percentage with one decimal; a dash when undefined (no firms).
+
+    :func:`tracker.i18n.percent`, the one rate formatter of the product.
+    """
+    return percent(rate, 1)
 
 
 def fmt_int(value: int | None) -> str:
@@ -613,23 +611,45 @@ def _ended_coverage(engine: Engine, firm_ids: list[int], on: date) -> dict[int, 
     return out
 
 
-def _suggestions(engine: Engine, as_of: date, scope: Scope, lang: str) -> dict[str, str]:
-    """Credit code → the planner's proposed action (:func:`tracker.plan.plan_store`), or
-    an empty mapping while the planner is not available."""
+def _liaison_text(action, lang: str) -> str:
+    """Who serves the firms of an ``assign_liaison`` action: the existing officer's name,
+    or "new officer N"; empty for other actions."""
+    if action.liaison:
+        return action.liaison.get("name") or ""
+    if action.new_liaison:
+        return (f"新选派联络员{action.new_liaison}" if lang == "zh"
+                else f"new officer {action.new_liaison}")
+    return ""
+
+
+def suggestions(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
+                lang: str = "zh") -> dict[str, dict]:
+    """Credit code → the planner's proposed way to cover the firm
+    (:func:`tracker.plan.plan_store` on ``as_of`` in ``scope``): ``type`` (a
+    :data:`tracker.vocab.PLAN_ACTION` code), ``text`` (its label, with the organisation to
+    join or the liaison officer), ``reason`` (the planner's why). Empty while the planner
+    is not available."""
     result = plan_result(engine, as_of, scope)
     if result is None:
         return {}
-    out = {}
+    O = PartyOrg.__table__
+    codes = sorted({a.org for a in result.actions if a.org})
+    org_names: dict[str, str] = {}
+    if codes:
+        with engine.connect() as conn:
+            for start in range(0, len(codes), 900):
+                org_names.update(conn.execute(sa.select(O.c.code, O.c.name)
+                                              .where(O.c.code.in_(codes[start:start + 900]))).all())
+    out: dict[str, dict] = {}
     for action in result.actions:
-        zh, en = ACTION_LABELS.get(action.type, (action.type, action.type))
-        text = zh if lang == "zh" else en
-        if action.org:
-            text += f"（{action.org}）" if lang == "zh" else f" ({action.org})"
+        text = PLAN_ACTION.label(action.type, lang)
+        detail = org_names.get(action.org, action.org) if action.org else _liaison_text(action, lang)
+        if detail:
+            text += f"（{detail}）" if lang == "zh" else f" ({detail})"
         reason = action.reason if lang == "zh" else (action.reason_en or action.reason)
-        if reason:
-            text += f"：{reason}" if lang == "zh" else f": {reason}"
         for code in action.firms:
-            out.setdefault(code, text)
+            # The planner gives each firm one action; the first stands if it ever gave two.
+            out.setdefault(code, {"type": action.type, "text": text, "reason": reason or ""})
     return out
 
 
@@ -643,7 +663,10 @@ class ChainDetail:
     gap: int
     segments: list[dict]
     masters: pd.DataFrame  # credit_code, name, segment, status, orgs
-    uncovered: pd.DataFrame  # credit_code, name, park, street, formal, probationary, reason, suggestion
+    # credit_code, name, park, street, formal_members, probationary_members, reason,
+    # suggestion (the planner's way: label and organisation/officer), suggestion_type (a
+    # PLAN_ACTION code), suggestion_reason (the planner's why)
+    uncovered: pd.DataFrame
     denominator_text: str
 
 
@@ -672,8 +695,18 @@ def chain_detail(engine: Engine, code: str, as_of: date, lang: str = "zh") -> Ch
         uncovered_reason(int(f), int(p), ended.get(i), lang)
         for f, p, i in zip(uncovered["formal_members"], uncovered["probationary_members"],
                            uncovered["firm_id"])]
-    suggestions = _suggestions(engine, as_of, scope, lang)
-    uncovered["suggestion"] = [suggestions.get(c, "") for c in uncovered["credit_code"]]
+    # The planner's way for each uncovered firm (planned in this chain's scope, so the
+    # joint branches it proposes group firms of this chain).
+    ways = suggestions(engine, as_of, scope, lang) if len(uncovered) else {}
+    none = {"type": "", "text": "", "reason": ""}
+    found = [ways.get(c, none) for c in uncovered["credit_code"]]
+    uncovered["suggestion"] = [w["text"] for w in found]
+    uncovered["suggestion_type"] = [w["type"] for w in found]
+    uncovered["suggestion_reason"] = [w["reason"] for w in found]
+    for frame_ in (masters, uncovered):
+        # No "None" on screen for a firm without a park or street.
+        frame_["park"] = frame_["park"].fillna("")
+        frame_["street"] = frame_["street"].fillna("")
     uncovered["segment_label"] = [_segments_label(s, lang) for s in uncovered["segments"]]
     return ChainDetail(code, names[code], True, result.total, target,
                        gap_to_target(result.total, target), segments,
@@ -981,15 +1014,6 @@ def recent_audit(engine: Engine, limit: int = 100) -> list[dict] | None:
 
 # --------------------------------------------------------------------------- planner
 
-#: Planner action types → (zh, en) labels.
-ACTION_LABELS = {
-    "form_branch": ("单独组建党支部", "form its own branch"),
-    "form_joint_branch": ("新建联合党支部", "form a joint branch"),
-    "join_joint_branch": ("加入已有联合党组织", "join an existing joint organisation"),
-    "assign_liaison": ("派驻党建联络员", "assign a liaison officer"),
-}
-
-
 @cached
 def plan_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING):
     """:func:`tracker.plan.plan_store` (cached), or None while the planner is absent."""
@@ -1012,12 +1036,11 @@ def plan_actions(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
     chains = dict(chain_list(engine, lang))
     rows = []
     for action in result.actions:
-        zh, en = ACTION_LABELS.get(action.type, (action.type, action.type))
         liaison = action.liaison["name"] if action.liaison else (
             (f"新增联络员{action.new_liaison}" if lang == "zh" else f"new officer {action.new_liaison}")
             if action.new_liaison else "")
         rows.append({
-            "type": action.type, "action": zh if lang == "zh" else en,
+            "type": action.type, "action": PLAN_ACTION.label(action.type, lang),
             "firms": len(action.firms),
             "firm_names": "、".join(names.get(c, c) for c in action.firms),
             "org": action.org or "", "liaison": liaison,

@@ -1,0 +1,197 @@
+"""The dashboard's figures (tracker.views): the overview from one shared history sweep equals
+the coverage engine, the burn-up and the forecast read that same sweep, and the chain page
+gives every uncovered firm the planner's way to cover it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings, strategies as st
+
+from tests.builders import World
+from tracker import views
+from tracker.coverage import coverage, month_ends, monthly_series
+from tracker.forecast import _slopes, forecast
+from tracker.i18n import percent
+from tracker.model import Plan
+from tracker.plan import plan_store
+from tracker.scope import EVERYTHING, Scope
+from tracker.vocab import PLAN_ACTION, PLAN_STATUS
+
+DAY = date(2024, 6, 30)
+AFTER_DEADLINE = date(2026, 3, 31)  # the default plan's deadline is 2025-12-31
+
+
+@pytest.fixture
+def district(engine):
+    """Two chains with a history: firms joining and leaving, coverage starting and ending."""
+    views.clear_cache()
+    w = World(engine)
+    # BIO: A (5 formal, uncovered), B (1 formal, next to a joint branch with room),
+    # C (covered by that joint branch), D (no members, no area), E (work-covered).
+    w.firm("A", chains=["BIO"], formal=5, park="广州科学城", joined="2022-01-01")
+    w.firm("B", chains=["BIO"], formal=1, park="广州科学城", joined="2023-02-15")
+    w.firm("C", chains=["BIO", "DISPLAY"], formal=1, park="广州科学城", joined="2022-03-01",
+           above_size=True)
+    w.firm("D", chains=["BIO"], formal=0, joined="2022-05-01")
+    w.firm("E", chains=["BIO"], formal=0, street="萝岗街道", joined="2022-01-01",
+           above_size=True)
+    w.firm("F", chains=["DISPLAY"], formal=4, street="萝岗街道", joined="2022-01-01",
+           left="2025-09-01")
+    w.firm("G", chains=["DISPLAY"], formal=3, park="中新广州知识城", joined="2023-07-01")
+    w.org("J", formation="joint", members=6, founded="2022-04-01", name="科学城第一联合党支部")
+    w.link("J", "C", start="2022-04-01")
+    w.org("S", formation="single", members=3, founded="2022-08-01", dissolved="2024-05-01",
+          name="丁面板党支部")
+    w.link("S", "G", start="2023-07-01")
+    w.liaison("联络员一号")
+    w.assign("联络员一号", "E", start="2023-01-01")
+    w.assign("联络员一号", "F", start="2022-06-01", end="2024-06-01")
+    yield w
+    views.clear_cache()
+
+
+def _same(counts, expected) -> None:
+    assert (counts.firms, counts.org_covered, counts.work_covered, counts.uncovered,
+            counts.single_unit) == (expected.firms, expected.org_covered, expected.work_covered,
+                                    expected.uncovered, expected.single_unit)
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@pytest.mark.parametrize("day", [DAY, date(2023, 1, 15), AFTER_DEADLINE])
+def test_overview_figures_equal_coverage(district, engine, day):
+    view = views.overview(engine, day)
+    now = coverage(engine, day, by="chain")
+    _same(view.total, now.total)
+    _same(view.previous, coverage(engine, views.previous_month_end(day)).total)
+    assert [row.code for row in view.chains] == [g.key for g in now.groups]
+    assert [row.name for row in view.chains] == [g.name for g in now.groups]
+    for row, group in zip(view.chains, now.groups):
+        _same(row.counts, group.counts)
+        assert row.gap == views.gap_to_target(group.counts, row.target_rate)
+    assert view.denominator == now.denominator
+    assert view.denominator_text == now.denominator_text
+    plan = views.plan_info(engine)
+    if day > plan["deadline"]:
+        _same(view.plan.at_deadline, coverage(engine, plan["deadline"]).total)
+    else:
+        assert view.plan.at_deadline is None
+    # The statuses are the forecast's, computed from the store on its own.
+    expected = forecast(engine, day)
+    assert view.plan.status == expected.district.status
+    assert {r.code: r.status for r in view.chains} == {f.key: f.status for f in expected.chains}
+
+
+def test_overview_of_a_scope_and_without_a_plan(district, engine):
+    scope = Scope.of(chains=["DISPLAY"])
+    view = views.overview(engine, DAY, scope)
+    _same(view.total, coverage(engine, DAY, scope=scope).total)
+    assert [row.code for row in view.chains] == ["DISPLAY"]
+    with engine.begin() as conn:
+        conn.execute(Plan.__table__.delete())
+    view = views.overview(engine, DAY)  # the data version changed: computed again
+    assert view.plan is None
+    _same(view.total, coverage(engine, DAY, denominator="chain_firms").total)
+    assert {row.status for row in view.chains} <= {"achieved", "pending"}
+
+
+def test_overview_with_the_above_size_denominator(district, engine):
+    with engine.begin() as conn:
+        conn.execute(sa.update(Plan.__table__).values(denominator="above_size"))
+    view = views.overview(engine, DAY)
+    expected = coverage(engine, DAY, by="chain")
+    assert expected.denominator == "above_size" and view.denominator == "above_size"
+    _same(view.total, expected.total)
+    assert view.total.firms == 2  # C and E
+    for row, group in zip(view.chains, expected.groups):
+        _same(row.counts, group.counts)
+
+
+def test_burnup_and_forecast_read_the_shared_history(district, engine):
+    plan = views.plan_info(engine)
+    expected = monthly_series(engine, month_ends(plan["start"], DAY), by_chain=True)
+    for key in ("*", "BIO"):
+        scope = EVERYTHING if key == "*" else Scope.of(chains=[key])
+        burnup = views.burnup_series(engine, DAY, scope, key)
+        part = expected[expected["key"] == key].reset_index(drop=True)
+        assert list(burnup["date"]) == list(part["date"])
+        assert list(burnup["firms"]) == list(part["firms"])
+        assert list(burnup["covered"]) == list(part["covered"])
+    # The forecast from the shared sweep is the forecast from the store.
+    assert views.forecast_result(engine, DAY).as_dict() == forecast(engine, DAY).as_dict()
+    # Defaults given or not, one computation (the overview and the burn-up's projection
+    # once asked with different argument lists and ran the forecast twice).
+    assert views.forecast_result(engine, DAY) is views.forecast_result(engine, DAY, EVERYTHING, "zh")
+    assert views.overview(engine, DAY) is views.overview(engine, DAY, scope=EVERYTHING, lang="zh")
+
+
+def test_a_forecast_given_another_history_reads_the_store(district, engine):
+    wrong = monthly_series(engine, [DAY])  # not the dates the forecast needs
+    assert forecast(engine, DAY, series=wrong).as_dict() == forecast(engine, DAY).as_dict()
+
+
+# --------------------------------------------------------------------------- chain page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_uncovered_firm_gets_the_planners_way(district, engine, lang):
+    w = district
+    detail = views.chain_detail(engine, "BIO", DAY, lang)
+    uncovered = detail.uncovered
+    assert set(uncovered["credit_code"]) == {w.code("A"), w.code("B"), w.code("D")}
+    assert uncovered["suggestion"].astype(bool).all(), "the page shows the column only if filled"
+    planned = {code: action for action in plan_store(engine, DAY, Scope.of(chains=["BIO"])).actions
+               for code in action.firms}
+    for row in uncovered.itertuples():
+        action = planned[row.credit_code]
+        assert row.suggestion_type == action.type
+        assert row.suggestion.startswith(PLAN_ACTION.label(action.type, lang))
+        assert row.suggestion_reason == (action.reason if lang == "zh" else action.reason_en)
+    by_code = dict(zip(uncovered["credit_code"], uncovered["suggestion_type"]))
+    assert by_code[w.code("A")] == "form_branch"  # 5 formal members
+    assert by_code[w.code("B")] == "join_joint_branch"  # J has room in its park
+    assert by_code[w.code("D")] == "assign_liaison"  # no members, no area
+    text = dict(zip(uncovered["credit_code"], uncovered["suggestion"]))[w.code("B")]
+    assert "科学城第一联合党支部" in text, "the organisation to join, by name"
+    # No "None" for a firm without a park.
+    assert list(uncovered.loc[uncovered["credit_code"] == w.code("D"), "park"]) == [""]
+
+
+def test_plan_actions_use_the_vocabulary(district, engine):
+    frame = views.plan_actions(engine, DAY)
+    assert len(frame) > 0
+    assert list(frame["action"]) == [PLAN_ACTION.label(t) for t in frame["type"]]
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def test_labels_come_from_the_vocabulary():
+    for term in PLAN_STATUS.terms:
+        assert views.STATUSES[term.code] == (term.zh, term.en)
+    for rate in (None, float("nan"), 0.0, 0.8734, 1.0, 0.99951):
+        assert views.fmt_pct(rate) == percent(rate)
+
+
+# --------------------------------------------------------------------------- Theil-Sen
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-24, 0), st.integers(0, 10_000)), min_size=2, max_size=30))
+def test_theil_sen_equals_scipy(points):
+    from scipy.stats import theilslopes
+
+    x = np.array([p[0] for p in points], dtype=float)
+    y = np.array([p[1] for p in points], dtype=float)
+    if np.ptp(x) == 0:
+        assert _slopes(x, y) == (0.0, 0.0, 0.0)
+        return
+    slope, _, low, high = theilslopes(y, x, alpha=0.90)
+    low = slope if not np.isfinite(low) else low
+    high = slope if not np.isfinite(high) else high
+    assert _slopes(x, y) == (float(slope), float(min(low, slope)), float(max(high, slope)))
