@@ -195,3 +195,23 @@ def test_theil_sen_equals_scipy(points):
     low = slope if not np.isfinite(low) else low
     high = slope if not np.isfinite(high) else high
     assert _slopes(x, y) == (float(slope), float(min(low, slope)), float(max(high, slope)))
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+def test_series_counts_a_firm_twice_in_a_chain_once(district, engine):
+    """Two membership rows of one firm in one chain (rejoined; overlapping rows) count once
+    there, as in coverage(); the sweep then takes its deduplicating path."""
+    w = district
+    w.join("A", "BIO", joined="2021-01-01", left="2023-01-01", segment="upstream")
+    w.join("E", "DISPLAY", joined="2022-06-01")
+    w.join("E", "DISPLAY", joined="2023-06-01", segment="downstream")
+    dates = [date(2021, 6, 30), date(2022, 12, 31), DAY, AFTER_DEADLINE]
+    series = monthly_series(engine, dates)
+    for d in dates:
+        result = coverage(engine, d, by="chain")
+        for key, counts in [("*", result.total), *((g.key, g.counts) for g in result.groups)]:
+            row = series[(series["date"] == d) & (series["key"] == key)].iloc[0]
+            assert (row.firms, row.org_covered, row.work_covered, row.single_unit) == (
+                counts.firms, counts.org_covered, counts.work_covered, counts.single_unit), (d, key)

@@ -494,7 +494,12 @@ def monthly_series(
 
     records = []
     n_chains = len(chain_ids)
-    member = np.zeros((n_chains, size), dtype=bool) if by_chain else None
+    # A firm with two membership rows in one chain must count once there. When no
+    # (chain, firm) pair has two rows, per-chain counts are plain bincounts over the
+    # active rows; otherwise a chain x firm matrix of active memberships deduplicates.
+    pair = m_chain * size + m_firm
+    repeated = len(pair) != len(np.unique(pair))
+    member = np.zeros((n_chains, size), dtype=bool) if by_chain and repeated else None
     for d in dates:
         active_m = active_mask(m_start, m_end, d) & eligible[m_firm] if len(m_firm) else np.zeros(0, bool)
         in_pop = np.zeros(size, dtype=bool)
@@ -511,14 +516,19 @@ def monthly_series(
         work &= ~org
         records.append(_series_record(d, "*", in_pop, org, work, single))
         if by_chain and n_chains:
-            # Per chain: a chain x firm matrix of active memberships, so that a firm with
-            # two rows in one chain counts once there (cheaper than np.unique on pairs).
-            member.fill(False)
-            member[m_chain[active_m], m_firm[active_m]] = True
-            firms = member.sum(axis=1)
-            org_c = (member & org).sum(axis=1)
-            work_c = (member & work).sum(axis=1)
-            single_c = (member & single).sum(axis=1)
+            if member is None:
+                chain_now, firm_now = m_chain[active_m], m_firm[active_m]
+                firms = np.bincount(chain_now, minlength=n_chains)
+                org_c = np.bincount(chain_now, weights=org[firm_now], minlength=n_chains)
+                work_c = np.bincount(chain_now, weights=work[firm_now], minlength=n_chains)
+                single_c = np.bincount(chain_now, weights=single[firm_now], minlength=n_chains)
+            else:
+                member.fill(False)
+                member[m_chain[active_m], m_firm[active_m]] = True
+                firms = member.sum(axis=1)
+                org_c = (member & org).sum(axis=1)
+                work_c = (member & work).sum(axis=1)
+                single_c = (member & single).sum(axis=1)
             for i, code in enumerate(codes):
                 records.append({
                     "date": d, "key": code, "firms": int(firms[i]), "org_covered": int(org_c[i]),
