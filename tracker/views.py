@@ -479,11 +479,11 @@ def data_bounds(engine: Engine) -> dict:
     with engine.connect() as conn:
         firms = conn.execute(sa.select(sa.func.count()).select_from(Firm.__table__)).scalar()
         for table, columns in tables:
-            for column in columns:
-                low, high = conn.execute(sa.select(sa.func.min(table.c[column]),
-                                                   sa.func.max(table.c[column]))).one()
-                lows += [low] if low is not None else []
-                highs += [high] if high is not None else []
+            # One scan per table for both of its date columns.
+            row = conn.execute(sa.select(*(f(table.c[c]) for c in columns
+                                           for f in (sa.func.min, sa.func.max)))).one()
+            lows += [v for v in row[0::2] if v is not None]
+            highs += [v for v in row[1::2] if v is not None]
     return {"firms": int(firms or 0), "first": min(lows) if lows else None,
             "last": max(highs) if highs else None}
 
