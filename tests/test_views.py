@@ -181,6 +181,7 @@ def test_labels_come_from_the_vocabulary():
 # --------------------------------------------------------------------------- Theil-Sen
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt:RuntimeWarning")  # scipy's
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(-24, 0), st.integers(0, 10_000)), min_size=2, max_size=30))
 def test_theil_sen_equals_scipy(points):
