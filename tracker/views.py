@@ -217,7 +217,7 @@ def pinned_version(engine: Engine):
     >>> with pinned_version(engine):            # doctest: +SKIP
     ...     overview(engine, day); burnup_series(engine, day)
     """
-    token = _PINNED.set({store_key(engine): data_version(engine)})
+    token = _PINNED.set({**(_PINNED.get() or {}), store_key(engine): data_version(engine)})
     try:
         yield
     finally:
@@ -273,6 +273,12 @@ def cached(func: Callable) -> Callable:
     signature = inspect.signature(func)
 
     def wrapper(engine: Engine, *args, **kwargs):
+        pinned = _PINNED.get()
+        if pinned is None or store_key(engine) not in pinned:
+            # The outermost cached call reads the data version once for every cached call
+            # it makes (the overview makes about ten).
+            with pinned_version(engine):
+                return wrapper(engine, *args, **kwargs)
         # Bind to the signature with its defaults: f(e, day) and f(e, day, EVERYTHING, "zh")
         # are one computation and must share one entry.
         bound = signature.bind(engine, *args, **kwargs)
