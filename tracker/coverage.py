@@ -463,7 +463,9 @@ def monthly_series(
         # than the sweep itself at 100,000 firms.
         m_firm, m_chain_id, m_joined, m_left = _columns(
             conn, sa.select(M.c.firm_id, M.c.chain_id, M.c.joined, M.c.left), 4)
-        eligible_ids = _columns(conn, firm_query, 1)[0].astype(np.int64)
+        # Every firm is eligible unless an area or the denominator narrows the population.
+        everyone = scope.areas is None and denominator == "chain_firms"
+        eligible_ids = None if everyone else _columns(conn, firm_query, 1)[0].astype(np.int64)
         l_firm, l_start, l_end, o_founded, o_dissolved, l_formation = _columns(
             conn, sa.select(L.c.firm_id, L.c.start, L.c.end, O.c.founded, O.c.dissolved,
                             O.c.formation).select_from(L.join(O, O.c.id == L.c.org_id)), 6)
@@ -489,8 +491,11 @@ def monthly_series(
     a_end = _day_numbers(a_end, "end")
 
     size = int(max([0, *(int(x.max()) for x in (m_firm, l_firm, a_firm) if len(x))])) + 1
-    eligible = np.zeros(size, dtype=bool)
-    eligible[eligible_ids[eligible_ids < size]] = True
+    if eligible_ids is None:
+        eligible = np.ones(size, dtype=bool)
+    else:
+        eligible = np.zeros(size, dtype=bool)
+        eligible[eligible_ids[eligible_ids < size]] = True
 
     records = []
     n_chains = len(chain_ids)
