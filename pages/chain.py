@@ -73,10 +73,11 @@ def body(ctx):
     if detail.uncovered.empty:
         st.success(ctx.t("all_covered"))
     else:
-        columns = {"name": ctx.t("firm_name"), "credit_code": ctx.t("credit_code"),
+        # The suggestion goes before the long reason so that it stays in view.
+        columns = {"name": ctx.t("firm_name"), "suggestion": ctx.t("suggestion"),
+                   "reason": ctx.t("reason"), "formal_members": ctx.t("formal_members"),
                    "park": ctx.t("park"), "street": ctx.t("street"),
-                   "formal_members": ctx.t("formal_members"), "reason": ctx.t("reason"),
-                   "suggestion": ctx.t("suggestion")}
+                   "credit_code": ctx.t("credit_code")}
         shown = detail.uncovered.rename(columns=columns)[list(columns.values())]
         if not detail.uncovered["suggestion"].astype(bool).any():
             shown = shown.drop(columns=[ctx.t("suggestion")])
