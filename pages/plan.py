@@ -19,7 +19,7 @@ def forecast_section(ctx):
         return
     d = result.district
     cols = st.columns(4)
-    cols[0].metric(ctx.t("status"), _status(d.status, ctx.lang))
+    cols[0].metric(ctx.t("deadline_status"), _status(d.status, ctx.lang))
     cols[1].metric(ctx.t("work_coverage"), views.fmt_pct(d.rate))
     cols[2].metric(ctx.t("reach"), d.reach.isoformat() if d.reach else ctx.t("not_reached"),
                    help=ctx.t("reach_range",
@@ -28,7 +28,7 @@ def forecast_section(ctx):
     cols[3].metric(ctx.t("needed_per_month"),
                    "—" if d.needed_per_month is None else f"{d.needed_per_month:,.1f}")
     st.dataframe([{ctx.t("chain"): f.name, ctx.t("work_coverage"): views.fmt_pct(f.rate),
-                   ctx.t("status"): _status(f.status, ctx.lang),
+                   ctx.t("deadline_status"): _status(f.status, ctx.lang),
                    ctx.t("reach"): f.reach.isoformat() if f.reach else ctx.t("not_reached"),
                    ctx.t("reach_range_short"): (
                        f"{f.reach_earliest.isoformat() if f.reach_earliest else '—'} ~ "

@@ -447,7 +447,7 @@ def test_plan_page_matches_planner_and_forecast(district, monkeypatch):
     assert shown["执行方案后"][0] == views.fmt_pct(result.coverage_after)
     assert shown["新建党组织"][0] == str(result.totals["new_orgs"])
     expected = forecast(w.engine, date(2024, 6, 30)).district
-    assert shown["状态"][0] == views.STATUSES[expected.status][0]
+    assert shown["计划截止日状态"][0] == views.STATUSES[expected.status][0]
     actions = at.dataframe[-1].value
     assert actions["企业数"].sum() == sum(len(a.firms) for a in result.actions)
     # The chain page shows the planner's way for each uncovered firm.
