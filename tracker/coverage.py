@@ -55,6 +55,7 @@ __all__ = [
     "firm_status",
     "monthly_series",
     "month_ends",
+    "name_groups",
 ]
 
 F = Firm.__table__
@@ -328,32 +329,46 @@ def _groups(conn, status, on: date, by: str, scope: Scope, lang: str) -> list[Gr
             .group_by(column)
         )
     found = {row[0]: _counts(*row[1:]) for row in conn.execute(query)}
-
+    chains = None
     if by == "chain":
-        chains = conn.execute(sa.select(C.c.id, C.c.code, C.c.name_zh, C.c.name_en)
-                              .order_by(C.c.sort_order, C.c.code)).all()
-        return [
-            Group(code, name_zh if lang == "zh" else name_en, found.get(cid, Counts()))
-            for cid, code, name_zh, name_en in chains
-            if scope.chains is None or code in scope.chains
-        ]
+        rows = conn.execute(sa.select(C.c.id, C.c.code, C.c.name_zh, C.c.name_en)
+                            .order_by(C.c.sort_order, C.c.code)).all()
+        rows = [r for r in rows if scope.chains is None or r.code in scope.chains]
+        found = {r.code: found[r.id] for r in rows if r.id in found}
+        chains = [(r.code, r.name_zh, r.name_en) for r in rows]
+    return name_groups(by, found, lang, chains)
+
+
+_SCALE = {True: ("above", "规上企业", "Above designated size"),
+          False: ("below", "规下企业", "Below designated size")}
+
+
+def name_groups(by: str, found: dict, lang: str = "zh",
+                chains: list[tuple[str, str, str]] | None = None) -> list[Group]:
+    """Turn counts per group value into named, ordered groups: the one place that names them.
+
+    ``found`` maps a group value (a chain code, a segment or ownership code, a park or
+    street, the above-size flag) to its :class:`Counts`. With ``by="chain"``, ``chains``
+    lists ``(code, name_zh, name_en)`` in display order and every chain gets a group, even
+    one without firms. Used by :func:`coverage` and by :mod:`tracker.graph`, which must
+    show the same groups.
+    """
+    zh = lang == "zh"
+    if by == "chain":
+        return [Group(code, name_zh if zh else name_en, found.get(code, Counts()))
+                for code, name_zh, name_en in chains or []]
     if by == "segment":
-        return [Group(code, SEGMENT.label(code, lang), found.get(code, Counts()))
+        return [Group(code, SEGMENT.label(code, lang), found[code])
                 for code in SEGMENT.codes if code in found] + [
-            Group(str(k), str(k), v) for k, v in found.items() if k not in SEGMENT.codes]
+            Group(str(k), str(k), v) for k, v in sorted(found.items(), key=_key)
+            if k not in SEGMENT.codes]
     if by == "ownership":
         return [Group(str(k), OWNERSHIP.label(k, lang), v) for k, v in sorted(found.items(), key=_key)]
     if by == "scale":
-        names = {True: ("above", "规上企业", "Above designated size"),
-                 False: ("below", "规下企业", "Below designated size")}
-        out = []
-        for flag in (True, False):
-            if flag in found or int(flag) in found:
-                counts = found.get(flag) or found.get(int(flag))
-                key, zh, en = names[flag]
-                out.append(Group(key, zh if lang == "zh" else en, counts))
-        return out
-    unknown = "（未填写）" if lang == "zh" else "(not given)"
+        # SQLite hands the flag back as 1/0; True == 1 as a dict key, so one lookup serves.
+        return [Group(key, name_zh if zh else name_en, found[flag])
+                for flag, (key, name_zh, name_en) in _SCALE.items() if flag in found]
+    unknown = "（未填写）" if zh else "(not given)"
     return [Group(k if k is not None else "", k if k is not None else unknown, v)
             for k, v in sorted(found.items(), key=_key)]
 

@@ -56,13 +56,12 @@ import networkx as nx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .coverage import DENOMINATORS, GROUPINGS, Counts, CoverageResult, Group
+from .coverage import DENOMINATORS, GROUPINGS, Counts, CoverageResult, Group, name_groups
 from .errors import TrackerError
 from .intervals import is_active
 from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg, Plan
 from .model import SupplyLink
 from .scope import EVERYTHING, Scope
-from .vocab import OWNERSHIP, SEGMENT
 
 __all__ = [
     "NODE_TYPES",
@@ -380,31 +379,12 @@ def _graph_groups(G: nx.MultiDiGraph, firms: list[str], by: str, lang: str) -> l
         for node in firms:
             members[G.nodes[node].get(attribute)].add(node)
     found = {key: _count(G, sorted(nodes)) for key, nodes in members.items()}
-
+    chains = None
     if by == "chain":
-        chains = sorted((G.nodes[n] for n in _of_type(G, "chain")),
-                        key=lambda d: (d["sort_order"], d["code"]))
-        return [Group(d["code"], d["name"] if lang == "zh" else d["name_en"],
-                      found.get(d["code"], Counts())) for d in chains]
-    if by == "segment":
-        return [Group(code, SEGMENT.label(code, lang), found[code])
-                for code in SEGMENT.codes if code in found] + [
-            Group(str(k), str(k), v) for k, v in sorted(found.items(), key=_key)
-            if k not in SEGMENT.codes]
-    if by == "ownership":
-        return [Group(str(k), OWNERSHIP.label(k, lang), v) for k, v in sorted(found.items(), key=_key)]
-    if by == "scale":
-        names = {True: ("above", "规上企业", "Above designated size"),
-                 False: ("below", "规下企业", "Below designated size")}
-        return [Group(names[flag][0], names[flag][1] if lang == "zh" else names[flag][2], found[flag])
-                for flag in (True, False) if flag in found]
-    unknown = "（未填写）" if lang == "zh" else "(not given)"
-    return [Group(k if k is not None else "", k if k is not None else unknown, v)
-            for k, v in sorted(found.items(), key=_key)]
-
-
-def _key(item):
-    return (item[0] is None, str(item[0]))
+        nodes = sorted((G.nodes[n] for n in _of_type(G, "chain")),
+                       key=lambda d: (d["sort_order"], d["code"]))
+        chains = [(d["code"], d["name"], d["name_en"]) for d in nodes]
+    return name_groups(by, found, lang, chains)
 
 
 # --------------------------------------------------------------------------- analyses
