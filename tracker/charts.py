@@ -28,7 +28,8 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from .vocab import FORMATION, ORG_KIND, STATUS
+from .i18n import percent
+from .vocab import FORMATION, ORG_KIND, PLAN_STATUS, STATUS
 
 __all__ = ["STATUS_COLOURS", "COVERAGE_COLOURS", "FONT", "progress_bars", "burnup", "network",
            "timeline"]
@@ -45,15 +46,6 @@ STATUS_COLOURS = {
 #: Firm coverage status → colour.
 COVERAGE_COLOURS = {"org": "#c62828", "work": "#ef8f00", "none": "#9e9e9e", "out": "#e0e0e0"}
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
-
-_STATUS_TEXT = {
-    "achieved": ("已达标", "achieved"),
-    "on_track": ("按期可达", "on track"),
-    "at_risk": ("存在风险", "at risk"),
-    "missed": ("未按期达标", "missed"),
-    "pending": ("进行中", "in progress"),
-    "no_data": ("无数据", "no data"),
-}
 
 
 def _zh(lang: str) -> bool:
@@ -79,8 +71,8 @@ def progress_bars(rows, lang: str = "zh") -> go.Figure:
     shown: set[str] = set()
     for row in ordered:
         rate = row.counts.coverage_rate
-        status_text = _STATUS_TEXT.get(row.status, (row.status, row.status))[0 if zh else 1]
-        rate_text = "—" if rate is None else f"{rate * 100:.1f}%"
+        status_text = PLAN_STATUS.label(row.status, "zh" if zh else "en")
+        rate_text = percent(rate)
         if rate is None:
             label = "无企业" if zh else "no firms"
         elif row.gap:

@@ -71,7 +71,7 @@ __all__ = [
     "assumptions_text",
 ]
 
-STATUSES = tuple(PLAN_STATUS.codes)
+STATUSES = tuple(c for c in PLAN_STATUS.codes if c != "pending")  # what forecast() can return
 #: Status code -> (zh, en) label, from :data:`tracker.vocab.PLAN_STATUS`.
 STATUS_LABELS = {t.code: (t.zh, t.en) for t in PLAN_STATUS.terms}
 _EPS = 1e-9

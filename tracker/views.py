@@ -100,10 +100,9 @@ __all__ = [
 ]
 
 #: Plan statuses of a chain or the district (code → (zh, en)): the labels of
-#: :data:`tracker.vocab.PLAN_STATUS`, plus ``pending`` for a plan whose forecast is not
-#: available (the deadline is ahead and the target not yet reached).
-STATUSES = {**{t.code: (t.zh, t.en) for t in PLAN_STATUS.terms},
-            "pending": ("进行中", "in progress")}
+#: :data:`tracker.vocab.PLAN_STATUS` (``pending`` there is for a plan whose forecast is not
+#: available: the deadline is ahead and the target not yet reached).
+STATUSES = {t.code: (t.zh, t.en) for t in PLAN_STATUS.terms}
 
 
 # --------------------------------------------------------------------------- formatting

@@ -136,4 +136,7 @@ PLAN_STATUS = Vocabulary("计划状态", [
     Term("at_risk", "存在风险", "at risk"),
     Term("missed", "未按期达标", "missed"),
     Term("no_data", "无数据", "no data"),
+    # Shown by the dashboard while the forecast cannot judge yet (before the deadline,
+    # without enough history).
+    Term("pending", "进行中", "in progress"),
 ])
