@@ -16,10 +16,11 @@ Examples
 from __future__ import annotations
 
 import json
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGS", "t", "strings", "percent"]
+__all__ = ["LANGS", "t", "strings", "display_width", "percent"]
 
 LANGS = ("zh", "en")
 LOCALES = Path(__file__).with_name("locales")
@@ -49,3 +50,13 @@ def percent(rate: float | None, digits: int = 1) -> str:
     if rate is None or rate != rate:  # None, or NaN from a frame
         return "—"
     return f"{rate * 100:.{digits}f}%"
+
+
+def display_width(text: object) -> int:
+    """Columns ``text`` takes in a fixed-width font: CJK characters count double.
+
+    >>> display_width("产业链 BIO")
+    10
+    """
+    text = "" if text is None else str(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)

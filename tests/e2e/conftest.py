@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,17 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from tracker.pgserver import free_port
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 START_TIMEOUT = 300  # seconds: the demo load and Streamlit's start on a busy 2-core machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tracker_command() -> list[str]:
@@ -42,7 +37,7 @@ def _tracker_command() -> list[str]:
 def served_app(tmp_path_factory):
     """Base URL of a running dashboard on a fresh SQLite store with the demo data."""
     folder = tmp_path_factory.mktemp("e2e-store")
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, TRACKER_DATABASE_URL=f"sqlite:///{folder / 'redwood.db'}")
     log = open(folder / "serve.log", "w")
     process = subprocess.Popen([*_tracker_command(), "serve", "--demo", "--port", str(port)],

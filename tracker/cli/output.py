@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
-
-from ..i18n import percent  # the one rate formatter, re-exported for the commands
+from ..i18n import display_width, percent  # re-exported for the commands
 
 __all__ = ["display_width", "table", "percent"]
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def _pad(text: str, width: int, right: bool) -> str:

@@ -9,7 +9,6 @@ cell goes through :func:`tracker.reports.safe.put_cell`.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import BinaryIO
 
 from openpyxl import Workbook
@@ -18,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..i18n import t
+from ..i18n import display_width, t
 from .content import FIRM_COLUMNS, ORG_COLUMNS, ReportContent
 from ..vocab import SEVERITY, STATUS
 from .safe import put_cell
@@ -50,15 +49,10 @@ def sheet_name(key: str, lang: str = "zh") -> str:
     return t(f"reports.sheet_{key}", lang)
 
 
-def _width(value) -> int:
-    text = "" if value is None else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _table(ws: Worksheet, header_row: int, headers: list[str], rows, percent_cols=(),
            autofilter: bool = False, max_width: int = 60) -> None:
     """Write a header row and data rows; size columns; freeze the header; optional filter."""
-    widths = [_width(h) for h in headers]
+    widths = [display_width(h) for h in headers]
     for col, text in enumerate(headers, start=1):
         cell = put_cell(ws.cell(row=header_row, column=col), text)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
@@ -71,7 +65,7 @@ def _table(ws: Worksheet, header_row: int, headers: list[str], rows, percent_col
             if col - 1 in percent_cols:
                 cell.number_format = "0.0%"
             if n <= 500:  # the first rows are enough to size a column
-                widths[col - 1] = max(widths[col - 1], _width(value) if col - 1 not in percent_cols else 7)
+                widths[col - 1] = max(widths[col - 1], display_width(value) if col - 1 not in percent_cols else 7)
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(max_width, max(8, width + 2))
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
