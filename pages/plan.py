@@ -3,7 +3,7 @@ planner's proposed actions (layout only; tracker.forecast and tracker.plan do th
 
 import streamlit as st
 
-from tracker import charts, views
+from tracker import views
 from tracker.dashboard import empty, run_page
 
 

@@ -175,7 +175,6 @@ def _ordered(a, b):
 def test_series_equals_sql_on_random_districts(sqlite_url, firms, on):
     from tracker.chains import init_store
     from tracker.store import get_engine
-    import sqlalchemy as sa
     from tracker.model import metadata
 
     engine = get_engine(sqlite_url)

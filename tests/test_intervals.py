@@ -1,8 +1,7 @@
 """The one rule "active on D", in its three forms, agrees with itself."""
 
-from datetime import date, timedelta
+from datetime import date
 
-import numpy as np
 import pytest
 import sqlalchemy as sa
 from hypothesis import given, strategies as st

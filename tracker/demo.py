@@ -613,7 +613,7 @@ class _Generator:
 
     # ------------------------------------------------------------------ organisations
     def _organisations(self) -> tuple[Table, Table]:
-        rng, n, T = self.rng, self.n, self.T
+        rng, T = self.rng, self.T
         SINGLE, JOINT, REGIONAL, INDUSTRY, _ = self.KINDS
         names = self._firm_names()
         self.names = names

@@ -9,7 +9,6 @@ demo data, comes last.
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 
