@@ -71,12 +71,22 @@ class Rejection:
         return f"{self.sheet} 第{self.row}行 [{self.column}] “{shown}”：{self.reason}"
 
 
-@dataclass
 class Record:
-    sheet: str
-    row: int
-    source: str  # "file.xlsx#企业!5"
-    values: dict
+    """One clean row: its sheet, row number, parsed values and where it came from."""
+
+    __slots__ = ("sheet", "row", "origin", "values")
+
+    def __init__(self, sheet: str, row: int, origin: str, values: dict):
+        self.sheet, self.row, self.origin, self.values = sheet, row, origin, values
+
+    @property
+    def source(self) -> str:
+        """``file.xlsx#企业!5``: file, sheet and row as Excel shows it (made on demand: a
+        million rows would otherwise hold a million copies of the file name)."""
+        return f"{self.origin}!{self.row}"
+
+    def __repr__(self) -> str:
+        return f"Record({self.sheet!r}, {self.row}, {self.source!r}, {self.values!r})"
 
 
 @dataclass
@@ -203,7 +213,31 @@ def _count(value) -> int:
     return value
 
 
+# The check sum of a credit code as one lookup per position: ``_POSITION[i][c]`` is the
+# value of character ``c`` times the weight of position ``i`` (the same arithmetic as
+# :func:`tracker.uscc.check_character`, without a generator per code).
+_POSITION = [{c: v * w for c, v in zip(uscc.ALPHABET, range(31))} for w in
+             (pow(3, i, 31) for i in range(17))]
+
+
 def _code(value) -> str:
+    # Fast path: a clean 18-character code with the right check character is returned as
+    # it is, which is exactly what uscc.validate returns for it. Anything else (spaces,
+    # lower case, full width, a wrong check character) goes through uscc.validate for
+    # the normalisation and the reason.
+    if value.__class__ is str and len(value) == 18:
+        p = _POSITION
+        try:
+            total = (p[0][value[0]] + p[1][value[1]] + p[2][value[2]] + p[3][value[3]]
+                     + p[4][value[4]] + p[5][value[5]] + p[6][value[6]] + p[7][value[7]]
+                     + p[8][value[8]] + p[9][value[9]] + p[10][value[10]] + p[11][value[11]]
+                     + p[12][value[12]] + p[13][value[13]] + p[14][value[14]]
+                     + p[15][value[15]] + p[16][value[16]])
+        except KeyError:
+            pass
+        else:
+            if uscc.ALPHABET[(31 - total % 31) % 31] == value[17]:
+                return value
     if isinstance(value, float):
         raise ValueError("统一社会信用代码被存成了数字，请将单元格设为文本后重新填写")
     return uscc.validate(value)
@@ -220,85 +254,106 @@ def _org_code(value) -> str | None:
     return code
 
 
-class _RowParser:
-    """Parses the cells of one raw row, remembering every cell error."""
+def _is_formula(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text.startswith("=") and len(text) > 1
 
-    def __init__(self, raw: RawSheet, row, keys: StoreKeys, errors: list[Rejection]):
-        self.raw, self.row, self.keys, self.errors = raw, row, keys, errors
-        self.failed = False
 
-    def fail(self, column: Column | str, value, reason: str) -> None:
-        header = column.header if isinstance(column, Column) else column
-        self.errors.append(Rejection(self.raw.name, self.row.number, header, value, reason))
-        self.failed = True
-
-    def parse(self, layout: list[tuple[Column, int | None]]) -> dict:
-        out: dict = {}
-        values = self.row.values
-        for column, pos in layout:
-            value = values[pos] if pos is not None else None
-            if isinstance(value, str) and value.strip().startswith("=") and len(value.strip()) > 1:
-                self.fail(column, value, FORMULA_REASON)
+def _cell(column: Column, value, keys: StoreKeys):
+    """The clean value of one cell; ``ValueError`` with the Chinese reason when it is bad."""
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    if blank:
+        if column.required:
+            raise ValueError(f"“{column.header}”为必填项")
+        if column.kind == "count":
+            return 0
+        if column.kind == "chains":
+            return []
+        return None
+    kind = column.kind
+    if kind == "code":
+        return _code(value)
+    if kind == "orgcode":
+        return _org_code(value)
+    if kind == "text":
+        text = _text(value)
+        limit = _MAX_TEXT.get(column.key, 200)
+        if text is not None and len(text) > limit:
+            raise ValueError(f"长度超过{limit}个字符")
+        return text
+    if kind == "enum":
+        text = _text(value)
+        return column.vocab.parse(unicodedata.normalize("NFKC", text)) if text else None
+    if kind == "date":
+        return parse_date(value)
+    if kind == "count":
+        return _count(value)
+    if kind == "chains":
+        ids: list[int] = []
+        unknown = []
+        for part in _SPLIT.split(_text(value) or ""):
+            label = _chain_key(part)
+            if not label:
                 continue
-            try:
-                out[column.key] = self._cell(column, value)
-            except (ValueError, OverflowError) as exc:
-                self.fail(column, value, str(exc))
-        return out
+            cid = keys.chains.get(label)
+            if cid is None:
+                unknown.append(part.strip())
+            elif cid not in ids:
+                ids.append(cid)
+        if unknown:
+            shown = "、".join(unknown)[:100]
+            raise ValueError(f"未知的产业链：{shown}（填产业链代码或名称，运行 `tracker chains` 查看）")
+        return ids
+    raise AssertionError(kind)
 
-    def _cell(self, column: Column, value):
-        blank = value is None or (isinstance(value, str) and not value.strip())
-        if blank:
-            if column.required:
-                raise ValueError(f"“{column.header}”为必填项")
-            if column.kind == "count":
-                return 0
-            if column.kind == "chains":
-                return []
-            return None
-        kind = column.kind
-        if kind == "code":
-            return _code(value)
-        if kind == "orgcode":
-            return _org_code(value)
-        if kind == "text":
-            text = _text(value)
-            limit = _MAX_TEXT.get(column.key, 200)
-            if text is not None and len(text) > limit:
-                raise ValueError(f"长度超过{limit}个字符")
-            return text
-        if kind == "enum":
-            text = _text(value)
-            return column.vocab.parse(unicodedata.normalize("NFKC", text)) if text else None
-        if kind == "date":
-            return parse_date(value)
-        if kind == "count":
-            return _count(value)
-        if kind == "chains":
-            ids: list[int] = []
-            unknown = []
-            for part in _SPLIT.split(_text(value) or ""):
-                label = _chain_key(part)
-                if not label:
-                    continue
-                cid = self.keys.chains.get(label)
-                if cid is None:
-                    unknown.append(part.strip())
-                elif cid not in ids:
-                    ids.append(cid)
-            if unknown:
-                shown = "、".join(unknown)[:100]
-                raise ValueError(f"未知的产业链：{shown}（填产业链代码或名称，运行 `tracker chains` 查看）")
-            return ids
-        raise AssertionError(kind)
+
+#: Distinct cell texts remembered per column. Enumerations, dates, chains, counts, parks
+#: and streets repeat a few hundred values over a million rows; codes and names do not,
+#: and a full cache stops growing, so memory stays bounded.
+_CACHE_LIMIT = 50_000
+#: Columns whose values are (nearly) unique per row: not worth caching.
+_UNCACHED = {"code", "name"}
+
+
+class _ColumnParser:
+    """Parses the cells of one column: ``(True, value)`` or ``(False, reason)``.
+
+    The outcome depends only on the cell (and the store's chains, fixed for the whole
+    validation), so equal texts are parsed once: 100,000 rows hold a few hundred
+    distinct 环节, dates or parks. Parsed lists (chains) are shared between rows, which
+    is safe because records are never mutated in place.
+    """
+
+    __slots__ = ("column", "key", "pos", "header", "keys", "cache")
+
+    def __init__(self, column: Column, pos: int | None, keys: StoreKeys):
+        self.column, self.key, self.pos, self.header = column, column.key, pos, column.header
+        self.keys = keys
+        self.cache: dict | None = None if column.kind in _UNCACHED or column.key in _UNCACHED else {}
+
+    def parse(self, value):
+        cache = self.cache
+        if cache is not None and value.__class__ is str:
+            found = cache.get(value)
+            if found is None:
+                found = self._parse(value)
+                if len(cache) < _CACHE_LIMIT:
+                    cache[value] = found
+            return found
+        return self._parse(value)
+
+    def _parse(self, value):
+        if _is_formula(value):
+            return (False, FORMULA_REASON)
+        try:
+            return (True, _cell(self.column, value, self.keys))
+        except (ValueError, OverflowError) as exc:
+            return (False, str(exc))
 
 
 # --------------------------------------------------------------------------- sheets
-
-
-def _is_example(row) -> bool:
-    first = row.values[0] if row.values else None
-    return isinstance(first, str) and first.strip().startswith(EXAMPLE_PREFIX)
 
 
 def _header(sheet: str, key: str) -> str:
@@ -318,18 +373,32 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys, progress=None) -> Val
         rows[name] = 0
         if raw is None:
             continue
-        layout = [(column, raw.position(column.key)) for column in SHEETS[name]]
+        parsers = [_ColumnParser(column, raw.position(column.key), keys)
+                   for column in SHEETS[name]]
+        key = {"企业": "credit_code", "党组织": "code"}.get(name)
+        origin = raw.source
+        found_rows = parsed[name]
         for row in raw.rows:
-            if _is_example(row):
+            cells = row.values
+            first = cells[0] if cells else None
+            if first.__class__ is str and first.lstrip().startswith(EXAMPLE_PREFIX):
                 continue
             rows[name] += 1
-            parser = _RowParser(raw, row, keys, errors)
-            values = parser.parse(layout)
-            key = {"企业": "credit_code", "党组织": "code"}.get(name)
-            if not parser.failed:
-                record = Record(name, row.number, f"{raw.source}!{row.number}", values)
+            values: dict = {}
+            failed = False
+            for parser in parsers:
+                pos = parser.pos
+                value = cells[pos] if pos is not None else None
+                ok, result = parser.parse(value)
+                if ok:
+                    values[parser.key] = result
+                else:
+                    errors.append(Rejection(name, row.number, parser.header, value, result))
+                    failed = True
+            if not failed:
+                record = Record(name, row.number, origin, values)
                 if _row_checks(record, errors):
-                    parsed[name].append(record)
+                    found_rows.append(record)
                     continue
             if key is not None:
                 pos = raw.position(key)
