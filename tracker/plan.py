@@ -226,11 +226,17 @@ class Instance:
     def joint_eligible(self, f: FirmItem) -> bool:
         return f.area is not None and (f.formal > 0 or self.config.allow_memberless_in_joint)
 
-    def room(self, org: OrgItem, area_firms: list[FirmItem] | None = None) -> int:
-        """Places left in an existing joint organisation (units and the 50-member cap)."""
+    def room(self, org: OrgItem, area_firms: list[FirmItem] | None = None,
+             largest: int | None = None) -> int:
+        """Places left in an existing joint organisation (units and the 50-member cap).
+
+        ``largest``: the most members of any firm of ``area_firms``, when the caller has
+        it (an area with many organisations would otherwise scan its firms for each).
+        """
         free = max(0, self.config.max_units - org.covered)
         if org.kind == "branch" and free:
-            largest = max((f.members for f in (area_firms or [])), default=0)
+            if largest is None:
+                largest = max((f.members for f in (area_firms or [])), default=0)
             headroom = self.config.max_branch_members - org.members
             if largest > 0:
                 free = min(free, max(0, headroom // largest))
@@ -487,8 +493,20 @@ def _primary_chain(f: FirmItem) -> str:
 
 def _take(firms: list[FirmItem], n: int, prefer: set[str]) -> list[FirmItem]:
     """Take ``n`` firms, those in a preferred chain first (stable), removing them from ``firms``."""
-    order = sorted(range(len(firms)), key=lambda i: (not (set(firms[i].chains) & prefer), i))
-    chosen = sorted(order[:n])
+    if n <= 0 or not firms:  # most organisations of a large area are full: no sort for them
+        return []
+    # The first n of "preferred in order, then the others in order", in one early-stopping
+    # scan (a sort per organisation cost seconds in areas with thousands of joiners).
+    preferred: list[int] = []
+    others: list[int] = []
+    for i, f in enumerate(firms):
+        if not prefer.isdisjoint(f.chains):
+            preferred.append(i)
+            if len(preferred) == n:
+                break
+        elif len(others) < n:
+            others.append(i)
+    chosen = sorted((preferred + others)[:n])
     taken = [firms[i] for i in chosen]
     for i in reversed(chosen):
         del firms[i]
@@ -661,7 +679,9 @@ def plan(inst: Instance) -> PlanResult:
         left[a] += fs
     for a in sorted(by_area, key=lambda a: a or ""):
         fs = by_area[a]
-        rooms = {o.code: inst.room(o, fs) for o in sorted(orgs_by_area.get(a, []), key=lambda o: o.code)}
+        largest = max((f.members for f in fs), default=0)
+        rooms = {o.code: inst.room(o, largest=largest)
+                 for o in sorted(orgs_by_area.get(a, []), key=lambda o: o.code)}
         kinds = [[f for f in fs if f.formal == k] for k in range(3)]
         j0, j1, j2, grouped, n_groups = _best_counts(
             len(kinds[0]), len(kinds[1]), len(kinds[2]), sum(rooms.values()), cfg.max_units)
@@ -768,24 +788,28 @@ def check_plan(inst: Instance, result: PlanResult) -> list[str]:
 
 
 def instance_from_store(engine, as_of: date, scope=None,
-                        config: PlannerConfig | None = None) -> Instance:
+                        config: PlannerConfig | None = None, frame=None) -> Instance:
     """Read the planner's input on ``as_of`` from the store.
 
     Firms come from :func:`tracker.coverage.firm_status` (the population in the scope);
     joint organisations and officers are those active on ``as_of`` (an organisation counts
     every firm it covers on the date, as rule R3 does).
+
+    Parameters
+    ----------
+    engine : the store
+    as_of : the date D
+    scope : the population's scope (default everything)
+    config : the planner's constraints
+    frame : ``firm_status(engine, as_of, scope)`` when the caller already has it (the
+        report reads it for its ledger; at 100,000 firms a second read costs seconds).
+        It must be the ``chain_firms`` population of the same date and scope.
     """
     config = config or PlannerConfig()
     scope = scope or EVERYTHING
-    frame = firm_status(engine, as_of, scope)
-    firms = [
-        FirmItem(code=r.credit_code, formal=int(r.formal_members),
-                 probationary=int(r.probationary_members),
-                 park=_text(r.park), street=_text(r.street),
-                 chains=tuple(c for c in (r.chains or "").split(";") if c),
-                 status=r.status, single_unit=bool(r.single_unit))
-        for r in frame.itertuples(index=False)
-    ]
+    if frame is None:
+        frame = firm_status(engine, as_of, scope)
+    firms = _firm_items(frame)
     F, L, O = Firm.__table__, CoverageLink.__table__, PartyOrg.__table__
     A, Li = Assignment.__table__, Liaison.__table__
     chains_of = {f.code: f.chains for f in firms}
@@ -825,6 +849,34 @@ def instance_from_store(engine, as_of: date, scope=None,
     return Instance(as_of=as_of, firms=firms, orgs=orgs, officers=officers, config=config)
 
 
+def _firm_items(frame) -> list[FirmItem]:
+    """The frame's rows as :class:`FirmItem`, column by column (itertuples is slower)."""
+    if len(frame) == 0:
+        return []
+    # Chains strings repeat a lot (a few hundred distinct values): split each once.
+    split: dict[str, tuple[str, ...]] = {}
+
+    def chains_of(text) -> tuple[str, ...]:
+        key = text if isinstance(text, str) else ""
+        found = split.get(key)
+        if found is None:
+            found = split[key] = tuple(c for c in key.split(";") if c)
+        return found
+
+    columns = (
+        frame["credit_code"].tolist(),
+        frame["formal_members"].astype("int64").tolist(),
+        frame["probationary_members"].astype("int64").tolist(),
+        [_text(v) for v in frame["park"].tolist()],
+        [_text(v) for v in frame["street"].tolist()],
+        [chains_of(v) for v in frame["chains"].tolist()],
+        frame["status"].tolist(),
+        frame["single_unit"].astype(bool).tolist(),
+    )
+    return [FirmItem(code, formal, probationary, park, street, chains, status, single)
+            for code, formal, probationary, park, street, chains, status, single in zip(*columns)]
+
+
 def _text(value) -> str | None:
     """A park or street from a frame cell: None for missing (None, NaN) or blank."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -834,9 +886,12 @@ def _text(value) -> str | None:
 
 
 def plan_store(engine, as_of: date, scope=None, config: PlannerConfig | None = None,
-               method: str = "heuristic") -> PlanResult:
-    """Read the store on ``as_of`` and plan; ``method="exact"`` uses :func:`tracker.exact.solve`."""
-    inst = instance_from_store(engine, as_of, scope, config)
+               method: str = "heuristic", frame=None) -> PlanResult:
+    """Read the store on ``as_of`` and plan; ``method="exact"`` uses :func:`tracker.exact.solve`.
+
+    ``frame``: see :func:`instance_from_store`.
+    """
+    inst = instance_from_store(engine, as_of, scope, config, frame=frame)
     if method == "exact":
         from .exact import solve
 

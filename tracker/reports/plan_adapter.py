@@ -30,9 +30,13 @@ def _who(action, lang: str) -> str:
 
 
 def plan_section(engine: Engine, as_of: date, scope: Scope, lang: str,
-                 names: dict[str, str]) -> PlanSection:
-    """Run the planner on ``as_of`` within ``scope`` and lay its result out as rows."""
-    result = plan_store(engine, as_of, scope)
+                 names: dict[str, str], frame=None) -> PlanSection:
+    """Run the planner on ``as_of`` within ``scope`` and lay its result out as rows.
+
+    ``frame``: the ``chain_firms`` :func:`tracker.coverage.firm_status` of the same date
+    and scope, when the caller has read it (see :func:`tracker.plan.instance_from_store`).
+    """
+    result = plan_store(engine, as_of, scope, frame=frame)
     order = {k: i for i, k in enumerate(PLAN_ACTION.codes)}
     actions = sorted(result.actions, key=lambda a: (order.get(a.type, 9), a.area or "", a.firms))
     sep = "、" if lang == "zh" else "; "

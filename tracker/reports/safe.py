@@ -22,9 +22,9 @@ Examples
 
 from __future__ import annotations
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 
-__all__ = ["FORMULA_TRIGGERS", "looks_like_formula", "csv_text", "put_cell"]
+__all__ = ["FORMULA_TRIGGERS", "looks_like_formula", "csv_text", "put_cell", "stream_value"]
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,3 +53,14 @@ def put_cell(cell: Cell, value: object) -> Cell:
         if looks_like_formula(value):
             cell.quotePrefix = True
     return cell
+
+
+def stream_value(ws, value: object) -> object:
+    """``value`` ready for ``ws.append`` on a write-only (streaming) worksheet.
+
+    Safe values go as they are (the fast path: no cell object per value); text that looks
+    like a formula becomes a string cell with the quote prefix, as :func:`put_cell` does.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return put_cell(WriteOnlyCell(ws), value)
+    return value

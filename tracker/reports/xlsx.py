@@ -9,20 +9,22 @@ cell goes through :func:`tracker.reports.safe.put_cell`.
 
 from __future__ import annotations
 
+import itertools
 from typing import BinaryIO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ..i18n import display_width, t
 from .content import FIRM_COLUMNS, ORG_COLUMNS, ReportContent
 from ..vocab import SEVERITY, STATUS
-from .safe import put_cell
+from .safe import put_cell, stream_value
 
-__all__ = ["write_xlsx", "SHEETS", "sheet_name", "SUMMARY_COLUMNS"]
+__all__ = ["write_xlsx", "SHEETS", "sheet_name", "SUMMARY_COLUMNS", "MAX_SHEET_ROWS",
+           "firm_sheet_names"]
 
 #: Sheet keys in order; names come from ``reports.sheet_<key>``.
 SHEETS = ("summary", "firms", "uncovered", "orgs", "findings", "plan", "notes")
@@ -49,31 +51,96 @@ def sheet_name(key: str, lang: str = "zh") -> str:
     return t(f"reports.sheet_{key}", lang)
 
 
-def _table(ws: Worksheet, header_row: int, headers: list[str], rows, percent_cols=(),
-           autofilter: bool = False, max_width: int = 60) -> None:
-    """Write a header row and data rows; size columns; freeze the header; optional filter."""
+def _styled(ws, value, font=None, fill=None, alignment=None, number_format=None, border=None):
+    """A write-only cell with a style (headers, titles, rates, the total row)."""
+    cell = put_cell(WriteOnlyCell(ws), value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if alignment is not None:
+        cell.alignment = alignment
+    if number_format is not None:
+        cell.number_format = number_format
+    if border is not None:
+        cell.border = border
+    return cell
+
+
+def _table(ws, header_row: int, headers: list[str], rows, percent_cols=(),
+           autofilter: bool = False, max_width: int = 60, last_row_style: dict | None = None,
+           wrap_cols=(), limit: int | None = None, preamble: list[list] = ()) -> int:
+    """Append a header row and data rows to a write-only sheet; returns the rows written.
+
+    Streaming: column widths come from the first 500 rows, read ahead before anything is
+    written (a write-only sheet takes its column sizes before its cells); then the
+    rows go out one by one, so memory does not grow with the table. Only header cells,
+    rates and the optional last-row style make cell objects; other values go as they are
+    (text that looks like a formula goes through :func:`stream_value`).
+    ``limit``: write at most this many data rows (the rest stay in ``rows``).
+    ``preamble``: rows above the header (titles), written once the sheet's layout is set:
+    a write-only sheet writes its column sizes and frozen panes before its first row.
+    """
+    rows = iter(rows)
+    head: list = []
+    for values in rows:
+        head.append(values)
+        if len(head) == 500:
+            break
     widths = [display_width(h) for h in headers]
-    for col, text in enumerate(headers, start=1):
-        cell = put_cell(ws.cell(row=header_row, column=col), text)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    n = 0
-    for n, values in enumerate(rows, start=1):
-        r = header_row + n
-        for col, value in enumerate(values, start=1):
-            cell = put_cell(ws.cell(row=r, column=col), value)
-            if col - 1 in percent_cols:
-                cell.number_format = "0.0%"
-            if n <= 500:  # the first rows are enough to size a column
-                widths[col - 1] = max(widths[col - 1], display_width(value) if col - 1 not in percent_cols else 7)
+    for values in head:
+        for col, value in enumerate(values):
+            widths[col] = max(widths[col], 7 if col in percent_cols else display_width(value))
     for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = min(max_width, max(8, width + 2))
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        dim = ws.column_dimensions[get_column_letter(col)]
+        dim.width = max(dim.width or 0, min(max_width, max(8, width + 2)))
+    # The header row is frozen; callers may freeze more columns before this.
+    if ws.freeze_panes is None:
+        ws.freeze_panes = f"A{header_row + 1}"
+    for values in preamble:
+        ws.append(values)
+    header_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.append([_styled(ws, h, HEADER_FONT, HEADER_FILL, header_align) for h in headers])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    n = 0
+    chained = itertools.chain(head, rows)
+    if limit is not None:
+        chained = itertools.islice(chained, limit)
+    pending = None  # held back one row, so that the last row can be styled
+    for values in chained:
+        if pending is not None:
+            ws.append(_row(ws, pending, percent_cols, wrap_cols, wrap))
+            n += 1
+        pending = values
+    if pending is not None:
+        style = last_row_style or {}
+        out = _row(ws, pending, percent_cols, wrap_cols, wrap)
+        if style:
+            out = [_styled(ws, v if not hasattr(v, "value") else v.value,
+                           number_format="0.0%" if i in percent_cols else None, **style)
+                   for i, v in enumerate(out)]
+        ws.append(out)
+        n += 1
     if autofilter and headers:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{header_row + max(n, 1)}"
+    return n
 
 
-def _colour_rule(ws: Worksheet, column: int, first: int, last: int, label: str, fill: str) -> None:
+def _row(ws, values, percent_cols, wrap_cols, wrap) -> list:
+    if not percent_cols and not wrap_cols:
+        return [stream_value(ws, v) for v in values]
+    out = []
+    for col, value in enumerate(values):
+        if col in percent_cols:
+            out.append(_styled(ws, value, number_format="0.0%"))
+        elif col in wrap_cols:
+            out.append(_styled(ws, value, alignment=wrap))
+        else:
+            out.append(stream_value(ws, value))
+    return out
+
+
+def _colour_rule(ws, column: int, first: int, last: int, label: str, fill: str) -> None:
     letter = get_column_letter(column)
     # Excel wants string literals in formulas with doubled quotes.
     literal = label.replace('"', '""')
@@ -82,11 +149,11 @@ def _colour_rule(ws: Worksheet, column: int, first: int, last: int, label: str, 
         FormulaRule(formula=[f'${letter}{first}="{literal}"'], fill=FILLS[fill], stopIfTrue=True))
 
 
-def _summary(ws: Worksheet, c: ReportContent) -> None:
-    put_cell(ws.cell(row=1, column=1), c.tr("xlsx_title", scope=c.scope_text)).font = TITLE_FONT
+def _summary(ws, c: ReportContent) -> None:
     plan = c.plan["name"] if c.plan else c.tr("none")
-    put_cell(ws.cell(row=2, column=1), c.tr("xlsx_subtitle", date=c.as_of.isoformat(), plan=plan,
-                                            denominator=c.denominator_text))
+    preamble = [[_styled(ws, c.tr("xlsx_title", scope=c.scope_text), TITLE_FONT)],
+                [stream_value(ws, c.tr("xlsx_subtitle", date=c.as_of.isoformat(), plan=plan,
+                                       denominator=c.denominator_text))]]
     headers = [c.tr(f"col_{k}") for k in SUMMARY_COLUMNS]
     percent_cols = {i for i, k in enumerate(SUMMARY_COLUMNS) if k in _RATES}
     yes, no, dash = c.tr("met_yes"), c.tr("met_no"), "—"
@@ -99,38 +166,56 @@ def _summary(ws: Worksheet, c: ReportContent) -> None:
                 ch.target_firms, ch.gap, met]
 
     rows = [row(ch) for ch in c.chains] + [row(c.total)]
-    _table(ws, 3, headers, rows, percent_cols)
+    ws.freeze_panes = "A4"
+    # Column A holds the chain codes under a long title: at least 10 wide (set before
+    # the rows: _table sizes the columns from the rows, this only widens column A).
+    ws.column_dimensions["A"].width = 10
+    _table(ws, 3, headers, rows, percent_cols, preamble=preamble,
+           last_row_style={"font": Font(bold=True), "border": Border(top=THIN)})
     last = 3 + len(rows)
-    for cell in ws[last]:
-        cell.font = Font(bold=True)
-        cell.border = Border(top=THIN)
     met_col = SUMMARY_COLUMNS.index("met") + 1
     _colour_rule(ws, met_col, 4, last, yes, "green")
     _colour_rule(ws, met_col, 4, last, no, "red")
-    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width, 10)
     if c.synthetic:
-        put_cell(ws.cell(row=last + 2, column=1), t("common.synthetic_banner", c.lang)).font = \
-            Font(bold=True, color="C00000")
+        ws.append([])
+        ws.append([_styled(ws, t("common.synthetic_banner", c.lang), Font(bold=True, color="C00000"))])
 
 
-def _firm_sheet(ws: Worksheet, c: ReportContent, frame) -> None:
+#: Data rows of one sheet: Excel's 1,048,576 rows less the header row.
+MAX_SHEET_ROWS = 1_048_575
+
+
+def firm_sheet_names(key: str, rows: int, lang: str = "zh") -> list[str]:
+    """The sheet names a firm list of ``rows`` rows takes: ``企业明细``, ``企业明细（续2）``, ….
+
+    A province holds more firms than one Excel sheet has rows; the list then continues on
+    further sheets, each with its header, filter and colours, rather than being cut.
+    """
+    sheets = max(1, -(-rows // MAX_SHEET_ROWS))
+    base = sheet_name(key, lang)
+    return [base] + [t("reports.sheet_continued", lang, name=base, n=i) for i in range(2, sheets + 1)]
+
+
+def _firm_sheets(wb, c: ReportContent, key: str, frame) -> None:
     headers = [c.tr(f"col_{k}") for k in FIRM_COLUMNS]
-    rows = frame[list(FIRM_COLUMNS)].itertuples(index=False, name=None)
-    _table(ws, 1, headers, rows, autofilter=True, max_width=50)
+    # Column by column into Python lists, then zipped: a fraction of itertuples' cost.
+    columns = [frame[k].tolist() for k in FIRM_COLUMNS]
+    rows = zip(*columns)
     status_col = FIRM_COLUMNS.index("status") + 1
-    last = len(frame) + 1
-    for code, fill in (("none", "red"), ("work", "amber"), ("org", "green")):
-        _colour_rule(ws, status_col, 2, last, STATUS.label(code, c.lang), fill)
-    ws.freeze_panes = "C2"  # keep code and name in view while scrolling right
+    for name in firm_sheet_names(key, len(frame), c.lang):
+        ws = wb.create_sheet(name)
+        ws.freeze_panes = "C2"  # keep code and name in view while scrolling right
+        n = _table(ws, 1, headers, rows, autofilter=True, max_width=50, limit=MAX_SHEET_ROWS)
+        for code, fill in (("none", "red"), ("work", "amber"), ("org", "green")):
+            _colour_rule(ws, status_col, 2, n + 1, STATUS.label(code, c.lang), fill)
 
 
-def _org_sheet(ws: Worksheet, c: ReportContent) -> None:
+def _org_sheet(ws, c: ReportContent) -> None:
     headers = [c.tr(f"col_org_{k}") for k in ORG_COLUMNS]
-    _table(ws, 1, headers, c.orgs[list(ORG_COLUMNS)].itertuples(index=False, name=None),
-           autofilter=True)
+    _table(ws, 1, headers, zip(*[c.orgs[k].tolist() for k in ORG_COLUMNS]), autofilter=True)
 
 
-def _findings_sheet(ws: Worksheet, c: ReportContent) -> None:
+def _findings_sheet(ws, c: ReportContent) -> None:
     headers = [c.tr(f"col_finding_{k}") for k in FINDING_COLUMNS]
     rows = [[r[k] for k in FINDING_COLUMNS] for r in c.finding_rows()]
     _table(ws, 1, headers, rows, autofilter=True, max_width=80)
@@ -139,20 +224,19 @@ def _findings_sheet(ws: Worksheet, c: ReportContent) -> None:
     _colour_rule(ws, col, 2, len(rows) + 1, SEVERITY.label("warning", c.lang), "amber")
 
 
-def _plan_sheet(ws: Worksheet, c: ReportContent) -> None:
+def _plan_sheet(ws, c: ReportContent) -> None:
     section = c.plan_section
-    put_cell(ws.cell(row=1, column=1), section.title).font = TITLE_FONT
-    for i, line in enumerate(section.summary, start=2):
-        put_cell(ws.cell(row=i, column=1), line)
+    preamble = [[_styled(ws, section.title, TITLE_FONT)]]
+    preamble += [[stream_value(ws, line)] for line in section.summary]
+    preamble.append([])
     header_row = len(section.summary) + 3
-    _table(ws, header_row, section.headers, section.rows, autofilter=True)
+    ws.freeze_panes = f"A{header_row + 1}"
+    _table(ws, header_row, section.headers, section.rows, autofilter=True, preamble=preamble)
 
 
-def _notes_sheet(ws: Worksheet, c: ReportContent) -> None:
+def _notes_sheet(ws, c: ReportContent) -> None:
     rows = notes_rows(c)
-    _table(ws, 1, [c.tr("col_item"), c.tr("col_value")], rows, max_width=100)
-    for row in ws.iter_rows(min_row=2):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    _table(ws, 1, [c.tr("col_item"), c.tr("col_value")], rows, max_width=100, wrap_cols={1})
 
 
 def notes_rows(c: ReportContent) -> list[list[str]]:
@@ -178,20 +262,22 @@ def notes_rows(c: ReportContent) -> list[list[str]]:
 
 
 def write_xlsx(content: ReportContent, stream: BinaryIO) -> None:
-    """Write the Excel ledger of ``content`` to a binary stream."""
+    """Write the Excel ledger of ``content`` to a binary stream.
+
+    The workbook is written in openpyxl's write-only (streaming) mode: at 100,000 firms
+    the ledger has 1.5 million cells, which a normal workbook holds as objects in memory.
+    """
     c = content
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     for key in SHEETS:
         if key == "plan" and c.plan_section is None:
+            continue
+        if key in ("firms", "uncovered"):
+            _firm_sheets(wb, c, key, c.firms if key == "firms" else c.uncovered)
             continue
         ws = wb.create_sheet(sheet_name(key, c.lang))
         if key == "summary":
             _summary(ws, c)
-        elif key == "firms":
-            _firm_sheet(ws, c, c.firms)
-        elif key == "uncovered":
-            _firm_sheet(ws, c, c.uncovered)
         elif key == "orgs":
             _org_sheet(ws, c)
         elif key == "findings":
