@@ -12,13 +12,15 @@ import math
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tracker import bench
 from tracker.cli import run
 
 pytestmark = pytest.mark.timeout(600)
 
-STEPS = ["coverage", "monthly_series", "graph_chain", "planner", "import_csv"]
+STEPS = ["coverage", "monthly_series", "graph_chain", "planner", "import_csv", "import_xlsx"]
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +70,34 @@ def test_steps_carry_their_checks(results):
 
 def test_goals_and_markdown(results):
     data, text = results
-    # No goal is at 1,000 firms: each goal is listed only for the sizes that ran.
-    assert data["goals"] == []
+    # No goal is at 1,000 firms, yet every goal is reported, as not run.
+    assert [g["goal"] for g in data["goals"]] == [g["id"] for g in bench.GOALS]
+    assert all(g["verdict"] == "not run" and g["value"] is None for g in data["goals"])
     assert "# Benchmarks" in text and "coverage" in text
+    for goal in bench.GOALS:
+        assert f"| {goal['text']} | — | — |" in text
     assert f"{data['machine']['cores']} cores" in text
+    assert f"{data['machine']['memory_gib']} GiB memory" in text
+    assert "time limit per step 500 s" in text  # --timeout of the fixture
     assert text.rstrip().endswith("Hand-written notes survive.")
+
+
+def test_import_baselines_name_the_fastest_reader(results):
+    data, _ = results
+    steps = {s["step"]: s for s in data["runs"][0]["steps"]}
+    for kind in ("xlsx", "csv"):
+        step = steps[f"import_{kind}"]
+        if step["status"] != "ok":
+            continue
+        readers = step["parse_readers"]
+        assert step["baseline_reader"] == min(readers, key=readers.get)
+        assert step["baseline_seconds"] == readers[step["baseline_reader"]]
+        assert step["baseline_reader"] in step["baseline"]
+        assert step["rows"] == 1000
+    xlsx = steps["import_xlsx"]
+    if xlsx["status"] == "ok":
+        pytest.importorskip("python_calamine")
+        assert xlsx["baseline_reader"].startswith("python-calamine")
 
 
 def test_goal_verdicts():
@@ -82,10 +107,36 @@ def test_goal_verdicts():
     goals = {g["goal"]: g for g in bench.evaluate_goals(results)}
     assert goals["coverage_1m"]["verdict"] == "missed"
     assert goals["coverage_1m"]["over_by"] == pytest.approx(0.5)
+    assert goals["coverage_1m"]["factor"] == pytest.approx(1.5)
     assert goals["memory_1m"]["verdict"] == "missed" and goals["memory_1m"]["where"] == "coverage"
+    # The goals at 100,000 firms: no such run, still reported.
+    assert goals["overview_100k"]["verdict"] == "not run"
     results["runs"][0]["steps"][0].update(seconds=0.5, peak_rss_mib=1000.0)
+    results["runs"][0]["steps"].append({"step": "graph_district", "status": "timeout",
+                                        "note": "did not finish within 900 s"})
     goals = {g["goal"]: g for g in bench.evaluate_goals(results)}
-    assert goals["coverage_1m"]["verdict"] == "met" and goals["memory_1m"]["verdict"] == "met"
+    assert goals["coverage_1m"]["verdict"] == "met"
+    assert goals["coverage_1m"]["spare"] == pytest.approx(0.5)
+    memory = goals["memory_1m"]
+    assert memory["verdict"] == "met" and memory["value"] == 1000.0
+    assert memory["steps_measured"] == 2 and "graph_district" in memory["note"]
+    text = bench.to_markdown({"machine": bench.machine_info(), "generated": "now", "as_of": "2025-06-30",
+                              "seed": 1, "goals": list(goals.values()), "notes": [], **results})
+    assert "**missed**" not in text
+    assert "met, 1,048.00 MiB to spare over the 2 measured steps" in text
+    assert "not measured: graph_district" in text
+    # A timed-out coverage step is not a verdict: it is "not measured", with the reason.
+    results["runs"][0]["steps"][0] = {"step": "coverage", "status": "timeout",
+                                      "note": "did not finish within 900 s"}
+    goals = {g["goal"]: g for g in bench.evaluate_goals(results)}
+    assert goals["coverage_1m"]["verdict"] == "not measured"
+    assert "timeout" in goals["coverage_1m"]["note"]
+
+
+def test_default_timeout_grows_with_size():
+    assert bench.default_timeout(1000) == bench.default_timeout(100_000) == 600.0
+    assert bench.default_timeout(1_000_000) == pytest.approx(900.0)
+    assert bench.default_timeout(5_000_000) > bench.default_timeout(1_000_000)
 
 
 def test_coverage_sql_matches_engine(sqlite_engine):
@@ -125,3 +176,168 @@ def test_peak_rss_probe_sees_an_allocation():
 def test_unknown_step_is_refused():
     assert run(["bench", "--sizes", "1000", "--steps", "nope"]) != 0
     assert run(["bench", "--sizes", "abc"]) != 0
+
+
+# --------------------------------------------------------------------------- keep, timeouts, failures
+
+
+def test_keep_reuses_the_store_and_a_timeout_does_not_block(tmp_path):
+    keep = tmp_path / "keep"
+    first = bench.run_benchmark([50], steps=["coverage"], keep=keep, workdir=tmp_path / "w1")
+    setup = first["runs"][0]["setup"]
+    assert setup["status"] == "ok" and not setup.get("reused")
+    assert (keep / "sqlite-50" / "store.db").is_file() and setup["fingerprint"]
+    assert first["runs"][0]["steps"][0]["status"] == "ok"
+
+    # Same folder, size, seed and date: the store is reused, not generated again.
+    saved = []
+    second = bench.run_benchmark([50], steps=["coverage", "import_csv"], keep=keep,
+                                 workdir=tmp_path / "w2", checkpoint=lambda r: saved.append(
+                                     [s["status"] for s in r["runs"][0]["steps"]]))
+    again = second["runs"][0]["setup"]
+    assert again["reused"] and again["seconds"] == setup["seconds"]
+    assert [s["status"] for s in second["runs"][0]["steps"]] == ["ok", "ok"]
+    assert saved[-1] == ["ok", "ok"] and len(saved) == 3  # after the setup and each step
+    text = bench.to_markdown(second)
+    assert "reused from a kept store" in text
+    # No leftovers of the step processes in the kept folder.
+    assert sorted(p.name for p in (keep / "sqlite-50").iterdir()) == [
+        "setup.json", "store.db", "企业.csv", "企业.xlsx"]
+
+    # A time limit too short for any step: each step times out, and each is still tried.
+    short = bench.run_benchmark([50], steps=["coverage", "monthly_series", "import_csv"],
+                                keep=keep, workdir=tmp_path / "w3", timeout=0.2)
+    steps = short["runs"][0]["steps"]
+    assert [s["step"] for s in steps] == ["coverage", "monthly_series", "import_csv"]
+    assert all(s["status"] == "timeout" and "0.2 s" in s["note"] for s in steps)
+    assert short["runs"][0]["timeout"] == 0.2
+
+    # A changed generator (here: a changed fingerprint on file) means generating again.
+    path = keep / "sqlite-50" / "setup.json"
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    recorded["fingerprint"] = "stale"
+    path.write_text(json.dumps(recorded), encoding="utf-8")
+    third = bench.run_benchmark([50], steps=["coverage"], keep=keep, workdir=tmp_path / "w4")
+    assert not third["runs"][0]["setup"].get("reused")
+    assert third["runs"][0]["steps"][0]["status"] == "ok"
+
+
+def test_a_failed_size_does_not_stop_the_next(tmp_path):
+    # 20 firms is below the demo's minimum: that size's generation fails, the next one runs.
+    results = bench.run_benchmark([20, 50], steps=["coverage"], workdir=tmp_path)
+    failed, ok = results["runs"]
+    assert failed["setup"]["status"] == "error" and "20" in failed["setup"]["note"]
+    assert [(s["step"], s["status"], s["note"]) for s in failed["steps"]] == [
+        ("coverage", "skipped", "data generation error")]
+    assert ok["setup"]["status"] == "ok" and ok["steps"][0]["status"] == "ok"
+    assert "data generation error" in bench.to_markdown(results)
+
+
+# --------------------------------------------------------------------------- firm sheets
+
+
+def test_firm_sheet_rows(engine):
+    from tests.builders import World
+
+    w = World(engine)
+    w.firm("A", chains=["DISPLAY"], formal=4, probationary=1, park="广州科学城", street="萝岗街道",
+           ownership="foreign", above_size=True, joined="2023-03-01", segment="upstream")
+    w.join("A", "BIO", joined="2022-05-01", left="2024-01-01", segment="downstream", master=True)
+    w.firm("B", chains=[], street="黄埔街道")
+    w.firm("C", chains=["AI"], joined="2022-01-01", left="2023-06-30")
+    rows = {r[0]: r for r in bench._firm_sheet_rows(engine)}
+    assert len(rows) == 3
+    # Chains by code; the segment of the first; joined the earliest; left only when every
+    # membership has ended, as the import template reads them.
+    assert rows[w.code("A")] == [w.code("A"), "测试企业A", "BIO;DISPLAY", "下游", "是", "外资", "是",
+                                 "广州科学城", "萝岗街道", 4, 1, "2022-05-01", None]
+    assert rows[w.code("B")] == [w.code("B"), "测试企业B", "", None, "否", "民营", "否",
+                                 None, "黄埔街道", 0, 0, None, None]
+    assert rows[w.code("C")][2:5] == ["AI", "中游", "否"]
+    assert rows[w.code("C")][-2:] == ["2022-01-01", "2023-06-30"]
+
+
+def test_written_sheets_import_back(sqlite_engine, tmp_path):
+    from tests.builders import World
+    from tracker.chains import init_store
+    from tracker.ingest import import_path
+    from tracker.model import Firm
+    from tracker.store import get_engine
+    import sqlalchemy as sa
+
+    w = World(sqlite_engine)
+    w.firm("A", chains=["BIO", "AI"], formal=3, park="广州科学城", street="萝岗街道",
+           joined="2022-01-01", name="甲&乙<科技>有限公司")
+    w.firm("B", chains=["IC"], street="黄埔街道", joined="2023-01-01", left="2024-01-01")
+    files = bench._write_firm_sheets(sqlite_engine, tmp_path / "sheets")
+    assert files["rows"] == 2
+    for kind in ("xlsx", "csv"):
+        target = get_engine(f"sqlite:///{tmp_path / kind}.db")
+        init_store(target)
+        report = import_path(target, files[kind])
+        assert report.exit_code == 0, [r.as_dict() for r in report.rejections]
+        with target.connect() as conn:
+            firms = dict(conn.execute(sa.select(Firm.__table__.c.credit_code,
+                                                Firm.__table__.c.name)).all())
+        assert firms == {w.code("A"): "甲&乙<科技>有限公司", w.code("B"): "测试企业B"}
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_cell_value = st.one_of(st.none(), _text, st.booleans(),
+                        st.integers(min_value=-2**53, max_value=2**53),
+                        st.floats(allow_nan=False, allow_infinity=False, width=64))
+
+
+def _expected(value):
+    """What a reader gives back for a written value: empty text and None are empty cells;
+    characters XML cannot hold are dropped."""
+    if isinstance(value, str):
+        value = bench._XML_ILLEGAL.sub("", value)
+        return value or None
+    return value
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(_cell_value, min_size=1, max_size=5), min_size=1, max_size=6))
+def test_xlsx_stream_round_trip(tmp_path, rows):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "t.xlsx"
+    assert bench.write_xlsx_stream(path, "企业", rows) == len(rows)
+    sheet = load_workbook(path)["企业"]
+    width = max(len(r) for r in rows)
+    got = [[sheet.cell(i + 1, j + 1).value for j in range(width)] for i in range(len(rows))]
+    want = [[_expected(v) for v in r] + [None] * (width - len(r)) for r in rows]
+    for got_row, want_row in zip(got, want):
+        for a, b in zip(got_row, want_row):
+            if isinstance(b, bool):
+                assert a is b
+            elif isinstance(b, float):
+                assert a == pytest.approx(b, rel=0, abs=0) or a == b
+            else:
+                assert a == b and type(a) is type(b)
+
+
+def test_xlsx_stream_is_read_by_every_reader(tmp_path):
+    """The bench's workbook as the importer's reader, openpyxl and calamine see it."""
+    from openpyxl import load_workbook
+
+    from tracker.ingest.readers import read_workbook
+
+    rows = [["统一社会信用代码", "企业名称", "正式党员数"],
+            ["91440112MA5AAAAA1X", "  前后有空格  ", 3],
+            ["91440112MA5AAAAA2X", "A&B <C> \"D\" 'E'\r\n第二行", 0],
+            ["91440112MA5AAAAA3X", None, 12]]
+    path = tmp_path / "企业.xlsx"
+    bench.write_xlsx_stream(path, "企业", rows)
+    book = load_workbook(path, read_only=True)
+    assert [list(r) for r in book["企业"].iter_rows(values_only=True)] == [
+        r if r[1] is not None else [r[0], None, r[2]] for r in rows]
+    book.close()
+    sheet = read_workbook(path)["企业"]
+    assert [r.values[:3] for r in sheet.rows] == [r[:3] for r in rows[1:]]
+    calamine = pytest.importorskip("python_calamine")
+    values = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("企业").to_python()
+    assert values[2][1] == rows[2][1] and values[1][1] == rows[1][1] and values[3][2] == 12
+    with pytest.raises(ValueError):
+        bench.write_xlsx_stream(tmp_path / "bad.xlsx", "a/b", rows)

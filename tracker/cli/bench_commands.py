@@ -49,10 +49,21 @@ def _steps(_ctx, _param, value: str | None) -> list[str] | None:
 @click.option("--load-test", is_flag=True,
               help="另做 20 个并发看板会话的负载测试（需要 chromium） / also run the 20-session "
                    "load test of the dashboard (needs chromium)")
-@click.option("--timeout", default=1800.0, show_default=True, type=float,
-              help="每个步骤的时限（秒） / seconds allowed to each step")
-def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, load_test, timeout):
+@click.option("--timeout", default=None, type=float, metavar="SECONDS",
+              help="每个步骤（及数据生成）的时限（秒），默认按规模：60 万家以下 600 秒，"
+                   "以上每家 0.9 毫秒（100 万家 900 秒） / seconds allowed to each step and to "
+                   "the data generation; default by size: 600 s, 0.9 ms per firm above "
+                   "about 670,000 firms (900 s at 1,000,000)")
+@click.option("--keep", "keep_dir", default=None, type=click.Path(file_okay=False), metavar="DIR",
+              help="在此文件夹保留各规模的 SQLite 数据库和企业表；再次运行时若规模、种子、日期"
+                   "及生成器未变则直接复用，不再生成 / keep each size's SQLite store and firm "
+                   "sheets in DIR; a later run reuses them while the size, seed, date and "
+                   "generator are unchanged")
+def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, load_test, timeout,
+          keep_dir):
     """规模基准测试：从一个区到一个省 / benchmarks from a district to a province."""
+    import signal
+
     from ..bench import keep_analysis, run_benchmark, to_markdown
 
     for target in (json_path, markdown_path):
@@ -68,14 +79,34 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
         if markdown_path:
             Path(markdown_path).write_text(to_markdown(results, analysis), encoding="utf-8")
 
-    results = run_benchmark(sizes, db=bench_db, postgres_server=postgres_server, steps=steps,
-                            load_test=load_test, timeout=timeout, checkpoint=save,
-                            progress=lambda message: click.echo(message, err=True))
+    if timeout is not None and timeout <= 0:
+        raise TrackerError("时限应为正数（秒） / --timeout must be positive")
+    if keep_dir and bench_db and not bench_db.startswith("sqlite"):
+        click.echo("--keep 只保留 SQLite 数据库；PostgreSQL 上每次重新生成 / --keep keeps SQLite "
+                   "stores only; on PostgreSQL the data is generated each time", err=True)
+
+    def stop(signum, _frame):
+        # SIGTERM (a `timeout` wrapper, a closed job) ends the run like Ctrl-C: the running
+        # step's process group is killed and what was measured is saved.
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        results = run_benchmark(sizes, db=bench_db, postgres_server=postgres_server, steps=steps,
+                                load_test=load_test, timeout=timeout, checkpoint=save,
+                                keep=keep_dir,
+                                progress=lambda message: click.echo(message, err=True))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     save(results)
     for target in filter(None, (json_path, markdown_path)):
         click.echo(f"结果已写入 / results written: {target}", err=True)
     for goal in results["goals"]:
-        click.echo(f"{goal['text']} [{goal['backend']}]: {goal['verdict']}")
+        detail = ""
+        if goal["verdict"] == "missed":
+            unit = " s" if goal["metric"] == "seconds" else " MiB"
+            detail = f" by {goal['over_by']:,.2f}{unit} ({goal['factor']:.1f}×)"
+        click.echo(f"{goal['text']} [{goal['backend'] or '—'}]: {goal['verdict']}{detail}")
     failed = [s for run in results["runs"] for s in run["steps"] if s["status"] in ("error", "timeout")]
     if failed:
         click.echo(f"{len(failed)} 个步骤出错或超时 / steps failed or timed out: "
