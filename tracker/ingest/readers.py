@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import re
 import unicodedata
 import zipfile
@@ -46,7 +45,7 @@ class ReadError(TrackerError):
     exit_code = 2
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
     number: int  # the row number as Excel (or a text editor, for CSV) shows it
     values: list  # one value per column of the file, in file order
@@ -85,22 +84,28 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _build_sheet(sheet: str, source: str, matrix: list[list]) -> RawSheet:
-    """Find the header row in ``matrix`` (rows of values, row 1 first) and map columns."""
+def _build_sheet(sheet: str, source: str, matrix) -> RawSheet:
+    """Find the header row in ``matrix`` (rows of values, row 1 first; a list or an
+    iterator, consumed once) and map columns. Row lists are kept, not copied."""
     declared = SHEETS[sheet]
     names = {}
     for column in declared:
         names[_clean_header(column.header)] = column
         names[_clean_header(column.alias)] = column
     first = {_clean_header(declared[0].header), _clean_header(declared[0].alias)}
+    rows = iter(matrix)
+    head: list[list] = []
     header_index = None
-    for i, row in enumerate(matrix[:_MAX_HEADER_SEARCH]):
+    for row in rows:
+        head.append(row)
         if any(_clean_header(v) in first for v in row):
-            header_index = i
+            header_index = len(head) - 1
+            break
+        if len(head) >= _MAX_HEADER_SEARCH:
             break
     if header_index is None:
         raise ReadError(f"{source}：找不到表头（第一列应为“{declared[0].header}”）")
-    header_row = matrix[header_index]
+    header_row = head[header_index]
     headers = ["" if v is None else str(v).strip() for v in header_row]
     columns: list[Column | None] = []
     seen: dict[str, int] = {}
@@ -116,12 +121,20 @@ def _build_sheet(sheet: str, source: str, matrix: list[list]) -> RawSheet:
         raise ReadError(f"{source}：缺少必填列 {'、'.join(missing)}")
     raw = RawSheet(sheet, source, headers, columns)
     width = len(headers)
-    for i in range(header_index + 1, len(matrix)):
-        values = list(matrix[i][:width])
-        values += [None] * (width - len(values))
-        if all(_blank(v) for v in values):
-            continue
-        raw.rows.append(RawRow(i + 1, values))
+    number = header_index + 1
+    append = raw.rows.append
+    for values in rows:
+        number += 1
+        # The reader's own list is kept (a million rows: no second copy); cut or padded
+        # to the header's width.
+        if len(values) > width:
+            del values[width:]
+        elif len(values) < width:
+            values.extend([None] * (width - len(values)))
+        for v in values:
+            if v is not None and (v.__class__ is not str or v.strip()):
+                append(RawRow(number, values))
+                break
     return raw
 
 
@@ -625,8 +638,52 @@ def decode_text(data: bytes, name: str = "") -> str:
         raise ReadError(f"{name}：无法识别文件编码（应为 UTF-8 或 GB18030）") from None
 
 
+def _csv_encoding(data: bytes, name: str) -> str:
+    """The encoding :func:`decode_text` would use for ``data`` (checked by decoding it)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        decode_text(data, name)
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    decode_text(data, name)  # raises ReadError when it is not GB18030 either
+    return "gb18030"
+
+
+#: Distinct CSV cell texts shared per column (one string object for every 中游 …), up to
+#: this many per column; beyond it new texts are kept as they are.
+_CSV_SHARE_LIMIT = 50_000
+
+
+def _csv_rows(reader, name: str):
+    """Rows of ``reader`` with blank cells as None and repeated texts shared."""
+    shared: list[dict] = []
+    missing = object()
+    try:
+        for row in reader:
+            while len(shared) < len(row):
+                shared.append({})
+            out = []
+            for i, v in enumerate(row):
+                known = shared[i].get(v, missing)
+                if known is missing:
+                    known = v if v.strip() else None
+                    if len(shared[i]) < _CSV_SHARE_LIMIT:
+                        shared[i][v] = known
+                out.append(known)
+            yield out
+    except csv.Error as exc:
+        raise ReadError(f"{name}：CSV 格式错误（{exc}）") from None
+
+
 def read_csv(path: Path | str, sheet: str | None = None) -> RawSheet:
-    """Read one CSV file as the sheet its name says (or ``sheet``)."""
+    """Read one CSV file as the sheet its name says (or ``sheet``).
+
+    The file is read as a stream of rows (the whole text is decoded once to choose the
+    encoding, then let go), so a million-row file is not held twice.
+    """
     path = Path(path)
     sheet = sheet or sheet_for_name(path.stem)
     if sheet is None:
@@ -635,15 +692,16 @@ def read_csv(path: Path | str, sheet: str | None = None) -> RawSheet:
         data = path.read_bytes()
     except OSError as exc:
         raise ReadError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from None
-    text = decode_text(data, path.name)
-    if "\x00" in text:
+    encoding = _csv_encoding(data, path.name)
+    # A NUL byte is a NUL character in UTF-8 and in GB18030 (no multi-byte code uses 0x00).
+    if b"\x00" in data:
         raise ReadError(f"{path.name}：不是文本文件（含有空字符）")
+    del data
     try:
-        matrix = [[(v if v.strip() else None) for v in row]
-                  for row in csv.reader(io.StringIO(text, newline=""))]
-    except csv.Error as exc:
-        raise ReadError(f"{path.name}：CSV 格式错误（{exc}）") from None
-    return _build_sheet(sheet, path.name, matrix)
+        with open(path, encoding=encoding, newline="") as handle:
+            return _build_sheet(sheet, path.name, _csv_rows(csv.reader(handle), path.name))
+    except OSError as exc:
+        raise ReadError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from None
 
 
 def read_path(paths, progress=None) -> dict[str, RawSheet]:

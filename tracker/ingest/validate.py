@@ -445,10 +445,21 @@ def _row_checks(record: Record, errors: list[Rejection]) -> bool:
 def _reject_duplicates(records: list[Record], key, column: str, errors: list[Rejection],
                        what: str) -> None:
     """Reject every row whose natural key occurs more than once in the file."""
+    # One dict entry per key and a list only for keys seen twice (a million firms: no
+    # million one-element lists).
+    first: dict[object, Record] = {}
     groups: dict[object, list[Record]] = {}
     for r in records:
-        groups.setdefault(key(r), []).append(r)
-    for group in groups.values():
+        k = key(r)
+        seen = first.get(k)
+        if seen is None:
+            first[k] = r
+        elif k in groups:
+            groups[k].append(r)
+        else:
+            groups[k] = [seen, r]
+    del first
+    for group in sorted(groups.values(), key=lambda g: g[0].row):
         if len(group) > 1:
             numbers = [r.row for r in group]
             for r in group:
