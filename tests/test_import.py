@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from tracker import uscc
@@ -489,3 +491,116 @@ def test_unusual_sheet_xml_falls_back_to_the_xml_parser():
     assert _regex_rows(plain, [], set()) == [["甲", "=1+1"]]
     shared_follower = b'<sheetData><row r="2"><c r="B2"><f t="shared" si="0"/></c></row></sheetData>'
     assert _regex_rows(shared_follower, [], set()) == [[], [None, "=（共享公式）"]]
+
+
+# --------------------------------------------------------------------------- bulk path
+
+
+def test_bulk_import_audit_trail_across_chunks(engine, tmp_path, monkeypatch):
+    """Firm rows are written a chunk at a time: with chunks of 7 rows, 30 new firms, a
+    changed firm, a new chain for a known firm and an unchanged firm must still give one
+    entry per change with the right values, source and membership firm ids."""
+    import importlib
+
+    from tracker.model import ChainMembership
+
+    load_module = importlib.import_module("tracker.ingest.load")
+
+    monkeypatch.setattr(load_module, "BATCH", 7)
+    first = [firm_row(code(100 + i), f"企业{i}", "BIO;DISPLAY" if i % 3 == 0 else "SOFT",
+                      joined=f"2023-01-{1 + i % 28:02d}", formal=i, prob=i % 2,
+                      master="是" if i % 5 == 0 else "否", above="是" if i % 2 else "否")
+             for i in range(4)]
+    import_path(engine, workbook(tmp_path / "a.xlsx", 企业=first), user="甲")
+    before_entries = len(entries(engine))
+    rows = [firm_row(code(100), "企业0（改名）", "BIO;DISPLAY", joined="2023-01-01", formal=0,
+                     master="是", above="否"),  # update
+            firm_row(code(101), "企业1", "SOFT;BIO", joined="2023-01-02", formal=1, prob=1,
+                     above="是"),  # a new chain (BIO) for a known firm
+            first[2]]  # unchanged
+    rows += [firm_row(code(200 + i), f"新企业{i}", ["BIO", "SOFT;DISPLAY", None][i % 3],
+                      joined=None if i % 3 == 2 else "2024-05-06", left="2025-01-01" if i == 4 else None,
+                      formal=i, segment=["上游", "中游", "下游"][i % 3]) for i in range(30)]
+    report = import_path(engine, workbook(tmp_path / "b.xlsx", 企业=rows), user="乙")
+    assert report.exit_code == 0
+    counts = report.counts["企业"]
+    assert (counts.added, counts.updated, counts.unchanged) == (30, 2, 1)
+    log = entries(engine)[before_entries:]
+    assert report.audit_entries == len(log) == 30 + 2
+    assert {e["user"] for e in log} == {"乙"} and {e["kind"] for e in log} == {"import"}
+    assert len({e["at"] for e in log}) == 1
+    added = {e["entity_key"]: e for e in log if e["action"] == "firm.add"}
+    assert set(added) == {code(200 + i) for i in range(30)}
+    four = added[code(204)]
+    assert four["source"] == "b.xlsx#企业!9"  # row 2 + 3 known firms + 4
+    assert four["after"] == {
+        "name": "新企业4", "ownership": "private", "above_size": False, "park": "科学城",
+        "street": "萝岗街道", "formal_members": 4, "probationary_members": 0,
+        "chains": [{"chain": "SOFT", "joined": "2024-05-06", "left": "2025-01-01",
+                    "segment": "midstream", "is_chain_master": False},
+                   {"chain": "DISPLAY", "joined": "2024-05-06", "left": "2025-01-01",
+                    "segment": "midstream", "is_chain_master": False}]}
+    assert added[code(202)]["after"]["chains"] == []
+    update = next(e for e in log if e["action"] == "firm.update")
+    assert (update["entity_key"], update["before"], update["after"]) == (
+        code(100), {"name": "企业0"}, {"name": "企业0（改名）"})
+    join = next(e for e in log if e["action"] == "membership.join")
+    assert join["entity_key"] == f"{code(101)}/BIO/2023-01-02"
+    assert join["effective"] == date(2023, 1, 2)
+    # Every membership row points at the firm whose row named it.
+    F, M = Firm.__table__, ChainMembership.__table__
+    from tracker.model import Chain
+    C = Chain.__table__
+    with engine.connect() as conn:
+        got = {(r.credit_code, r.code, r.joined, r.left, r.segment)
+               for r in conn.execute(sa.select(F.c.credit_code, C.c.code, M.c.joined, M.c.left, M.c.segment)
+                                     .select_from(M.join(F, F.c.id == M.c.firm_id).join(C, C.c.id == M.c.chain_id))
+                                     .where(F.c.credit_code.like("91440112000000%")))}
+    want = set()
+    for i in range(30):
+        chains = ["BIO", "SOFT;DISPLAY", None][i % 3]
+        for chain in (chains or "").split(";"):
+            if chain:
+                want.add((code(200 + i), chain, date(2024, 5, 6), date(2025, 1, 1) if i == 4 else None,
+                          ["upstream", "midstream", "downstream"][i % 3]))
+    assert {g for g in got if g[0] in {code(200 + i) for i in range(30)}} == want
+    # The same file again: nothing changes, no entry.
+    again = import_path(engine, tmp_path / "b.xlsx")
+    assert again.audit_entries == 0 and not again.written
+    assert len(entries(engine)) == before_entries + 32
+
+
+@given(st.lists(st.sampled_from(["&", "#", "x", ";", "1", "a", "m", "p", "l", "t", "9", "0",
+                                  "&#", "&amp;", "&lt;", "&#x", "&#128;", "&#0;", "&#55296;",
+                                  "&#26124;", "&#x1F600;", "&nbsp;", "中"]), max_size=12).map("".join)
+       | st.builds("&#{}; &#x{:x};".format, st.integers(0, 0x11FFFF), st.integers(0, 0x11FFFF)))
+@settings(max_examples=300, deadline=None)
+def test_xml_text_unescape_agrees_with_html_unescape(text):
+    import html
+
+    from tracker.ingest.readers import _unescape
+
+    assert _unescape(text) == html.unescape(text)
+
+
+def test_large_csv_rows_and_shared_texts(sqlite_engine, tmp_path):
+    """The streamed CSV reader: row numbers, blank cells, padding and cut-off of long rows."""
+    from tracker.ingest.readers import read_csv
+
+    path = tmp_path / "企业.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["标题行"])
+        writer.writerow(HEADERS["企业"])
+        for i in range(2000):
+            writer.writerow(firm_row(code(1000 + i), f"企业{i}", "BIO", formal=i % 7)
+                            + (["多余"] if i % 2 else []))
+        writer.writerow([""] * 13)
+        writer.writerow([code(5000), "短行"])
+    raw = read_csv(path)
+    assert len(raw.rows) == 2001 and raw.rows[0].number == 3 and raw.rows[-1].number == 2004
+    assert {len(r.values) for r in raw.rows} == {13}
+    assert raw.rows[-1].values == [code(5000), "短行"] + [None] * 11
+    assert raw.rows[0].values[3] is raw.rows[1].values[3] == "上游"
+    report = import_path(sqlite_engine, path)
+    assert report.exit_code == 0 and report.counts["企业"].added == 2001

@@ -69,7 +69,8 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def _chunks(items: list, size: int = BATCH):
+def _chunks(items: list, size: int | None = None):
+    size = size or BATCH  # read at call time, so a test can make chunks small
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
