@@ -204,3 +204,93 @@ def test_series_equals_sql_on_random_districts(sqlite_url, firms, on):
         row = series[series["key"] == group.key].iloc[0]
         assert (row.firms, row.org_covered, row.work_covered) == (
             group.counts.firms, group.counts.org_covered, group.counts.work_covered)
+
+
+# ------------------------------------------- property: coverage() == a plain-Python model
+
+interval = st.tuples(maybe_day, maybe_day).map(lambda pair: _ordered(*pair))
+membership = st.tuples(st.sampled_from(["BIO", "IC", "AUTO"]), interval,
+                       st.sampled_from(["upstream", "midstream", "downstream"]))
+model_firm = st.fixed_dictionaries({
+    # Two rows in one chain are allowed: the firm must still count once there.
+    "memberships": st.lists(membership, min_size=0, max_size=3),
+    "park": st.sampled_from([None, "科学城", "知识城"]),
+    "street": st.sampled_from([None, "萝岗街道", "九佛街道"]),
+    "ownership": st.sampled_from(["private", "foreign"]),
+    "above_size": st.booleans(),
+    # (formation, org interval, link interval) per covering organisation
+    "orgs": st.lists(st.tuples(st.sampled_from(["single", "joint"]), interval, interval), max_size=2),
+    "liaisons": st.lists(interval, max_size=2),
+})
+
+
+def _model(firms, on, by, scope, denominator):
+    """Hand-computed figures: the definitions of tracker.coverage applied row by row."""
+    from tracker.intervals import is_active
+
+    totals, groups = [0] * 4, {}
+    for spec in firms:
+        rows = [(c, seg) for c, (start, end), seg in spec["memberships"]
+                if is_active(start, end, on) and (scope.chains is None or c in scope.chains)]
+        if not rows:
+            continue
+        if scope.areas is not None and spec["park"] not in scope.areas and spec["street"] not in scope.areas:
+            continue
+        if denominator == "above_size" and not spec["above_size"]:
+            continue
+        live = [f for f, org_span, link_span in spec["orgs"]
+                if is_active(*org_span, on) and is_active(*link_span, on)]
+        org = bool(live)
+        work = not org and any(is_active(*span, on) for span in spec["liaisons"])
+        flags = (1, int(org), int(work), int("single" in live))
+        keys = {"chain": {c for c, _ in rows}, "segment": {s for _, s in rows},
+                "park": {spec["park"]}, "street": {spec["street"]},
+                "ownership": {spec["ownership"]},
+                "scale": {"above" if spec["above_size"] else "below"}}.get(by, set())
+        for key in keys:
+            counts = groups.setdefault(key if key is not None else "", [0] * 4)
+            for i, flag in enumerate(flags):
+                counts[i] += flag
+        for i, flag in enumerate(flags):
+            totals[i] += flag
+    return tuple(totals), {k: tuple(v) for k, v in groups.items()}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(firms=st.lists(model_firm, min_size=0, max_size=7), on=day,
+       by=st.sampled_from([None, "chain", "segment", "park", "street", "ownership", "scale"]),
+       scope=st.sampled_from([Scope.of(), Scope.of(chains=["IC"]), Scope.of(chains=["BIO", "AUTO"]),
+                              Scope.of(areas=["知识城", "九佛街道"])]),
+       denominator=st.sampled_from(["chain_firms", "above_size"]))
+def test_coverage_equals_a_plain_python_model(engine, firms, on, by, scope, denominator):
+    from tracker.model import metadata
+
+    with engine.begin() as conn:  # fresh data for each example, same chains and plan
+        for table in ("assignment", "coverage_link", "liaison", "party_org", "chain_membership", "firm"):
+            conn.execute(metadata.tables[table].delete())
+    w = World(engine)
+    w.liaison("李四")
+    for i, spec in enumerate(firms):
+        w.firm(f"f{i}", chains=(), park=spec["park"], street=spec["street"],
+               ownership=spec["ownership"], above_size=spec["above_size"])
+        for chain, (joined, left), segment in spec["memberships"]:
+            w.join(f"f{i}", chain, joined=joined, left=left, segment=segment)
+        for j, (formation, (founded, dissolved), (start, end)) in enumerate(spec["orgs"]):
+            w.org(f"o{i}-{j}", formation=formation, founded=founded, dissolved=dissolved)
+            w.link(f"o{i}-{j}", f"f{i}", start=start, end=end)
+        for start, end in spec["liaisons"]:
+            w.assign("李四", f"f{i}", start=start, end=end)
+    result = coverage(engine, on, by=by, scope=scope, denominator=denominator)
+    total, groups = _model(firms, on, by, scope, denominator)
+
+    def key(c):
+        return (c.firms, c.org_covered, c.work_covered, c.single_unit)
+
+    assert key(result.total) == total
+    assert result.total.uncovered == total[0] - total[1] - total[2]
+    found = {g.key: key(g.counts) for g in result.groups if g.counts.firms or by != "chain"}
+    assert found == groups
+    # The SQL statement of firm_status agrees as well.
+    frame = firm_status(engine, on, scope=scope, denominator=denominator)
+    assert (len(frame), int((frame["status"] == "org").sum()), int((frame["status"] == "work").sum()),
+            int(frame["single_unit"].sum())) == total
