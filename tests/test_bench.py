@@ -212,6 +212,22 @@ def test_keep_reuses_the_store_and_a_timeout_does_not_block(tmp_path):
     assert all(s["status"] == "timeout" and "0.2 s" in s["note"] for s in steps)
     assert short["runs"][0]["timeout"] == 0.2
 
+    # A run stopped half-way (Ctrl-C, SIGTERM) hands over what it measured, the rest marked.
+    seen = []
+
+    def stop_after_first_step(results):
+        seen.append(json.loads(json.dumps(results, default=str)))
+        if len(seen) == 2:  # the setup, then the first step
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bench.run_benchmark([50], steps=["coverage", "monthly_series"], keep=keep,
+                            workdir=tmp_path / "w5", checkpoint=stop_after_first_step)
+    last = seen[-1]
+    assert [(s["step"], s["status"]) for s in last["runs"][0]["steps"]] == [
+        ("coverage", "ok"), ("monthly_series", "not run")]
+    assert any("stopped" in note for note in last["notes"])
+
     # A changed generator (here: a changed fingerprint on file) means generating again.
     path = keep / "sqlite-50" / "setup.json"
     recorded = json.loads(path.read_text(encoding="utf-8"))
