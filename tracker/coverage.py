@@ -587,98 +587,101 @@ def monthly_series(
     equal :func:`coverage` at each date (held by the tests).
     """
     with engine.connect() as conn:
-        chain_rows = conn.execute(sa.select(C.c.id, C.c.code).order_by(C.c.sort_order, C.c.code)).all()
-        if scope.chains is not None:
-            chain_rows = [r for r in chain_rows if r.code in scope.chains]
+        every_chain = conn.execute(sa.select(C.c.id, C.c.code).order_by(C.c.sort_order, C.c.code)).all()
+        chain_rows = [r for r in every_chain if scope.chains is None or r.code in scope.chains]
         chain_ids = [r.id for r in chain_rows]
         codes = [r.code for r in chain_rows]
-        firm_query = sa.select(F.c.id)
-        if scope.areas is not None:
-            areas = sorted(scope.areas)
-            firm_query = firm_query.where(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
-        if denominator == "above_size":
-            firm_query = firm_query.where(F.c.above_size.is_(True))
-        # The three interval tables are read whole, without parameters, straight from the
-        # driver into numpy columns: building a Row and a date object per value cost more
-        # than the sweep itself at 100,000 firms.
-        m_firm, m_chain_id, m_joined, m_left = _columns(
-            conn, sa.select(M.c.firm_id, M.c.chain_id, M.c.joined, M.c.left), 4)
+        # The three interval tables are read whole as integers (dates as day numbers,
+        # computed by the database), straight from the driver into int64 arrays: a Row,
+        # a date object or a date string per value cost more than the sweep itself.
+        m_firm, m_chain_id, m_start, m_end = _int_rows(conn, sa.select(
+            M.c.firm_id, M.c.chain_id, _day(M.c.joined, "start"), _day(M.c.left, "end")))
+        # A link counts while both it and its organisation are active.
+        l_firm, l_start, l_end, o_start, o_end, l_single = _int_rows(conn, sa.select(
+            L.c.firm_id, _day(L.c.start, "start"), _day(L.c.end, "end"),
+            _day(O.c.founded, "start"), _day(O.c.dissolved, "end"),
+            sa.case((O.c.formation == sa.literal_column("'single'"), sa.literal_column("1")),
+                    else_=sa.literal_column("0"))).select_from(L.join(O, O.c.id == L.c.org_id)))
+        a_firm, a_start, a_end = _int_rows(conn, sa.select(
+            A.c.firm_id, _day(A.c.start, "start"), _day(A.c.end, "end")))
         # Every firm is eligible unless an area or the denominator narrows the population.
-        everyone = scope.areas is None and denominator == "chain_firms"
-        eligible_ids = None if everyone else _columns(conn, firm_query, 1)[0].astype(np.int64)
-        l_firm, l_start, l_end, o_founded, o_dissolved, l_formation = _columns(
-            conn, sa.select(L.c.firm_id, L.c.start, L.c.end, O.c.founded, O.c.dissolved,
-                            O.c.formation).select_from(L.join(O, O.c.id == L.c.org_id)), 6)
-        a_firm, a_start, a_end = _columns(conn, sa.select(A.c.firm_id, A.c.start, A.c.end), 3)
+        eligible_ids = None
+        if scope.areas is not None or denominator != "chain_firms":
+            where = []
+            if scope.areas is not None:
+                areas = sorted(scope.areas)
+                where.append(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
+            if denominator == "above_size":
+                where.append(F.c.above_size.is_(True))
+            eligible_ids = _ids(conn, F.c.id, *where)
 
     # Chain id -> position in ``codes``; memberships of chains outside the scope drop out.
-    m_chain_id = m_chain_id.astype(np.int64)
-    highest = max(int(m_chain_id.max()) if len(m_chain_id) else 0, max(chain_ids, default=0))
-    lookup = np.full(highest + 1, -1, dtype=np.int64)
+    lookup = np.full(max([0, *(r.id for r in every_chain)]) + 1, -1, dtype=np.int64)
     lookup[np.array(chain_ids, dtype=np.int64)] = np.arange(len(chain_ids))
     m_chain = lookup[m_chain_id]
     keep = m_chain >= 0
-    m_firm, m_chain = m_firm.astype(np.int64)[keep], m_chain[keep]
-    m_start = _day_numbers(m_joined[keep], "start")
-    m_end = _day_numbers(m_left[keep], "end")
-    l_firm = l_firm.astype(np.int64)
-    # A link counts while both it and its organisation are active: intersect the intervals.
-    l_start = np.maximum(_day_numbers(l_start, "start"), _day_numbers(o_founded, "start"))
-    l_end = np.minimum(_day_numbers(l_end, "end"), _day_numbers(o_dissolved, "end"))
-    l_single = l_formation == "single"
-    a_firm = a_firm.astype(np.int64)
-    a_start = _day_numbers(a_start, "start")
-    a_end = _day_numbers(a_end, "end")
+    m_firm, m_chain, m_start, m_end = m_firm[keep], m_chain[keep], m_start[keep], m_end[keep]
+    l_start, l_end = np.maximum(l_start, o_start), np.minimum(l_end, o_end)
+    l_single = l_single == 1
 
     size = int(max([0, *(int(x.max()) for x in (m_firm, l_firm, a_firm) if len(x))])) + 1
-    if eligible_ids is None:
-        eligible = np.ones(size, dtype=bool)
-    else:
+    if eligible_ids is not None:
         eligible = np.zeros(size, dtype=bool)
         eligible[eligible_ids[eligible_ids < size]] = True
+        keep = eligible[m_firm]
+        m_firm, m_chain, m_start, m_end = m_firm[keep], m_chain[keep], m_start[keep], m_end[keep]
 
     records = []
     n_chains = len(chain_ids)
     # A firm with two membership rows in one chain must count once there. When no
-    # (chain, firm) pair has two rows, per-chain counts are plain bincounts over the
-    # active rows; otherwise a chain x firm matrix of active memberships deduplicates.
-    pair = m_chain * size + m_firm
-    repeated = len(pair) != len(np.unique(pair))
-    member = np.zeros((n_chains, size), dtype=bool) if by_chain and repeated else None
+    # (chain, firm) pair has two rows, per-chain counts are one bincount over the active
+    # rows; otherwise a chain x firm matrix of active memberships deduplicates.
+    repeated = False
+    if by_chain and n_chains and len(m_firm):
+        seen = np.zeros(n_chains * size, dtype=bool)
+        pair = m_chain * size + m_firm
+        seen[pair] = True
+        repeated = int(seen.sum()) != len(pair)
+        del seen, pair
+    member = np.zeros((n_chains, size), dtype=bool) if repeated else None
     for d in dates:
-        active_m = active_mask(m_start, m_end, d) & eligible[m_firm] if len(m_firm) else np.zeros(0, bool)
+        active_m = active_mask(m_start, m_end, d)
         in_pop = np.zeros(size, dtype=bool)
         in_pop[m_firm[active_m]] = True
         org = np.zeros(size, dtype=bool)
         single = np.zeros(size, dtype=bool)
-        if len(l_firm):
-            active_l = active_mask(l_start, l_end, d)
-            org[l_firm[active_l]] = True
-            single[l_firm[active_l & l_single]] = True
+        active_l = active_mask(l_start, l_end, d)
+        org[l_firm[active_l]] = True
+        single[l_firm[active_l & l_single]] = True
         work = np.zeros(size, dtype=bool)
-        if len(a_firm):
-            work[a_firm[active_mask(a_start, a_end, d)]] = True
+        work[a_firm[active_mask(a_start, a_end, d)]] = True
         work &= ~org
         records.append(_series_record(d, "*", in_pop, org, work, single))
-        if by_chain and n_chains:
-            if member is None:
-                chain_now, firm_now = m_chain[active_m], m_firm[active_m]
-                firms = np.bincount(chain_now, minlength=n_chains)
-                org_c = np.bincount(chain_now, weights=org[firm_now], minlength=n_chains)
-                work_c = np.bincount(chain_now, weights=work[firm_now], minlength=n_chains)
-                single_c = np.bincount(chain_now, weights=single[firm_now], minlength=n_chains)
-            else:
-                member.fill(False)
-                member[m_chain[active_m], m_firm[active_m]] = True
-                firms = member.sum(axis=1)
-                org_c = (member & org).sum(axis=1)
-                work_c = (member & work).sum(axis=1)
-                single_c = (member & single).sum(axis=1)
-            for i, code in enumerate(codes):
-                records.append({
-                    "date": d, "key": code, "firms": int(firms[i]), "org_covered": int(org_c[i]),
-                    "work_covered": int(work_c[i]), "single_unit": int(single_c[i]),
-                })
+        if not (by_chain and n_chains):
+            continue
+        if member is None:
+            # One bincount of (chain, status) codes: status bit 0 org, 1 work, 2 single.
+            status = org.view(np.int8) | (work.view(np.int8) << 1) | (single.view(np.int8) << 2)
+            firm_now = m_firm[active_m]
+            table = np.bincount(m_chain[active_m] * 8 + status[firm_now],
+                                minlength=n_chains * 8).reshape(n_chains, 8)
+            codes_of = np.arange(8)
+            firms = table.sum(axis=1)
+            org_c = table[:, (codes_of & 1) == 1].sum(axis=1)
+            work_c = table[:, (codes_of & 2) == 2].sum(axis=1)
+            single_c = table[:, (codes_of & 4) == 4].sum(axis=1)
+        else:
+            member.fill(False)
+            member[m_chain[active_m], m_firm[active_m]] = True
+            firms = member.sum(axis=1)
+            org_c = (member & org).sum(axis=1)
+            work_c = (member & work).sum(axis=1)
+            single_c = (member & single).sum(axis=1)
+        for i, code in enumerate(codes):
+            records.append({
+                "date": d, "key": code, "firms": int(firms[i]), "org_covered": int(org_c[i]),
+                "work_covered": int(work_c[i]), "single_unit": int(single_c[i]),
+            })
     frame = pd.DataFrame(records, columns=["date", "key", "firms", "org_covered", "work_covered",
                                            "single_unit"])
     frame["covered"] = frame["org_covered"] + frame["work_covered"]
@@ -688,47 +691,50 @@ def monthly_series(
     return frame
 
 
-def _columns(conn, query, width: int) -> list[np.ndarray]:
-    """The result of ``query`` as ``width`` numpy object columns. A parameterless query is
-    fetched through the driver's own cursor (no SQLAlchemy row or type processing: dates
-    stay as the driver gives them, see :func:`_day_numbers`)."""
+class _DayNumber(FunctionElement):
+    """A date column as its proleptic day number (``date.toordinal()``), computed by the
+    database; NULL stays NULL."""
+
+    type = sa.Integer()
+    name = "day_number"
+    inherit_cache = True
+
+
+@compiles(_DayNumber)
+def _day_number_default(element, compiler, **kw):
+    return f"(({compiler.process(element.clauses, **kw)}) - DATE '0001-01-01' + 1)"
+
+
+@compiles(_DayNumber, "sqlite")
+def _day_number_sqlite(element, compiler, **kw):
+    # julianday('0001-01-01') = 1721425.5: day 1 of the proleptic ordinal.
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 1721424.5 AS INTEGER)"
+
+
+def _day(column, missing: str):
+    """``column`` as a day number, the open end (see :data:`NO_DATE`) where it is NULL.
+    Constants are inlined so that the statement has no parameters (see :func:`_int_rows`)."""
+    return sa.func.coalesce(_DayNumber(column), sa.literal_column(str(int(NO_DATE[missing]))))
+
+
+def _int_rows(conn, query, chunk: int = 100_000) -> list[np.ndarray]:
+    """The rows of a parameterless ``query`` of integer columns, as one int64 array per
+    column. Fetched through the driver's own cursor (no SQLAlchemy row or type processing)
+    in chunks, so that only one chunk of Python tuples is alive at a time."""
+    width = len(query.selected_columns)
     compiled = query.compile(dialect=conn.dialect)
     if compiled.params:
-        rows = [tuple(r) for r in conn.execute(query)]
-    else:
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(str(compiled))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    if not rows:
-        return [np.empty(0, dtype=object) for _ in range(width)]
-    table = np.array(rows, dtype=object)
-    if table.ndim != 2:  # numpy could not lay the rows out as a grid (never expected)
-        table = np.array([tuple(r) for r in rows], dtype=object).reshape(len(rows), width)
-    return [table[:, i] for i in range(width)]
-
-
-#: Proleptic ordinal of 1970-01-01: numpy's day 0, so that day numbers match date.toordinal().
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def _day_numbers(values: np.ndarray, missing: str) -> np.ndarray:
-    """Vectorised :func:`tracker.intervals.to_day_numbers` for a column fetched by
-    :func:`_columns`: ISO strings (SQLite) or ``date`` objects (PostgreSQL); None is the
-    open end."""
-    out = np.full(len(values), NO_DATE[missing], dtype=np.int64)
-    present = pd.notna(values).astype(bool)
-    if present.any():
-        given = values[present]
-        if isinstance(given[0], str):
-            # 'YYYY-MM-DD' (anything after the day, e.g. a time, is cut off).
-            days = given.astype("U10").astype("datetime64[D]")
-        else:
-            days = np.array(given.tolist(), dtype="datetime64[D]")
-        out[present] = days.astype(np.int64) + _EPOCH_ORDINAL
-    return out
+        raise ValueError("_int_rows takes a statement without parameters")
+    parts = []
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled))
+        while rows := cursor.fetchmany(chunk):
+            parts.append(np.array(rows, dtype=np.int64).reshape(len(rows), width))
+    finally:
+        cursor.close()
+    table = np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.int64)
+    return [np.ascontiguousarray(table[:, i]) for i in range(width)]
 
 
 def _series_record(d, key, in_pop, org, work, single) -> dict:
