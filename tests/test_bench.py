@@ -357,3 +357,25 @@ def test_xlsx_stream_is_read_by_every_reader(tmp_path):
     assert values[2][1] == rows[2][1] and values[1][1] == rows[1][1] and values[3][2] == 12
     with pytest.raises(ValueError):
         bench.write_xlsx_stream(tmp_path / "bad.xlsx", "a/b", rows)
+
+
+@pytest.mark.postgres
+def test_a_killed_step_leaves_no_session_on_postgresql(postgres_server, tmp_path):
+    """A step killed at its time limit leaves its query on the server; the harness ends it
+    before the next step, so the next one does not compete with it."""
+    import sqlalchemy as sa
+
+    backend = bench.Backend("postgresql", tmp_path, url=postgres_server.url)
+    url = backend.new_store("t")
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:  # a session that is still busy on the server
+            backend.end_sessions(url)
+            with pytest.raises(sa.exc.DBAPIError):
+                conn.execute(sa.text("SELECT 1")).scalar()
+        with engine.connect() as conn:  # the database itself is fine
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+        backend.cleanup()
+    assert backend.created == []

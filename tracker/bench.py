@@ -31,9 +31,11 @@ heap of another. Inside it, just before the measured call, the kernel's high-wat
 of the resident set is reset with ``echo 5 > /proc/self/clear_refs``; after the call
 ``VmHWM`` in ``/proc/self/status`` is the peak RSS *during that call* (it includes the
 interpreter and the libraries already loaded, about 100-200 MiB, because that is what the
-process really holds). The parent also records ``ru_maxrss`` of ``RUSAGE_CHILDREN`` as a
-cross-check of the whole child (setup included). Without ``/proc`` (not Linux) only the
-latter is available.
+process really holds). The parent also records the child's own ``ru_maxrss`` (``wait4``,
+``child_max_rss_mib``) as a cross-check; the kernel derives it from the same high-water
+mark, so the reset lowers it too: it is the peak since the child's last reset (the last
+measured call and what followed it), not of the child's whole life. Without ``/proc``
+(not Linux) only the lifetime peak is available.
 
 Timing
 ------
@@ -386,6 +388,26 @@ class Backend:
             engine.dispose()
         if database in self.created:
             self.created.remove(database)
+
+    def end_sessions(self, url: str) -> None:
+        """End the server sessions still open on the database of ``url`` (PostgreSQL).
+
+        A killed step process leaves its query running on the server until the query tries
+        to send its result; without this it would compete with the next step.
+        """
+        if self.kind != "postgresql":
+            return
+        import sqlalchemy as sa
+
+        database = sa.engine.make_url(url).database
+        engine = self._admin_engine()
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     "WHERE datname = :d AND pid <> pg_backend_pid()"),
+                             {"d": database})
+        finally:
+            engine.dispose()
 
     def cleanup(self) -> None:
         if self.kind == "postgresql":
@@ -1709,7 +1731,7 @@ def _run_step(backend: Backend, step: str, url: str, size: int, as_of: date, fol
     """One step in its own process; any trouble of the harness itself is the step's error."""
     spec = {"step": step, "url": url, "size": size, "as_of": as_of.isoformat(),
             "folder": str(folder), "files": files}
-    fresh = None
+    fresh = result = None
     try:
         if step.startswith("import_"):
             fresh = spec["fresh_url"] = backend.new_store(f"import-{size}")
@@ -1717,6 +1739,11 @@ def _run_step(backend: Backend, step: str, url: str, size: int, as_of: date, fol
     except Exception as exc:  # noqa: BLE001 - recorded; the next step runs
         result = {"status": "error", "note": f"harness: {type(exc).__name__}: {exc}"}
     finally:
+        if result is None or result.get("status") != "ok":  # killed, failed or stopped
+            try:
+                backend.end_sessions(url)
+            except Exception:  # noqa: BLE001 - best effort: the size's drop ends them anyway
+                pass
         if fresh:
             try:
                 backend.drop(fresh)
