@@ -378,3 +378,111 @@ def test_summary_counts_uncovered_above_size_and_r1_firms(sqlite_engine):
     assert "其中规上企业1家" in zh[1] and "单独组建条件的企业2家" in zh[1]
     en = gather(sqlite_engine, AS_OF, lang="en").summary["uncovered"]
     assert "1 are above designated size and 2 have 3 or more formal members" in en[1]
+
+
+# --------------------------------------------------------------------------- scale
+
+
+def test_firm_list_continues_on_further_sheets(sqlite_district, monkeypatch):
+    """Past a sheet's row limit the ledger goes on in 企业明细（续2）…, each with its header."""
+    from tracker.reports import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 4)
+    wb, _ = _xlsx(sqlite_district)
+    assert wb.sheetnames[:4] == ["汇总", "企业明细", "企业明细（续2）", "企业明细（续3）"]
+    assert wb.sheetnames[4:6] == ["未覆盖企业", "未覆盖企业（续2）"]
+    header = [c.value for c in wb["企业明细"][1]]
+    seen = []
+    for name, expected_rows in (("企业明细", 4), ("企业明细（续2）", 4), ("企业明细（续3）", 2)):
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == header and ws.freeze_panes == "C2"
+        body = list(ws.iter_rows(min_row=2, values_only=True))
+        assert len(body) == expected_rows
+        assert ws.auto_filter.ref == f"A1:O{expected_rows + 1}"
+        seen += [r[0] for r in body]
+    content = gather(sqlite_district, AS_OF)
+    assert seen == list(content.firms["credit_code"])  # every firm once, in ledger order
+
+
+@pytest.fixture(scope="module")
+def small_content():
+    from tracker.store import get_engine
+    from tracker.chains import init_store
+
+    engine = get_engine("sqlite://")
+    init_store(engine)
+    build_district(engine)
+    return gather(engine, AS_OF)
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12)
+                | st.sampled_from(DANGEROUS), min_size=10, max_size=10),
+       st.integers(min_value=0, max_value=10**6))
+@settings(max_examples=25, deadline=None)
+def test_streamed_rows_read_back_exactly(small_content, names, members):
+    """The firm rows streamed into the package read back as written: any text, numbers."""
+    from tracker.reports.xlsx import write_xlsx
+
+    content = small_content
+    firms = content.firms.copy()
+    firms["name"] = names
+    firms["street"] = [" " + n + " " for n in names]  # spaces kept at both ends
+    firms["formal_members"] = members
+    original, content.firms = content.firms, firms
+    try:
+        buffer = io.BytesIO()
+        write_xlsx(content, buffer)
+    finally:
+        content.firms = original
+    ws = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["企业明细"]
+    rows = list(ws.iter_rows(min_row=2))
+    assert [(r[1].value or "") for r in rows] == names
+    assert [r[10].value for r in rows] == [" " + n + " " for n in names]
+    assert {r[13].value for r in rows} == {members}
+    for r in rows:
+        assert r[1].data_type == "s" or r[1].value is None
+        assert r[1].quotePrefix == looks_like_formula(r[1].value)
+
+
+def test_written_report_lists_at_most_the_limit(sqlite_district, monkeypatch):
+    """Past ATTACHMENT_LIMIT the attachment keeps the firms with most formal members and says so."""
+    from tracker.reports import outline
+    from tracker.reports.charts import ChartSet
+    from tracker.reports.docx import write_docx
+
+    monkeypatch.setattr(outline, "ATTACHMENT_LIMIT", 3)
+    content = gather(sqlite_district, AS_OF)
+    # Uncovered: C (0 formal), D (2), G (0), H (1), K (0): the three with most members are
+    # D, H and one of C/G/K by ledger order; shown in ledger order.
+    shown = outline.attachment_firms(content)
+    assert sorted(shown["formal_members"], reverse=True)[:2] == [2, 1]
+    assert len(shown) == 3
+    ledger = list(content.uncovered["credit_code"])
+    assert list(shown["credit_code"]) == [c for c in ledger if c in set(shown["credit_code"])]
+    zero = [c for c, n in zip(ledger, content.uncovered["formal_members"]) if n == 0]
+    assert zero[0] in set(shown["credit_code"])
+    buffer = io.BytesIO()
+    write_docx(content, ChartSet(error="no browser"), buffer)
+    document = docx.Document(io.BytesIO(buffer.getvalue()))
+    text = _docx_text(document)
+    assert "附件列出其中正式党员最多的3家" in text and "全部5家见 Excel 台账" in text
+    assert len(document.tables[-1].rows) == 1 + 3
+    monkeypatch.setattr(outline, "ATTACHMENT_LIMIT", 2000)
+    assert len(outline.attachment_firms(content)) == 5
+
+
+def test_docx_long_table_rows_equal_their_data(sqlite_district):
+    """Rows after the first are copies of a finished row: each holds its own texts, in order."""
+    from tracker.reports.charts import ChartSet
+    from tracker.reports.docx import write_docx
+
+    content = gather(sqlite_district, AS_OF)
+    buffer = io.BytesIO()
+    write_docx(content, ChartSet(error="no browser"), buffer)
+    table = docx.Document(io.BytesIO(buffer.getvalue())).tables[-1]
+    body = [[c.text for c in row.cells] for row in table.rows[1:]]
+    expected = [[str(i), r.name, r.credit_code, r.chains, r.park, str(r.formal_members)]
+                for i, r in enumerate(content.uncovered.itertuples(), start=1)]
+    assert body == expected
+    aligned = {row.cells[5].paragraphs[0].alignment for row in table.rows[1:]}
+    assert len(aligned) == 1 and aligned != {None}  # numbers right-aligned in every row

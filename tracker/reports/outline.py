@@ -17,7 +17,15 @@ from .charts import Chart, ChartSet
 from .content import ReportContent, chinese_date, chinese_number, percent
 
 __all__ = ["Block", "Title", "Recipient", "Heading", "Para", "Table", "Figure", "Signature",
-           "Attachment", "build", "section_number", "issuer"]
+           "Attachment", "build", "section_number", "issuer", "ATTACHMENT_LIMIT",
+           "attachment_firms"]
+
+#: Most uncovered firms the written report (Word, PDF) lists in its attachment. A city or a
+#: province has tens of thousands: a printed list of them (hundreds of pages) helps no
+#: reader, and the full list is in the Excel and CSV ledgers. Past the limit the
+#: attachment keeps the firms with the most formal members (those closest to forming
+#: their own organisation) and says so in the text.
+ATTACHMENT_LIMIT = 2000
 
 
 class Block:
@@ -125,6 +133,9 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
     blocks += [Para(p) for p in c.summary["uncovered"]]
     if len(c.uncovered):
         blocks.append(Para(c.tr("doc_see_attachment")))
+    if len(c.uncovered) > ATTACHMENT_LIMIT:
+        blocks.append(Para(c.tr("doc_attachment_partial", shown=f"{ATTACHMENT_LIMIT:,}",
+                                n=f"{len(c.uncovered):,}")))
     # 四、规则检查
     heading("doc_sec_rules")
     blocks += [Para(p) for p in c.summary["findings"]]
@@ -201,11 +212,26 @@ def _findings_table(c: ReportContent, caption: str) -> Table:
                  note=c.tr("doc_rules_detail"))
 
 
+def attachment_firms(c: ReportContent):
+    """The uncovered firms the attachment lists, in ledger order (see :data:`ATTACHMENT_LIMIT`).
+
+    Past the limit: the firms with the most formal members, above-size firms first among
+    equals, then by ledger order.
+    """
+    frame = c.uncovered
+    if len(frame) <= ATTACHMENT_LIMIT:
+        return frame
+    ranked = frame.assign(_order=range(len(frame))).sort_values(
+        ["formal_members", "above_size_flag", "_order"], ascending=[False, False, True],
+        kind="stable")
+    return frame.loc[sorted(ranked.index[:ATTACHMENT_LIMIT])]
+
+
 def _uncovered_table(c: ReportContent) -> Table:
     keys = ["name", "credit_code", "chains", "park", "formal_members"]
     headers = [c.tr("col_no")] + [c.tr(f"col_{k}") for k in keys]
     rows = []
-    for i, r in enumerate(c.uncovered[keys].itertuples(index=False, name=None), start=1):
+    for i, r in enumerate(attachment_firms(c)[keys].itertuples(index=False, name=None), start=1):
         name, code, chains, park, formal = r
         rows.append([str(i), name, code, chains, park, str(formal)])
     return Table("", headers, rows, [0.6, 3.4, 2.4, 2.2, 1.6, 0.9], numeric={0, 5})

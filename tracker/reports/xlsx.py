@@ -9,19 +9,23 @@ cell goes through :func:`tracker.reports.safe.put_cell`.
 
 from __future__ import annotations
 
+import io
 import itertools
-from typing import BinaryIO
+import zipfile
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from ..i18n import display_width, t
 from .content import FIRM_COLUMNS, ORG_COLUMNS, ReportContent
 from ..vocab import SEVERITY, STATUS
-from .safe import put_cell, stream_value
+from .safe import FORMULA_TRIGGERS, put_cell, stream_value
 
 __all__ = ["write_xlsx", "SHEETS", "sheet_name", "SUMMARY_COLUMNS", "MAX_SHEET_ROWS",
            "firm_sheet_names"]
@@ -69,7 +73,8 @@ def _styled(ws, value, font=None, fill=None, alignment=None, number_format=None,
 
 def _table(ws, header_row: int, headers: list[str], rows, percent_cols=(),
            autofilter: bool = False, max_width: int = 60, last_row_style: dict | None = None,
-           wrap_cols=(), limit: int | None = None, preamble: list[list] = ()) -> int:
+           wrap_cols=(), limit: int | None = None, preamble: list[list] = (),
+           sample: list | None = None, min_widths: dict[int, float] | None = None) -> int:
     """Append a header row and data rows to a write-only sheet; returns the rows written.
 
     Streaming: column widths come from the first 500 rows, read ahead before anything is
@@ -80,7 +85,10 @@ def _table(ws, header_row: int, headers: list[str], rows, percent_cols=(),
     ``limit``: write at most this many data rows (the rest stay in ``rows``).
     ``preamble``: rows above the header (titles), written once the sheet's layout is set:
     a write-only sheet writes its column sizes and frozen panes before its first row.
+    ``sample``: rows to size the columns by, when the rows are written elsewhere.
+    ``min_widths``: column number (1-based) → least width.
     """
+    min_widths = min_widths or {}
     rows = iter(rows)
     head: list = []
     for values in rows:
@@ -88,12 +96,12 @@ def _table(ws, header_row: int, headers: list[str], rows, percent_cols=(),
         if len(head) == 500:
             break
     widths = [display_width(h) for h in headers]
-    for values in head:
+    for values in (head if sample is None else sample):
         for col, value in enumerate(values):
             widths[col] = max(widths[col], 7 if col in percent_cols else display_width(value))
     for col, width in enumerate(widths, start=1):
-        dim = ws.column_dimensions[get_column_letter(col)]
-        dim.width = max(dim.width or 0, min(max_width, max(8, width + 2)))
+        width = min(max_width, max(8, width + 2))
+        ws.column_dimensions[get_column_letter(col)].width = max(width, min_widths.get(col, 0))
     # The header row is frozen; callers may freeze more columns before this.
     if ws.freeze_panes is None:
         ws.freeze_panes = f"A{header_row + 1}"
@@ -167,10 +175,8 @@ def _summary(ws, c: ReportContent) -> None:
 
     rows = [row(ch) for ch in c.chains] + [row(c.total)]
     ws.freeze_panes = "A4"
-    # Column A holds the chain codes under a long title: at least 10 wide (set before
-    # the rows: _table sizes the columns from the rows, this only widens column A).
-    ws.column_dimensions["A"].width = 10
-    _table(ws, 3, headers, rows, percent_cols, preamble=preamble,
+    # Column A holds the chain codes under a long title: at least 10 wide.
+    _table(ws, 3, headers, rows, percent_cols, preamble=preamble, min_widths={1: 10},
            last_row_style={"font": Font(bold=True), "border": Border(top=THIN)})
     last = 3 + len(rows)
     met_col = SUMMARY_COLUMNS.index("met") + 1
@@ -196,42 +202,158 @@ def firm_sheet_names(key: str, rows: int, lang: str = "zh") -> list[str]:
     return [base] + [t("reports.sheet_continued", lang, name=base, n=i) for i in range(2, sheets + 1)]
 
 
-def _firm_sheets(wb, c: ReportContent, key: str, frame) -> None:
+def _firm_sheets(wb, c: ReportContent, key: str, frame) -> list[tuple]:
+    """Lay out the firm list's sheet(s); returns what :func:`_fill` streams into each.
+
+    openpyxl writes each sheet's frame (column sizes, frozen panes, filter, colour rules,
+    header row); the data rows, up to a million per sheet, are streamed in afterwards by
+    :func:`_fill`, which writes the cell XML directly (openpyxl's per-cell objects cost
+    about 25 µs a cell: minutes for a province's ledger).
+    """
     headers = [c.tr(f"col_{k}") for k in FIRM_COLUMNS]
-    # Column by column into Python lists, then zipped: a fraction of itertuples' cost.
-    columns = [frame[k].tolist() for k in FIRM_COLUMNS]
-    rows = zip(*columns)
     status_col = FIRM_COLUMNS.index("status") + 1
-    for name in firm_sheet_names(key, len(frame), c.lang):
+    head = frame.head(500)
+    sample = list(zip(*[head[k].tolist() for k in FIRM_COLUMNS]))
+    fills = []
+    for i, name in enumerate(firm_sheet_names(key, len(frame), c.lang)):
         ws = wb.create_sheet(name)
         ws.freeze_panes = "C2"  # keep code and name in view while scrolling right
-        n = _table(ws, 1, headers, rows, autofilter=True, max_width=50, limit=MAX_SHEET_ROWS)
+        start = i * MAX_SHEET_ROWS
+        n = min(MAX_SHEET_ROWS, len(frame) - start)
+        # Only the header goes through openpyxl; the first rows size the columns.
+        _table(ws, 1, headers, [], max_width=50, sample=sample if i == 0 else
+               _sample(frame, start))
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{1 + max(n, 1)}"
         for code, fill in (("none", "red"), ("work", "amber"), ("org", "green")):
             _colour_rule(ws, status_col, 2, n + 1, STATUS.label(code, c.lang), fill)
+        fills.append(_Fill(ws, _frame_rows(frame, start, n), 2))
+    return fills
 
 
-def _org_sheet(ws, c: ReportContent) -> None:
+def _sample(frame, start: int) -> list[tuple]:
+    part = frame.iloc[start:start + 500]
+    return list(zip(*[part[k].tolist() for k in FIRM_COLUMNS]))
+
+
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_CHUNK = 20_000  # rows turned into Python lists at a time
+
+
+@dataclass
+class _Fill:
+    """Rows to stream into a sheet of the saved package, from row ``first`` on."""
+
+    ws: object
+    rows: Iterable
+    first: int
+
+
+def _frame_rows(frame, start: int, n: int, columns=FIRM_COLUMNS):
+    """Rows ``start .. start + n`` of ``frame`` as tuples, converted a chunk at a time."""
+    for offset in range(start, start + n, _CHUNK):
+        part = frame.iloc[offset:min(start + n, offset + _CHUNK)]
+        yield from zip(*[part[k].tolist() for k in columns])
+
+
+def _sheet_rows(rows: Iterable, first: int, quote_style: int):
+    """The ``<row>`` XML of ``rows`` (numbered from ``first``), in pieces of ~20,000 rows.
+
+    The same cells openpyxl writes: text as inline strings (text a spreadsheet would take
+    for a formula with the quote-prefix style, see :mod:`tracker.reports.safe`), numbers
+    as numbers, empty text and None as no cell.
+    """
+    letters = [get_column_letter(i) for i in range(1, 200)]
+    out = []
+    for r, values in enumerate(rows, start=first):
+        cells = [f'<row r="{r}">']
+        for letter, v in zip(letters, values):
+            if isinstance(v, str):
+                if not v:
+                    continue
+                _check_text(v)
+                style = f' s="{quote_style}"' if v.startswith(FORMULA_TRIGGERS) else ""
+                space = ' xml:space="preserve"' if v[0].isspace() or v[-1].isspace() else ""
+                cells.append(f'<c r="{letter}{r}"{style} t="inlineStr"><is><t{space}>'
+                             f'{v.translate(_ESCAPE)}</t></is></c>')
+            elif isinstance(v, bool):
+                cells.append(f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, (int, float)):
+                if v == v:  # NaN: no cell
+                    cells.append(f'<c r="{letter}{r}" t="n"><v>{v}</v></c>')
+            elif v is not None:
+                text = str(v)
+                _check_text(text)
+                cells.append(f'<c r="{letter}{r}" t="inlineStr"><is><t>'
+                             f'{text.translate(_ESCAPE)}</t></is></c>')
+        cells.append("</row>")
+        out.append("".join(cells))
+        if len(out) == _CHUNK:
+            yield "".join(out)
+            out = []
+    if out:
+        yield "".join(out)
+
+
+def _check_text(text: str) -> None:
+    # The characters XML 1.0 cannot hold: openpyxl refuses them the same way.
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        raise IllegalCharacterError(f"{text!r} cannot be used in worksheets.")
+
+
+def _fill(data: bytes, fills: list[_Fill], quote: int, stream: BinaryIO) -> None:
+    """Copy the workbook ``data`` to ``stream``, streaming the table rows into their sheets.
+
+    ``quote``: the style id of the quote-prefix style in ``data``.
+    """
+    by_part = {f.ws.path.lstrip("/"): f for f in fills}
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename not in by_part:
+                target.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            fill = by_part[info.filename]
+            head, tail = body.split(b"</sheetData>", 1)
+            with target.open(info.filename, "w", force_zip64=True) as out:
+                out.write(head)
+                for piece in _sheet_rows(fill.rows, fill.first, quote):
+                    out.write(piece.encode("utf-8"))
+                out.write(b"</sheetData>" + tail)
+
+
+def _streamed_table(ws, header_row: int, headers: list[str], rows: list, fills: list,
+                    max_width: int = 60, preamble: list[list] = ()) -> None:
+    """A filtered table whose rows :func:`_fill` streams in (header and layout by openpyxl)."""
+    _table(ws, header_row, headers, [], max_width=max_width, preamble=preamble,
+           sample=rows[:500])
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{header_row + max(len(rows), 1)}"
+    fills.append(_Fill(ws, rows, header_row + 1))
+
+
+def _org_sheet(ws, c: ReportContent, fills: list) -> None:
     headers = [c.tr(f"col_org_{k}") for k in ORG_COLUMNS]
-    _table(ws, 1, headers, zip(*[c.orgs[k].tolist() for k in ORG_COLUMNS]), autofilter=True)
+    rows = list(_frame_rows(c.orgs, 0, len(c.orgs), ORG_COLUMNS))
+    _streamed_table(ws, 1, headers, rows, fills)
 
 
-def _findings_sheet(ws, c: ReportContent) -> None:
+def _findings_sheet(ws, c: ReportContent, fills: list) -> None:
     headers = [c.tr(f"col_finding_{k}") for k in FINDING_COLUMNS]
     rows = [[r[k] for k in FINDING_COLUMNS] for r in c.finding_rows()]
-    _table(ws, 1, headers, rows, autofilter=True, max_width=80)
+    _streamed_table(ws, 1, headers, rows, fills, max_width=80)
     col = FINDING_COLUMNS.index("severity") + 1
     _colour_rule(ws, col, 2, len(rows) + 1, SEVERITY.label("error", c.lang), "red")
     _colour_rule(ws, col, 2, len(rows) + 1, SEVERITY.label("warning", c.lang), "amber")
 
 
-def _plan_sheet(ws, c: ReportContent) -> None:
+def _plan_sheet(ws, c: ReportContent, fills: list) -> None:
     section = c.plan_section
     preamble = [[_styled(ws, section.title, TITLE_FONT)]]
     preamble += [[stream_value(ws, line)] for line in section.summary]
     preamble.append([])
     header_row = len(section.summary) + 3
     ws.freeze_panes = f"A{header_row + 1}"
-    _table(ws, header_row, section.headers, section.rows, autofilter=True, preamble=preamble)
+    _streamed_table(ws, header_row, section.headers, section.rows, fills, preamble=preamble)
 
 
 def _notes_sheet(ws, c: ReportContent) -> None:
@@ -264,28 +386,35 @@ def notes_rows(c: ReportContent) -> list[list[str]]:
 def write_xlsx(content: ReportContent, stream: BinaryIO) -> None:
     """Write the Excel ledger of ``content`` to a binary stream.
 
-    The workbook is written in openpyxl's write-only (streaming) mode: at 100,000 firms
-    the ledger has 1.5 million cells, which a normal workbook holds as objects in memory.
+    The small sheets are written by openpyxl in write-only (streaming) mode; the firm
+    lists' rows are streamed into the saved package by :func:`_fill`. At 100,000 firms
+    the ledger holds 1.5 million cells; a normal openpyxl workbook keeps them all as
+    objects (850 MiB) and writes them at about 25 µs a cell.
     """
     c = content
     wb = Workbook(write_only=True)
+    fills: list[tuple] = []
     for key in SHEETS:
         if key == "plan" and c.plan_section is None:
             continue
         if key in ("firms", "uncovered"):
-            _firm_sheets(wb, c, key, c.firms if key == "firms" else c.uncovered)
+            fills += _firm_sheets(wb, c, key, c.firms if key == "firms" else c.uncovered)
             continue
         ws = wb.create_sheet(sheet_name(key, c.lang))
         if key == "summary":
             _summary(ws, c)
         elif key == "orgs":
-            _org_sheet(ws, c)
+            _org_sheet(ws, c, fills)
         elif key == "findings":
-            _findings_sheet(ws, c)
+            _findings_sheet(ws, c, fills)
         elif key == "plan":
-            _plan_sheet(ws, c)
+            _plan_sheet(ws, c, fills)
         else:
             _notes_sheet(ws, c)
     wb.properties.title = c.tr("xlsx_title", scope=c.scope_text)
     wb.properties.creator = "Redwood 红杉林"
-    wb.save(stream)
+    # Registers the quote-prefix style in the workbook's style table, for _fill's cells.
+    quote = put_cell(WriteOnlyCell(wb.worksheets[0]), "=").style_id
+    frame = io.BytesIO()
+    wb.save(frame)
+    _fill(frame.getvalue(), fills, quote, stream)
