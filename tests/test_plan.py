@@ -168,3 +168,41 @@ def test_same_chain_grouped_together():
     assert len(groups) == 2
     assert sorted(a.chain for a in groups) == ["BIO", "IC"]
     assert all(len(a.chains) == 1 for a in groups)
+
+
+def test_instance_from_a_given_frame_is_the_same(world):
+    """The report hands the planner its firm_status frame: the instance is the one read alone."""
+    from tracker.coverage import firm_status
+
+    build(world)
+    engine = world.engine
+    alone = instance_from_store(engine, D)
+    given_frame = instance_from_store(engine, D, frame=firm_status(engine, D))
+    assert given_frame.firms == alone.firms and given_frame.orgs == alone.orgs
+    assert given_frame.officers == alone.officers
+    codes = {f.code: f for f in alone.firms}
+    assert codes[world.code("s1")].park is None and codes[world.code("s1")].street == "夏港街道"
+    assert codes[world.code("huge")].chains == ("DISPLAY",)
+    assert plan(given_frame).as_dict() == plan_store(engine, D).as_dict()
+
+
+def _take_by_sorting(firms, n, prefer):
+    """The definition of tracker.plan._take: preferred chain first, stable, in index order."""
+    order = sorted(range(len(firms)), key=lambda i: (not (set(firms[i].chains) & prefer), i))
+    chosen = sorted(order[:n])
+    return [firms[i] for i in chosen], [f for i, f in enumerate(firms) if i not in chosen]
+
+
+@given(st.lists(st.lists(st.sampled_from(["BIO", "AUTO", "SOFT"]), max_size=2, unique=True),
+                max_size=12),
+       st.integers(min_value=-1, max_value=14),
+       st.sets(st.sampled_from(["BIO", "AUTO", "SOFT"])))
+@settings(max_examples=200, deadline=None)
+def test_take_matches_its_definition(chains, n, prefer):
+    from tracker.plan import _take
+
+    firms = [FirmItem(f"F{i}", formal=1, park="P", chains=tuple(c)) for i, c in enumerate(chains)]
+    expected_taken, expected_left = _take_by_sorting(firms, max(n, 0), prefer)
+    left = list(firms)
+    assert _take(left, n, prefer) == expected_taken
+    assert left == expected_left
