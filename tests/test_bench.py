@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -202,7 +203,7 @@ def test_keep_reuses_the_store_and_a_timeout_does_not_block(tmp_path):
     assert "reused from a kept store" in text
     # No leftovers of the step processes in the kept folder.
     assert sorted(p.name for p in (keep / "sqlite-50").iterdir()) == [
-        "setup.json", "store.db", "企业.csv", "企业.xlsx"]
+        "sample", "setup.json", "store.db", "企业.csv", "企业.xlsx"]
 
     # A time limit too short for any step: each step times out, and each is still tried.
     short = bench.run_benchmark([50], steps=["coverage", "monthly_series", "import_csv"],
@@ -287,6 +288,9 @@ def test_written_sheets_import_back(sqlite_engine, tmp_path):
     w.firm("B", chains=["IC"], street="黄埔街道", joined="2023-01-01", left="2024-01-01")
     files = bench._write_firm_sheets(sqlite_engine, tmp_path / "sheets")
     assert files["rows"] == 2
+    # The warm-up sample is the head of the sheet (here: all of it).
+    full = Path(files["csv"]).read_text(encoding="utf-8")
+    assert Path(files["csv_sample"]).read_text(encoding="utf-8") == full
     for kind in ("xlsx", "csv"):
         target = get_engine(f"sqlite:///{tmp_path / kind}.db")
         init_store(target)
@@ -379,3 +383,21 @@ def test_a_killed_step_leaves_no_session_on_postgresql(postgres_server, tmp_path
         engine.dispose()
         backend.cleanup()
     assert backend.created == []
+
+
+def test_sample_is_the_head_of_a_large_sheet(sqlite_engine, tmp_path, monkeypatch):
+    from tests.builders import World
+
+    monkeypatch.setattr(bench, "_SAMPLE_ROWS", 3)
+    w = World(sqlite_engine)
+    for key in "ABCDE":
+        w.firm(key, chains=["BIO"])
+    files = bench._write_firm_sheets(sqlite_engine, tmp_path)
+    lines = Path(files["csv"]).read_text(encoding="utf-8").splitlines()
+    assert Path(files["csv_sample"]).read_text(encoding="utf-8").splitlines() == lines[:4]
+    from openpyxl import load_workbook
+
+    book = load_workbook(files["xlsx_sample"], read_only=True)
+    assert [r[0] for r in book["企业"].iter_rows(values_only=True)] == [
+        line.split(",")[0] for line in lines[:4]]
+    book.close()
