@@ -401,3 +401,38 @@ def test_sample_is_the_head_of_a_large_sheet(sqlite_engine, tmp_path, monkeypatc
     assert [r[0] for r in book["企业"].iter_rows(values_only=True)] == [
         line.split(",")[0] for line in lines[:4]]
     book.close()
+
+
+def test_timeout_kills_processes_that_left_the_step_group(tmp_path, monkeypatch):
+    """A step that started a process in a session of its own (as the load test starts its
+    server) leaves nothing behind when it is killed at its time limit."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    marker = tmp_path / "pid"
+    code = (f"import subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', "
+            f"'import time; time.sleep(60)'], start_new_session=True); "
+            f"open({str(marker)!r}, 'w').write(str(p.pid)); time.sleep(60)")
+    real_popen = subprocess.Popen
+
+    def popen(command, *args, **kwargs):  # the step process runs `code` instead of a step
+        return real_popen([sys.executable, "-c", code], *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    started = time.monotonic()
+    result = bench._run_child({"step": "coverage", "folder": str(tmp_path)}, timeout=3)
+    assert result["status"] == "timeout" and time.monotonic() - started < 30
+    grandchild = int(marker.read_text())
+    for _ in range(50):  # reaped by init shortly after the kill
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{grandchild}/stat") as handle:
+            if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the process started by the step outlived its time limit")

@@ -1424,6 +1424,27 @@ def _child_main(spec_path: str) -> int:
     return 0
 
 
+def _kill_tree(pid: int) -> None:
+    """Kill the step process, its process group, and every descendant that left the group.
+
+    The load test's ``tracker serve`` runs in a session of its own (so that the step can
+    stop it), and would outlive a step killed at its time limit; the descendants are
+    listed before the kill, while they are still children of the step.
+    """
+    try:
+        others = _descendants(pid)
+    except OSError:
+        others = []
+    for target in (pid, *others):
+        try:
+            if target == pid:
+                os.killpg(target, 9)
+            else:
+                os.kill(target, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def _run_child(spec: dict, timeout: float) -> dict:
     """Run one step in a fresh process; its result, with the child's ``ru_maxrss``."""
     folder = Path(spec["folder"])
@@ -1448,7 +1469,7 @@ def _run_child(spec: dict, timeout: float) -> dict:
         try:
             pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
         except BaseException:  # interrupted (Ctrl-C): do not leave the step running
-            os.killpg(process.pid, 9)
+            _kill_tree(process.pid)
             process.wait()
             raise
         if pid:
@@ -1456,7 +1477,7 @@ def _run_child(spec: dict, timeout: float) -> dict:
             usage = rusage.ru_maxrss / 1024
             break
         if time.monotonic() > deadline:
-            os.killpg(process.pid, 9)
+            _kill_tree(process.pid)
             process.wait()
             for path in (spec_path, Path(spec["out"]), err_path):
                 path.unlink(missing_ok=True)
@@ -1465,7 +1486,7 @@ def _run_child(spec: dict, timeout: float) -> dict:
         try:
             time.sleep(0.05)
         except BaseException:
-            os.killpg(process.pid, 9)
+            _kill_tree(process.pid)
             process.wait()
             raise
     out = Path(spec["out"])
