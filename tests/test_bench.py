@@ -436,3 +436,16 @@ def test_timeout_kills_processes_that_left_the_step_group(tmp_path, monkeypatch)
         time.sleep(0.1)
     else:
         pytest.fail("the process started by the step outlived its time limit")
+
+
+def test_baseline_engine_is_tuned_and_apart(sqlite_url, sqlite_engine):
+    import sqlalchemy as sa
+
+    tuned = bench._baseline_engine(sqlite_url)
+    with tuned.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA temp_store")).scalar() == 2  # MEMORY
+        assert conn.execute(sa.text("PRAGMA cache_size")).scalar() == -bench.BASELINE_DB_MEMORY_MIB * 1024
+    assert isinstance(tuned.pool, sa.pool.NullPool)
+    with sqlite_engine.connect() as conn:  # the step's engine keeps the defaults
+        assert conn.execute(sa.text("PRAGMA temp_store")).scalar() == 0
+    tuned.dispose()

@@ -11,9 +11,11 @@ import_xlsx         parse the same firm sheet with the fastest reader available
                     (python-calamine; openpyxl ``read_only`` without it)
 import_csv          parse the same firm sheet with the faster of the ``csv`` module and
                     pyarrow's CSV reader on one thread
-coverage            one hand-written SQL aggregate query (by chain + district total)
+coverage            one hand-written SQL aggregate query (by chain + district total), on a
+                    connection of its own given 256 MiB for sorting and temporary tables
 monthly_series      :func:`~tracker.coverage.coverage` repeated once per month (48+ months)
 graph_chain         fetching the same rows (firms, memberships, links, assignments) in SQL
+                    (on such a connection too)
 graph_district      the same, for the whole district
 overview            :func:`tracker.views.overview`, the figures the page lays out
 report_<fmt>        :func:`tracker.reports.content.gather`, the content of the report
@@ -196,7 +198,22 @@ class Measure:
     runs: int = 1
 
 
+def _release_memory() -> None:
+    """Hand freed heap back to the kernel (glibc), so that one call's garbage does not
+    count in the next call's peak."""
+    import gc
+
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _measure_once(fn: Callable[[], object]) -> Measure:
+    _release_memory()
     start_rss = _rss_mib()
     peak_rss_reset()
     started = time.perf_counter()
@@ -818,6 +835,47 @@ SELECT NULL, COUNT(*), SUM(is_org), SUM(is_work), SUM(single) FROM status
 """
 
 
+#: Memory the hand-written SQL baselines may use for sorting and temporary tables.
+BASELINE_DB_MEMORY_MIB = 256
+
+
+def _baseline_engine(url: str):
+    """An engine of its own for the hand-written SQL baselines, tuned as a DBA would.
+
+    SQLite keeps temporary b-trees in memory and gets a 256 MiB page cache; PostgreSQL
+    gets ``work_mem`` of 256 MiB. At 1,000,000 firms this halves the coverage query on
+    SQLite (17.4 s -> 8.1 s, measured); a baseline left at the defaults would flatter the
+    step. Its own engine, so that the step's pooled connections keep the defaults.
+    """
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    from .store import resolve_url
+
+    url = resolve_url(url)
+    # NullPool: the connection, and its cache, is closed after every baseline call, so the
+    # step measured next in the same process does not start with the baseline's memory.
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, poolclass=sa.pool.NullPool)
+
+        @event.listens_for(engine, "connect")
+        def _tune(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA temp_store=MEMORY")
+            cursor.execute(f"PRAGMA cache_size=-{BASELINE_DB_MEMORY_MIB * 1024}")
+            cursor.close()
+    else:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+        @event.listens_for(engine, "connect")
+        def _tune(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"SET work_mem = '{BASELINE_DB_MEMORY_MIB}MB'")
+            cursor.close()
+            dbapi_connection.commit()
+    return engine
+
+
 def _coverage_sql(engine, on: date) -> dict:
     """``{chain_id or None: (firms, org, work, single)}`` by :data:`COVERAGE_SQL`."""
     import sqlalchemy as sa
@@ -1023,14 +1081,15 @@ def _step_import(ctx: StepContext, kind: str) -> dict:
 def _step_coverage(ctx: StepContext) -> dict:
     from .coverage import coverage
 
-    engine = ctx.engine
+    engine, tuned = ctx.engine, _baseline_engine(ctx.url)
     main, base = _measure_pair(
         lambda: coverage(engine, ctx.as_of, by="chain", denominator="chain_firms"),
-        lambda: _coverage_sql(engine, ctx.as_of))
+        lambda: _coverage_sql(tuned, ctx.as_of))
     agrees = _coverage_agrees(engine, main.value, base.value)
     if not agrees:
         raise RuntimeError("coverage() and the hand-written SQL disagree")
-    return _result(main, base, "one hand-written SQL aggregate (by chain + total)",
+    return _result(main, base, f"one hand-written SQL aggregate (by chain + total; "
+                               f"{BASELINE_DB_MEMORY_MIB} MiB for the database)",
                    agrees=agrees, firms=main.value.total.firms, profile_target=lambda: coverage(
                        engine, ctx.as_of, by="chain", denominator="chain_firms"))
 
@@ -1074,13 +1133,14 @@ def _step_graph(ctx: StepContext, whole: bool) -> dict:
     build_graph = _need("graph", "build_graph")
     from .scope import EVERYTHING, Scope
 
-    engine = ctx.engine
+    engine, tuned = ctx.engine, _baseline_engine(ctx.url)
     chain_id, code = _largest_chain(engine, ctx.as_of)
     scope = EVERYTHING if whole else Scope.of(chains=[code])
     main, base = _measure_pair(lambda: build_graph(engine, ctx.as_of, scope),
-                               lambda: _graph_rows_sql(engine, ctx.as_of, None if whole else chain_id))
+                               lambda: _graph_rows_sql(tuned, ctx.as_of, None if whole else chain_id))
     graph = main.value
-    return _result(main, base, "fetch the same rows in SQL", chain=None if whole else code,
+    return _result(main, base, f"fetch the same rows in SQL ({BASELINE_DB_MEMORY_MIB} MiB for "
+                               f"the database)", chain=None if whole else code,
                    nodes=graph.number_of_nodes(), edges=graph.number_of_edges(),
                    rows_fetched=base.value,
                    profile_target=lambda: build_graph(engine, ctx.as_of, scope))
