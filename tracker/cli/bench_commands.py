@@ -50,7 +50,7 @@ def _steps(_ctx, _param, value: str | None) -> list[str] | None:
               help="另做 20 个并发看板会话的负载测试（需要 chromium） / also run the 20-session "
                    "load test of the dashboard (needs chromium)")
 @click.option("--timeout", default=None, type=float, metavar="SECONDS",
-              help="每个步骤（及数据生成）的时限（秒），默认按规模：60 万家以下 600 秒，"
+              help="每个步骤（及数据生成）的时限（秒），默认按规模：约 67 万家以下 600 秒，"
                    "以上每家 0.9 毫秒（100 万家 900 秒） / seconds allowed to each step and to "
                    "the data generation; default by size: 600 s, 0.9 ms per firm above "
                    "about 670,000 firms (900 s at 1,000,000)")
@@ -103,9 +103,13 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
         click.echo(f"结果已写入 / results written: {target}", err=True)
     for goal in results["goals"]:
         detail = ""
+        unit = " s" if goal["metric"] == "seconds" else " MiB"
         if goal["verdict"] == "missed":
-            unit = " s" if goal["metric"] == "seconds" else " MiB"
             detail = f" by {goal['over_by']:,.2f}{unit} ({goal['factor']:.1f}×)"
+        elif goal["verdict"] == "met":
+            detail = f", {goal['spare']:,.2f}{unit} to spare"
+        if goal["value"] is not None:
+            detail = f" ({goal['value']:,.2f}{unit})" + detail
         click.echo(f"{goal['text']} [{goal['backend'] or '—'}]: {goal['verdict']}{detail}")
     failed = [s for run in results["runs"] for s in run["steps"] if s["status"] in ("error", "timeout")]
     if failed:
