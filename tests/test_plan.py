@@ -206,3 +206,18 @@ def test_take_matches_its_definition(chains, n, prefer):
     left = list(firms)
     assert _take(left, n, prefer) == expected_taken
     assert left == expected_left
+
+
+
+def test_flow_reports_officer_to_area_amounts():
+    """The max flow (numbered nodes inside) comes back keyed by officer and area."""
+    from tracker.plan import _flow
+
+    demand = {"park:科学城": 3, "street:夏港街道": 2, None: 0}
+    reach = {"park:科学城": [7, 9], "street:夏港街道": [9]}
+    value, flow = _flow(demand, reach, {7: 1, 9: 5})
+    assert value == 5
+    assert flow[("off", 7)] == {("area", "park:科学城"): 1}
+    assert flow[("off", 9)] == {("area", "park:科学城"): 2, ("area", "street:夏港街道"): 2}
+    assert flow["s"] == {("off", 7): 1, ("off", 9): 4}
+    assert _flow({}, reach, {7: 1}) == (0, {})

@@ -596,17 +596,33 @@ def _liaison_demands(left: dict[str, int], officers: list[OfficerItem], spare: d
 
 
 def _flow(demand: dict[str, int], reach: dict[str, list[int]], spare: dict[int, int]):
+    """Max flow source → officers → areas → sink; the flow keyed ``("off", id)`` → ``("area", a)``.
+
+    The graph's nodes are numbered in insertion order: networkx's preflow-push keeps
+    nodes in sets, and with string-keyed nodes their order (so which officer gets which
+    firms) changed from one process to the next with Python's string hashing.
+    """
+    names: list = ["s", "t"]
+    number: dict = {"s": 0, "t": 1}
+
+    def node(key) -> int:
+        if key not in number:
+            number[key] = len(names)
+            names.append(key)
+        return number[key]
+
     G = nx.DiGraph()
     for a, d in demand.items():
         if d <= 0:
             continue
-        G.add_edge(("area", a), "t", capacity=d)
+        G.add_edge(node(("area", a)), 1, capacity=d)
         for oid in reach.get(a, []):
-            G.add_edge("s", ("off", oid), capacity=spare[oid])
-            G.add_edge(("off", oid), ("area", a), capacity=d)
-    if "s" not in G or "t" not in G:
+            G.add_edge(0, node(("off", oid)), capacity=spare[oid])
+            G.add_edge(node(("off", oid)), node(("area", a)), capacity=d)
+    if 0 not in G or 1 not in G:
         return 0, {}
-    return nx.maximum_flow(G, "s", "t")
+    value, flow = nx.maximum_flow(G, 0, 1)
+    return value, {names[u]: {names[v]: f for v, f in out.items()} for u, out in flow.items()}
 
 
 def _feasible(demand, reach, spare) -> bool:

@@ -246,26 +246,36 @@ def _firm_ledger(engine: Engine, as_of: date, frame: pd.DataFrame, lang: str) ->
     def join_codes(text, label):
         return sep.join(label(c) for c in str(text or "").split(";") if c)
 
+    def per_value(column, label) -> list:
+        # A few hundred distinct values for a million firms: label each once, and every
+        # row shares the one string (time and memory at a province's scale).
+        values = frame[column].tolist()
+        labels = {v: label(v) for v in set(values)}
+        return [labels[v] for v in values]
+
+    def flag(column) -> list:
+        return [yes if v else no for v in frame[column].tolist()]
+
     out = pd.DataFrame({
         "firm_id": frame["firm_id"],
         "credit_code": frame["credit_code"],
         "name": frame["name"],
-        "chains": [join_codes(v, lambda c: names.get(c, c)) for v in frame["chains"]],
+        "chains": per_value("chains", lambda v: join_codes(v, lambda c: names.get(c, c))),
         "chain_codes": frame["chains"],
-        "segments": [join_codes(v, lambda c: SEGMENT.label(c, lang)) for v in frame["segments"]],
-        "chain_master": [yes if v else no for v in frame["chain_master"]],
-        "status": [STATUS.label(v, lang) for v in frame["status"]],
+        "segments": per_value("segments", lambda v: join_codes(v, lambda c: SEGMENT.label(c, lang))),
+        "chain_master": flag("chain_master"),
+        "status": per_value("status", lambda v: STATUS.label(v, lang)),
         "status_code": frame["status"],
-        "single_unit": [yes if v else no for v in frame["single_unit"]],
+        "single_unit": flag("single_unit"),
         # Only the coverage that counts is shown: a liaison of an org-covered firm is noted
         # too, since the ledger is also the department's assignment list.
-        "orgs": [sep.join(orgs.get(i, [])) if s == "org" else "" for i, s in
-                 zip(frame["firm_id"], frame["status"])],
-        "liaisons": [sep.join(liaisons.get(i, [])) for i in frame["firm_id"]],
+        "orgs": [sep.join(orgs.get(i, ())) if s == "org" else "" for i, s in
+                 zip(frame["firm_id"].tolist(), frame["status"].tolist())],
+        "liaisons": [sep.join(liaisons.get(i, ())) for i in frame["firm_id"].tolist()],
         "park": frame["park"].fillna(""),
         "street": frame["street"].fillna(""),
-        "ownership": [OWNERSHIP.label(v, lang) for v in frame["ownership"]],
-        "above_size": [yes if v else no for v in frame["above_size"]],
+        "ownership": per_value("ownership", lambda v: OWNERSHIP.label(v, lang)),
+        "above_size": flag("above_size"),
         "above_size_flag": frame["above_size"].astype(bool),
         "formal_members": frame["formal_members"].astype(int),
         "probationary_members": frame["probationary_members"].astype(int),
