@@ -349,11 +349,13 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     chains = [ChainFigures(g.key, g.name, g.counts, target) for g in result.groups]
     total_name = t("reports.total_district" if scope.is_everything else "reports.total_scope", lang)
     total = ChainFigures("*", total_name, result.total, target)
+    # The rule checks first: they build the district's graph, the largest thing in memory
+    # here; built while the firm frames are alive, it set the report's peak memory.
+    findings = check(engine, as_of, scope, lang=lang)
     status = firm_status(engine, as_of, scope=scope, denominator=result.denominator)
     firms = _firm_ledger(engine, as_of, status, lang)
     uncovered = firms[firms["status_code"] == "none"].reset_index(drop=True)
     orgs = _org_list(engine, as_of, scope, set(int(i) for i in firms["firm_id"]), lang)
-    findings = check(engine, as_of, scope, lang=lang)
     names = dict(zip(firms["credit_code"], firms["name"]))
     # The planner plans over every chain firm: it can reuse the ledger's read of the firms
     # (seconds at 100,000 firms) only when the report counts every chain firm too.
