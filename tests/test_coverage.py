@@ -4,9 +4,10 @@ from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+import sqlalchemy as sa
 
 from tests.builders import World
-from tracker.coverage import coverage, firm_status, month_ends, monthly_series
+from tracker.coverage import coverage, firm_status, in_population, month_ends, monthly_series
 from tracker.scope import Scope
 
 D = date(2024, 6, 30)
@@ -290,7 +291,11 @@ def test_coverage_equals_a_plain_python_model(engine, firms, on, by, scope, deno
     assert result.total.uncovered == total[0] - total[1] - total[2]
     found = {g.key: key(g.counts) for g in result.groups if g.counts.firms or by != "chain"}
     assert found == groups
-    # The SQL statement of firm_status agrees as well.
+    # The SQL statement of firm_status and the per-firm population test agree as well.
+    F = metadata.tables["firm"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(F).where(
+            in_population(F.c.id, on, scope, denominator))).scalar() == total[0]
     frame = firm_status(engine, on, scope=scope, denominator=denominator)
     assert (len(frame), int((frame["status"] == "org").sum()), int((frame["status"] == "work").sum()),
             int(frame["single_unit"].sum())) == total

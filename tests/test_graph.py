@@ -364,3 +364,62 @@ def test_graph_figures_equal_sql_on_random_data(sqlite_engine, data, days, chain
             for code, figures in rollup.items():
                 assert figures["covered_firms"] >= figures["direct_firms"]
             json.dumps(rollup)
+
+
+# ------------------------------------------------------- the compact storage of a big graph
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["set", "del", "get", "in"]),
+                          st.integers(0, 3), st.integers(0, 9)), max_size=30))
+def test_edge_key_map_behaves_like_a_dict(operations):
+    from tracker.graph import _EdgeKeys
+
+    compact, plain = _EdgeKeys(), {}
+    for op, key, value in operations:
+        if op == "set":
+            compact[key] = {"v": value}
+            plain[key] = {"v": value}
+        elif op == "del":
+            if key in plain:
+                del compact[key], plain[key]
+            else:
+                with pytest.raises(KeyError):
+                    del compact[key]
+        elif op == "get":
+            assert compact.get(key) == plain.get(key)
+        else:
+            assert (key in compact) == (key in plain)
+        assert len(compact) == len(plain)
+        assert list(compact) == list(plain) and dict(compact.items()) == plain
+        assert compact == plain and compact.copy() == plain
+
+
+def test_big_graph_storage_behaves_like_a_plain_multidigraph(district):
+    import pickle
+    from copy import deepcopy
+
+    w = district
+    w.join("A", "BIO", joined="2023-01-01", segment="upstream")  # A twice in BIO: parallel edges
+    G = build_graph(w.engine, D)
+    a, bio = firm_node(w.code("A")), "chain:BIO"
+    assert isinstance(G, nx.MultiDiGraph)
+    assert G.number_of_edges(a, bio) == 2 and len(G[a][bio]) == 2
+    assert sorted(d["joined"] for d in G[a][bio].values()) == ["2022-01-01", "2023-01-01"]
+    # Shared edge attributes are read-only; a copy has plain dicts of its own to change.
+    data = next(iter(G[a][bio].values()))
+    with pytest.raises(TypeError):
+        data["segment"] = "downstream"
+    H = G.copy()
+    key = next(iter(H[a][bio]))
+    H.edges[a, bio, key]["segment"] = "downstream"
+    assert G.edges[a, bio, key]["segment"] == "upstream"
+    # Removing and re-adding edges, pickling, and the figures survive.
+    H.remove_edge(a, bio, key)
+    assert H.number_of_edges(a, bio) == 1 and G.number_of_edges(a, bio) == 2
+    H.add_edge(a, bio, label="in_chain", segment="midstream")
+    assert H.number_of_edges(a, bio) == 2
+    copy = pickle.loads(pickle.dumps(G))
+    assert deepcopy(G).edges[a, bio, key] == G.edges[a, bio, key]
+    assert G.to_undirected().number_of_edges() == G.number_of_edges()
+    assert nx.utils.edges_equal(copy.edges(keys=True, data=True), G.edges(keys=True, data=True))
+    assert coverage_from_graph(copy, by="chain").as_dict() == coverage(w.engine, D, by="chain").as_dict()

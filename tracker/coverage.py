@@ -55,6 +55,7 @@ __all__ = [
     "CoverageResult",
     "coverage",
     "firm_status",
+    "in_population",
     "monthly_series",
     "month_ends",
     "name_groups",
@@ -191,6 +192,29 @@ def _population(on: date, scope: Scope, denominator: str):
     elif denominator != "chain_firms":
         raise ValueError(f"未知的统计口径：{denominator}（可选：{'、'.join(DENOMINATORS)}）")
     return query
+
+
+def in_population(firm_id, on: date, scope: Scope = EVERYTHING, denominator: str = "chain_firms"):
+    """SQL condition: the firm ``firm_id`` (a column or expression) is in the population
+    on ``on``, the same population as :func:`_population`, asked per firm (``EXISTS``)."""
+    if denominator not in DENOMINATORS:
+        raise ValueError(f"未知的统计口径：{denominator}（可选：{'、'.join(DENOMINATORS)}）")
+    # Aliases: ``firm_id`` may itself be a column of the firm or membership table.
+    m, f = M.alias("pop_member"), F.alias("pop_firm")
+    member = sa.exists().where(m.c.firm_id == firm_id, active_clause(m.c.joined, m.c.left, on))
+    if scope.chains is not None:
+        member = member.where(m.c.chain_id.in_(
+            sa.select(C.c.id).where(C.c.code.in_(sorted(scope.chains)))))
+    conditions = [member]
+    if scope.areas is not None or denominator == "above_size":
+        firm = sa.exists().where(f.c.id == firm_id)
+        if scope.areas is not None:
+            areas = sorted(scope.areas)
+            firm = firm.where(sa.or_(f.c.park.in_(areas), f.c.street.in_(areas)))
+        if denominator == "above_size":
+            firm = firm.where(f.c.above_size.is_(True))
+        conditions.append(firm)
+    return sa.and_(*conditions)
 
 
 def _org_covered(on: date):

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import MutableMapping
 from datetime import date
 from pathlib import Path
 
@@ -58,7 +59,7 @@ from sqlalchemy.engine import Engine
 
 from .coverage import DENOMINATORS, GROUPINGS, Counts, CoverageResult, Group, name_groups
 from .errors import TrackerError
-from .intervals import is_active
+from .intervals import active_clause
 from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg, Plan
 from .model import SupplyLink
 from .scope import EVERYTHING, Scope
@@ -141,144 +142,295 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
     C, F, M = Chain.__table__, Firm.__table__, ChainMembership.__table__
     O, L, A = PartyOrg.__table__, CoverageLink.__table__, Assignment.__table__
     LI, S, P = Liaison.__table__, SupplyLink.__table__, Plan.__table__
+    # Memory matters: at 1,000,000 firms the graph holds millions of nodes and edges. So
+    # the database filters the dated facts; what must wait is kept as small tuples of the
+    # columns used; firms and supply links are streamed into the graph; repeated strings
+    # are interned; edges with equal attributes share one read-only mapping
+    # (:class:`_SharedAttrs`) and parallel-edge maps are compact (:class:`_EdgeKeys`).
+    text = _Interner()
+    shared = _SharedAttrs()
+    G = _LeanMultiDiGraph()
     with engine.connect() as conn:
         chains = conn.execute(sa.select(C).order_by(C.c.sort_order, C.c.code)).mappings().all()
-        memberships = conn.execute(sa.select(M).order_by(M.c.id)).mappings().all()
-        orgs = conn.execute(sa.select(O).order_by(O.c.code)).mappings().all()
-        links = conn.execute(sa.select(L).order_by(L.c.id)).mappings().all()
-        assignments = conn.execute(sa.select(A).order_by(A.c.id)).mappings().all()
         plan = conn.execute(sa.select(P).where(P.c.is_default.is_(True))).mappings().first()
-        # The dated relations decide which firms, liaisons and supply links matter.
         chain_rows = [c for c in chains if scope.chains is None or c["code"] in scope.chains]
-        chain_by_id = {c["id"]: c for c in chain_rows}
-        active_members = [m for m in memberships
-                          if m["chain_id"] in chain_by_id and is_active(m["joined"], m["left"], as_of)]
-        member_firm_ids = sorted({m["firm_id"] for m in active_members})
-        firms = _rows_by_id(conn, F, member_firm_ids)
-        if scope.areas is not None:
-            firms = {i: f for i, f in firms.items()
-                     if f["park"] in scope.areas or f["street"] in scope.areas}
-        population = set(firms)
-        assigned_ids = sorted({a["liaison_id"] for a in assignments
-                               if a["firm_id"] in population and is_active(a["start"], a["end"], as_of)})
-        if scope.is_everything:
-            liaisons = {r["id"]: r for r in conn.execute(sa.select(LI)).mappings()}
+        code_of = {c["id"]: c["code"] for c in chain_rows}
+        member_where = [active_clause(M.c.joined, M.c.left, as_of)]
+        if scope.chains is not None:
+            member_where.append(M.c.chain_id.in_(sorted(code_of)))
+        # (firm id, chain code, segment, chain master, joined)
+        members = [(m.firm_id, code_of[m.chain_id], text(m.segment), bool(m.is_chain_master),
+                    text(_iso(m.joined))) for m in conn.execute(
+            sa.select(M.c.firm_id, M.c.chain_id, M.c.segment, M.c.is_chain_master, M.c.joined)
+            .where(*member_where).order_by(M.c.id))]
+        firm_where = [F.c.id.in_(sa.select(M.c.firm_id).where(*member_where))]
+        if scope.areas is None:
+            population = {m[0] for m in members}
         else:
-            liaisons = _rows_by_id(conn, LI, assigned_ids)
-        supplies = conn.execute(sa.select(S).order_by(S.c.id)).mappings().all()
+            areas = sorted(scope.areas)
+            firm_where.append(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
+            population = set(conn.scalars(sa.select(F.c.id).where(*firm_where)))
+        active_orgs = {o.id: o for o in conn.execute(
+            sa.select(O.c.id, O.c.code, O.c.name, O.c.kind, O.c.formation, O.c.parent_id,
+                      O.c.founded, O.c.dissolved, O.c.member_count)
+            .where(active_clause(O.c.founded, O.c.dissolved, as_of)).order_by(O.c.code))}
+        # (org id, firm id, since): a link counts when it and its organisation are active.
+        links = [(lk.org_id, lk.firm_id, text(_iso(lk.start))) for lk in conn.execute(
+            sa.select(L.c.org_id, L.c.firm_id, L.c.start)
+            .where(active_clause(L.c.start, L.c.end, as_of)).order_by(L.c.id))
+            if lk.org_id in active_orgs]
+        # (liaison id, firm id, since)
+        assignments = [(a.liaison_id, a.firm_id, text(_iso(a.start))) for a in conn.execute(
+            sa.select(A.c.liaison_id, A.c.firm_id, A.c.start)
+            .where(active_clause(A.c.start, A.c.end, as_of)).order_by(A.c.id))
+            if a.firm_id in population]
+        liaison_query = sa.select(LI.c.id, LI.c.name, LI.c.unit, LI.c.role).order_by(LI.c.id)
+        if scope.is_everything:
+            liaisons = {r.id: r for r in conn.execute(liaison_query)}
+        else:
+            liaisons = _rows_by_id(conn, liaison_query, LI.c.id, sorted({a[0] for a in assignments}))
+
+        G.graph.update(_attrs(
+            as_of=as_of.isoformat(),
+            scope=scope.describe(),
+            scope_chains=";".join(sorted(scope.chains)) if scope.chains is not None else "",
+            scope_areas=";".join(sorted(scope.areas)) if scope.areas is not None else "",
+            denominator=(plan["denominator"] if plan is not None else None) or "chain_firms",
+            plan_name=plan["name"] if plan is not None else None,
+            plan_start=_iso(plan["start"]) if plan is not None else None,
+            plan_deadline=_iso(plan["deadline"]) if plan is not None else None,
+            plan_target_rate=float(plan["target_rate"]) if plan is not None else None,
+        ))
+        for c in chain_rows:
+            G.add_node(chain_node(c["code"]), **_attrs(
+                type="chain", code=c["code"], name=c["name_zh"], name_en=c["name_en"],
+                confirmed=bool(c["confirmed"]), sort_order=int(c["sort_order"]),
+                lead_department=c["lead_department"]))
+
+        # Coverage flags of the population, from the same facts as the edges below.
+        covered_by_org = {firm for _, firm, _ in links if firm in population}
+        single_unit = {firm for org, firm, _ in links
+                       if firm in population and active_orgs[org].formation == "single"}
+        assigned = {firm for liaison, firm, _ in assignments if liaison in liaisons}
+        chains_of: dict[int, tuple[str, ...]] = {}
+        master: set[int] = set()
+        for firm, code, _, is_master, _ in members:
+            if firm in population:
+                chains_of[firm] = chains_of.get(firm, ()) + (code,)
+                if is_master:
+                    master.add(firm)
+        # Firms are streamed in credit-code order straight into the graph.
+        firm_key: dict[int, str] = {}
+        for f in conn.execute(
+                sa.select(F.c.id, F.c.credit_code, F.c.name, F.c.ownership, F.c.above_size,
+                          F.c.park, F.c.street, F.c.formal_members, F.c.probationary_members)
+                .where(*firm_where).order_by(F.c.credit_code)):
+            node = firm_key[f.id] = firm_node(f.credit_code)
+            G.add_node(node, **_attrs(
+                type="firm", credit_code=f.credit_code, name=f.name, ownership=text(f.ownership),
+                above_size=bool(f.above_size), park=text(f.park), street=text(f.street),
+                formal_members=int(f.formal_members),
+                probationary_members=int(f.probationary_members),
+                chains=text(";".join(sorted(set(chains_of.pop(f.id, ()))))),
+                chain_master=f.id in master,
+                status="org" if f.id in covered_by_org else (
+                    "work" if f.id in assigned else "none"),
+                single_unit=f.id in single_unit))
+        del chains_of, master, covered_by_org, single_unit, assigned
+        for firm, code, segment, is_master, joined in members:
+            if firm in population:
+                _add_edge(G, firm_key[firm], chain_node(code), shared(
+                    label="in_chain", segment=segment, chain_master=is_master, joined=joined))
+        del members
+
+        # Organisations: active on D.
+        linked: dict[int, int] = defaultdict(int)  # org id -> firms covered on D
+        for org, firm in {(org, firm) for org, firm, _ in links}:
+            linked[org] += 1
+        if scope.is_everything:
+            kept = set(active_orgs)
+        else:
+            kept = set()
+            for org_id in {org for org, firm, _ in links if firm in population}:
+                # Walk up while the ancestors are active; stopping at a kept one also ends a
+                # (refused, but possible in old data) cycle.
+                while org_id is not None and org_id in active_orgs and org_id not in kept:
+                    kept.add(org_id)
+                    org_id = active_orgs[org_id].parent_id
+        org_key = {i: org_node(active_orgs[i].code) for i in kept}
+        ordered = sorted(kept, key=lambda i: active_orgs[i].code)
+        for org_id in ordered:
+            o = active_orgs[org_id]
+            parent = active_orgs.get(o.parent_id)
+            G.add_node(org_key[org_id], **_attrs(
+                type="org", code=o.code, name=o.name, kind=text(o.kind),
+                formation=text(o.formation), members=int(o.member_count),
+                founded=text(_iso(o.founded)), dissolved=text(_iso(o.dissolved)),
+                parent=parent.code if parent is not None else None,
+                linked_firms=linked.get(org_id, 0)))
+        del linked
+        for org_id in ordered:
+            parent_id = active_orgs[org_id].parent_id
+            if parent_id in kept:
+                _add_edge(G, org_key[org_id], org_key[parent_id], shared(label="parent"))
+        for org, firm, since in links:
+            if org in kept and firm in population:
+                _add_edge(G, org_key[org], firm_key[firm], shared(label="covers", since=since))
+        del links, active_orgs
+
+        for lid in sorted(liaisons):
+            li = liaisons[lid]
+            G.add_node(liaison_node(lid), **_attrs(type="liaison", name=li.name,
+                                                   unit=text(li.unit), role=text(li.role)))
+        for liaison, firm, since in assignments:
+            if liaison in liaisons:
+                _add_edge(G, liaison_node(liaison), firm_key[firm],
+                          shared(label="assigned", since=since))
+
+        # Supply links between two firms of the population, streamed.
         all_chain_codes = {c["id"]: c["code"] for c in chains}
-
-    G = nx.MultiDiGraph()
-    G.graph.update(_attrs(
-        as_of=as_of.isoformat(),
-        scope=scope.describe(),
-        scope_chains=";".join(sorted(scope.chains)) if scope.chains is not None else "",
-        scope_areas=";".join(sorted(scope.areas)) if scope.areas is not None else "",
-        denominator=(plan["denominator"] if plan is not None else None) or "chain_firms",
-        plan_name=plan["name"] if plan is not None else None,
-        plan_start=_iso(plan["start"]) if plan is not None else None,
-        plan_deadline=_iso(plan["deadline"]) if plan is not None else None,
-        plan_target_rate=float(plan["target_rate"]) if plan is not None else None,
-    ))
-
-    for c in chain_rows:
-        G.add_node(chain_node(c["code"]), **_attrs(
-            type="chain", code=c["code"], name=c["name_zh"], name_en=c["name_en"],
-            confirmed=bool(c["confirmed"]), sort_order=int(c["sort_order"]),
-            lead_department=c["lead_department"]))
-
-    firm_key = {i: firm_node(f["credit_code"]) for i, f in firms.items()}
-    chains_of: dict[int, set[str]] = defaultdict(set)
-    master: set[int] = set()
-    for m in active_members:
-        if m["firm_id"] not in population:
-            continue
-        code = chain_by_id[m["chain_id"]]["code"]
-        chains_of[m["firm_id"]].add(code)
-        if m["is_chain_master"]:
-            master.add(m["firm_id"])
-    for i, f in sorted(firms.items(), key=lambda item: item[1]["credit_code"]):
-        G.add_node(firm_key[i], **_attrs(
-            type="firm", credit_code=f["credit_code"], name=f["name"], ownership=f["ownership"],
-            above_size=bool(f["above_size"]), park=f["park"], street=f["street"],
-            formal_members=int(f["formal_members"]),
-            probationary_members=int(f["probationary_members"]),
-            chains=";".join(sorted(chains_of[i])), chain_master=i in master))
-    for m in active_members:
-        if m["firm_id"] not in population:
-            continue
-        G.add_edge(firm_key[m["firm_id"]], chain_node(chain_by_id[m["chain_id"]]["code"]), **_attrs(
-            label="in_chain", segment=m["segment"], chain_master=bool(m["is_chain_master"]),
-            joined=_iso(m["joined"])))
-
-    # Organisations: active on D; a link counts when it and its organisation are active.
-    active_orgs = {o["id"]: o for o in orgs if is_active(o["founded"], o["dissolved"], as_of)}
-    active_links = [lk for lk in links
-                    if lk["org_id"] in active_orgs and is_active(lk["start"], lk["end"], as_of)]
-    linked: dict[int, set[int]] = defaultdict(set)
-    for lk in active_links:
-        linked[lk["org_id"]].add(lk["firm_id"])
-    if scope.is_everything:
-        kept = set(active_orgs)
-    else:
-        kept = set()
-        for org_id in {lk["org_id"] for lk in active_links if lk["firm_id"] in population}:
-            # Walk up while the ancestors are active; stopping at a kept one also ends a
-            # (refused, but possible in old data) cycle.
-            while org_id is not None and org_id in active_orgs and org_id not in kept:
-                kept.add(org_id)
-                org_id = active_orgs[org_id]["parent_id"]
-    for org_id in sorted(kept, key=lambda i: active_orgs[i]["code"]):
-        o = active_orgs[org_id]
-        parent = active_orgs.get(o["parent_id"])
-        G.add_node(org_node(o["code"]), **_attrs(
-            type="org", code=o["code"], name=o["name"], kind=o["kind"], formation=o["formation"],
-            members=int(o["member_count"]), founded=_iso(o["founded"]),
-            dissolved=_iso(o["dissolved"]), parent=parent["code"] if parent is not None else None,
-            linked_firms=len(linked[org_id])))
-    for org_id in sorted(kept, key=lambda i: active_orgs[i]["code"]):
-        parent_id = active_orgs[org_id]["parent_id"]
-        if parent_id in kept:
-            G.add_edge(org_node(active_orgs[org_id]["code"]),
-                       org_node(active_orgs[parent_id]["code"]), label="parent")
-    for lk in active_links:
-        if lk["org_id"] in kept and lk["firm_id"] in population:
-            G.add_edge(org_node(active_orgs[lk["org_id"]]["code"]), firm_key[lk["firm_id"]],
-                       **_attrs(label="covers", since=_iso(lk["start"])))
-
-    for lid in sorted(liaisons):
-        li = liaisons[lid]
-        G.add_node(liaison_node(lid), **_attrs(type="liaison", name=li["name"], unit=li["unit"],
-                                               role=li["role"]))
-    for a in assignments:
-        if a["firm_id"] in population and a["liaison_id"] in liaisons and is_active(
-                a["start"], a["end"], as_of):
-            G.add_edge(liaison_node(a["liaison_id"]), firm_key[a["firm_id"]],
-                       **_attrs(label="assigned", since=_iso(a["start"])))
-
-    for s in supplies:
-        if s["supplier_id"] not in population or s["buyer_id"] not in population:
-            continue
-        if s["chain_id"] is not None and scope.chains is not None and s["chain_id"] not in chain_by_id:
-            continue  # a link of a chain outside the scope
-        G.add_edge(firm_key[s["supplier_id"]], firm_key[s["buyer_id"]], **_attrs(
-            label="supplies", chain=all_chain_codes.get(s["chain_id"])))
-
-    for node, data in G.nodes(data=True):
-        if data["type"] == "firm":
-            org, work, single = firm_flags(G, node)
-            data["status"] = "org" if org else ("work" if work else "none")
-            data["single_unit"] = single
+        for supplier, buyer, chain_id in conn.execute(
+                sa.select(S.c.supplier_id, S.c.buyer_id, S.c.chain_id).order_by(S.c.id)):
+            if supplier not in population or buyer not in population:
+                continue
+            if chain_id is not None and scope.chains is not None and chain_id not in code_of:
+                continue  # a link of a chain outside the scope
+            _add_edge(G, firm_key[supplier], firm_key[buyer],
+                      shared(label="supplies", chain=all_chain_codes.get(chain_id)))
     return G
 
 
-def _rows_by_id(conn, table, ids: list[int]) -> dict[int, dict]:
-    """Rows of ``table`` whose id is in ``ids``, fetched in batches (bound-parameter limits)."""
-    out: dict[int, dict] = {}
+class _EdgeKeys(MutableMapping):
+    """The parallel edges between two nodes (key → attributes) in two slots for the usual
+    case of one edge, a dict beyond: a dict of one item costs about 200 bytes, this about
+    60, for each of the millions of (u, v) pairs of a large graph."""
+
+    __slots__ = ("_key", "_data", "_more")
+
+    def __init__(self, *args, **kwargs):
+        self._key = self._data = self._more = None  # _data None: no edge
+        if args or kwargs:
+            self.update(*args, **kwargs)
+
+    def __getitem__(self, key):
+        if self._more is not None:
+            return self._more[key]
+        if self._data is not None and self._key == key:
+            return self._data
+        raise KeyError(key)
+
+    def __setitem__(self, key, value) -> None:
+        if self._more is not None:
+            self._more[key] = value
+        elif self._data is None or self._key == key:
+            self._key, self._data = key, value
+        else:
+            self._more = {self._key: self._data, key: value}
+            self._key = self._data = None
+
+    def __delitem__(self, key) -> None:
+        if self._more is not None:
+            del self._more[key]
+        elif self._data is not None and self._key == key:
+            self._key = self._data = None
+        else:
+            raise KeyError(key)
+
+    def __iter__(self):
+        if self._more is not None:
+            return iter(self._more)
+        return iter(() if self._data is None else (self._key,))
+
+    def __len__(self) -> int:
+        if self._more is not None:
+            return len(self._more)
+        return 0 if self._data is None else 1
+
+    def __contains__(self, key) -> bool:
+        if self._more is not None:
+            return key in self._more
+        return self._data is not None and self._key == key
+
+    def copy(self) -> dict:
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+class _LeanMultiDiGraph(nx.MultiDiGraph):
+    """A :class:`networkx.MultiDiGraph` that stores its parallel-edge maps compactly
+    (:class:`_EdgeKeys`); copies and subgraphs keep the class."""
+
+    edge_key_dict_factory = _EdgeKeys
+
+
+class _Interner:
+    """Calls return one shared object per distinct value (None stays None): a park's name
+    is stored once, not once per firm."""
+
+    def __init__(self):
+        self._seen: dict = {}
+
+    def __call__(self, value):
+        if value is None:
+            return None
+        return self._seen.setdefault(value, value)
+
+
+class _FrozenAttrs(dict):
+    """A dict that refuses changes (``TypeError``): the attributes shared by many edges.
+    Copies (``dict(d)``, ``d.copy()``, ``G.copy()``) are plain dicts; pickling works."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("边的属性在多条边之间共用，不能修改；请先 G.copy() / "
+                        "edge attributes are shared between edges: copy the graph to change them")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return (type(self), (dict(self),))
+
+
+class _SharedAttrs:
+    """One read-only attribute dict per distinct set of edge attributes (``None`` values
+    dropped, see :func:`_attrs`). Edges are the bulk of a large graph and their attributes
+    repeat (label, segment, a date), so sharing saves a dict per edge; being read-only, a
+    shared dict cannot be changed through one edge for all of them."""
+
+    def __init__(self):
+        self._seen: dict = {}
+
+    def __call__(self, **values) -> _FrozenAttrs:
+        values = _attrs(**values)
+        key = tuple(values.items())
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = _FrozenAttrs(values)
+        return found
+
+
+def _add_edge(G: nx.MultiDiGraph, u: str, v: str, data: _FrozenAttrs) -> None:
+    """Add an edge whose attributes are the shared mapping ``data``.
+
+    networkx keeps one key dict per (u, v) pair, seen from both ends, mapping each
+    parallel edge's key to its attribute dict; the new edge's entry is pointed at ``data``
+    instead of a fresh dict of its own.
+    """
+    key = G.add_edge(u, v)
+    G._succ[u][v][key] = data
+
+
+def _rows_by_id(conn, query, id_column, ids: list[int]) -> dict[int, object]:
+    """Rows of ``query`` whose ``id_column`` is in ``ids``, fetched in batches
+    (bound-parameter limits), by id."""
+    out: dict[int, object] = {}
     for i in range(0, len(ids), 5000):
-        batch = ids[i:i + 5000]
-        for row in conn.execute(sa.select(table).where(table.c.id.in_(batch))).mappings():
-            out[row["id"]] = dict(row)
+        for row in conn.execute(query.where(id_column.in_(ids[i:i + 5000]))):
+            out[row.id] = row
     return out
 
 

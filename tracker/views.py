@@ -169,39 +169,39 @@ _TRACKED = {
 }
 
 
-def _version_query(tables: set[str]) -> sa.Select:
-    parts: list[Any] = []
+def _version_queries(tables: set[str]) -> list[sa.Select]:
+    """One aggregate statement per tracked table (one scan each: a table read once for all
+    of its figures, not once per figure)."""
+    queries: list[sa.Select] = []
     for name, (sums, nullable) in _TRACKED.items():
         if name not in tables:
             continue
         table = sa.table(name, sa.column("id"), *(sa.column(c) for c in sums + nullable))
-        parts.append(sa.select(sa.func.count()).select_from(table).scalar_subquery())
-        parts.append(sa.select(sa.func.max(table.c.id)).scalar_subquery())
+        parts: list[Any] = [sa.func.count(), sa.func.max(table.c.id)]
         for column in sums:
             # PostgreSQL cannot cast a boolean to FLOAT (nor sum one): count the true values.
             value = (sa.case((table.c[column].is_(sa.true()), 1), else_=0)
                      if column == "is_chain_master" else table.c[column])
-            parts.append(sa.select(sa.func.sum(value)).scalar_subquery())
-        for column in nullable:
-            parts.append(sa.select(sa.func.count(table.c[column])).scalar_subquery())
+            parts.append(sa.func.sum(value))
+        parts += [sa.func.count(table.c[column]) for column in nullable]
+        queries.append(sa.select(*parts).select_from(table))
     if "dataset_info" in tables:
         info = sa.table("dataset_info", sa.column("key"), sa.column("updated"))
-        parts.append(sa.select(sa.func.count()).select_from(info).scalar_subquery())
-        parts.append(sa.select(sa.func.max(info.c.updated)).scalar_subquery())
+        queries.append(sa.select(sa.func.count(), sa.func.max(info.c.updated)).select_from(info))
     # The audit log, whatever its table is called, records every edit: its largest id
     # changes on any change made through the editing API, including in-place updates.
     for name in sorted(t for t in tables if "audit" in t):
         audit = sa.table(name, sa.column("id"))
-        parts.append(sa.select(sa.func.max(audit.c.id)).scalar_subquery())
-        parts.append(sa.select(sa.func.count()).select_from(audit).scalar_subquery())
-    return sa.select(*parts) if parts else sa.select(sa.literal(0))
+        queries.append(sa.select(sa.func.max(audit.c.id), sa.func.count()).select_from(audit))
+    return queries or [sa.select(sa.literal(0))]
 
 
 def data_version(engine: Engine) -> tuple:
-    """A value that changes whenever the data in the store changes (one cheap query)."""
+    """A value that changes whenever the data in the store changes (one aggregate
+    statement per table)."""
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
-        row = conn.execute(_version_query(tables)).one()
+        row = [v for query in _version_queries(tables) for v in conn.execute(query).one()]
     return tuple(str(v) if v is not None else None for v in row)
 
 
@@ -452,10 +452,9 @@ def _active_orgs_and_liaisons(engine: Engine, on: date, scope: Scope,
                               denominator: str) -> tuple[int, int]:
     """Organisations covering at least one firm of the population on ``on`` (all active
     organisations for the whole district), and liaisons assigned to one."""
-    from .coverage import _population  # the one definition of the population
+    from .coverage import in_population  # the one definition of the population
 
     O, L, A = PartyOrg.__table__, CoverageLink.__table__, Assignment.__table__
-    pop = _population(on, scope, denominator).subquery("pop")
     with engine.connect() as conn:
         if scope.is_everything:
             orgs = conn.execute(sa.select(sa.func.count()).select_from(O)
@@ -463,13 +462,16 @@ def _active_orgs_and_liaisons(engine: Engine, on: date, scope: Scope,
         else:
             orgs = conn.execute(
                 sa.select(sa.func.count(sa.distinct(L.c.org_id)))
-                .select_from(L.join(O, O.c.id == L.c.org_id).join(pop, pop.c.firm_id == L.c.firm_id))
+                .select_from(L.join(O, O.c.id == L.c.org_id))
                 .where(active_clause(L.c.start, L.c.end, on))
-                .where(active_clause(O.c.founded, O.c.dissolved, on))).scalar()
+                .where(active_clause(O.c.founded, O.c.dissolved, on))
+                .where(in_population(L.c.firm_id, on, scope, denominator))).scalar()
+        # Each active assignment asks whether its firm is in the population (an index
+        # look-up), instead of building the whole population to join with.
         liaisons = conn.execute(
             sa.select(sa.func.count(sa.distinct(A.c.liaison_id)))
-            .select_from(A.join(pop, pop.c.firm_id == A.c.firm_id))
-            .where(active_clause(A.c.start, A.c.end, on))).scalar()
+            .where(active_clause(A.c.start, A.c.end, on))
+            .where(in_population(A.c.firm_id, on, scope, denominator))).scalar()
     return int(orgs or 0), int(liaisons or 0)
 
 
