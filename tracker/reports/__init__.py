@@ -97,6 +97,14 @@ def render_report(engine: Engine, fmt: str, as_of: date, scope: Scope = EVERYTHI
     lang : ``"zh"`` (default) or ``"en"``
     progress : called with one line of text per step
     """
+    stream = io.BytesIO()
+    _render(engine, fmt, stream, as_of, scope, lang, progress)
+    return stream.getvalue()
+
+
+def _render(engine: Engine, fmt: str, stream, as_of: date, scope: Scope, lang: str,
+            progress: Progress) -> None:
+    """Gather, render the charts where the format has them, and write to ``stream``."""
     spec = _format(fmt)
     started = time.perf_counter()
     _say(progress, t("reports.progress_gather", lang, date=as_of.isoformat()))
@@ -112,7 +120,6 @@ def render_report(engine: Engine, fmt: str, as_of: date, scope: Scope = EVERYTHI
         if charts.error:
             _say(progress, t("reports.progress_charts_failed", lang, reason=charts.error))
     _say(progress, t("reports.progress_write", lang, format=spec.label(lang)))
-    stream = io.BytesIO()
     if fmt == "xlsx":
         from .xlsx import write_xlsx
 
@@ -129,13 +136,14 @@ def render_report(engine: Engine, fmt: str, as_of: date, scope: Scope = EVERYTHI
         from .pdf import write_pdf
 
         write_pdf(content, charts, stream)
-    return stream.getvalue()
 
 
 def write_report(engine: Engine, fmt: str, path: str | os.PathLike, as_of: date,
                  scope: Scope = EVERYTHING, lang: str = "zh", progress: Progress = None) -> Path:
     """Write the report to ``path`` (atomically: a half-written file never appears).
 
+    The format writes straight into a temporary file beside ``path`` (a province's
+    ledger is a few hundred megabytes: not held in memory), renamed when complete.
     Returns the path written. See :func:`render_report` for the parameters.
     """
     started = time.perf_counter()
@@ -143,16 +151,17 @@ def write_report(engine: Engine, fmt: str, path: str | os.PathLike, as_of: date,
     # Before the work: a typo in the folder should not cost a whole report (and charts).
     if not path.parent.is_dir():
         raise ValueError(f"目录不存在：{path.parent}")
-    data = render_report(engine, fmt, as_of, scope, lang, progress)
+    _format(fmt)
     fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            _render(engine, fmt, handle, as_of, scope, lang, progress)
+            size = handle.tell()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _say(progress, t("reports.progress_done", lang, path=str(path), size=_size(len(data)),
+    _say(progress, t("reports.progress_done", lang, path=str(path), size=_size(size),
                      seconds=f"{time.perf_counter() - started:.1f}"))
     return path
 
