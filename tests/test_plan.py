@@ -221,3 +221,31 @@ def test_flow_reports_officer_to_area_amounts():
     assert flow[("off", 9)] == {("area", "park:科学城"): 2, ("area", "street:夏港街道"): 2}
     assert flow["s"] == {("off", 7): 1, ("off", 9): 4}
     assert _flow({}, reach, {7: 1}) == (0, {})
+
+
+def _best_counts_by_loop(n0, n1, n2, room, units):
+    """The definition of tracker.plan._best_counts, one pair at a time."""
+    import math
+
+    best = None
+    for j1 in range(min(n1, room) + 1):
+        for j2 in range(min(n2, room - j1) + 1):
+            j0 = min(n0, room - j1 - j2)
+            r0, r1, r2 = n0 - j0, n1 - j1, n2 - j2
+            g = max_groups(r1, r2)
+            grouped = min(r0 + r1 + r2, units * g) if g else 0
+            groups = math.ceil(grouped / units)
+            key = (j0 + j1 + j2 + grouped, -groups)
+            if best is None or key > best[0]:
+                best = (key, (j0, j1, j2, grouped, groups))
+    return best[1]
+
+
+@given(st.integers(0, 40), st.integers(0, 300), st.integers(0, 300), st.integers(0, 400),
+       st.integers(1, 6))
+@settings(max_examples=150, deadline=None)
+def test_best_counts_matches_its_definition(n0, n1, n2, room, units):
+    """The vectorised enumeration (blocks of 256 rows) picks the loop's pair, ties included."""
+    from tracker.plan import _best_counts
+
+    assert _best_counts(n0, n1, n2, room, units) == _best_counts_by_loop(n0, n1, n2, room, units)
