@@ -449,3 +449,45 @@ def test_baseline_engine_is_tuned_and_apart(sqlite_url, sqlite_engine):
     with sqlite_engine.connect() as conn:  # the step's engine keeps the defaults
         assert conn.execute(sa.text("PRAGMA temp_store")).scalar() == 0
     tuned.dispose()
+
+
+def test_merge_keeps_every_run_and_the_later_wins(tmp_path):
+    from click.testing import CliRunner
+
+    from tracker.bench import merge_results
+    from tracker.cli import main
+
+    def part(generated, commit, runs):
+        return {"generated": generated, "machine": dict(bench.machine_info(), commit=commit),
+                "as_of": "2025-06-30", "seed": 1, "sizes": [], "steps": ["coverage"],
+                "notes": [], "runs": [
+                    {"backend": backend, "size": size, "backend_version": None, "setup": {},
+                     "steps": [{"step": "coverage", "status": "ok", "seconds": seconds,
+                                "baseline_seconds": 1.0, "peak_rss_mib": 100.0}]}
+                    for backend, size, seconds in runs]}
+
+    old = part("2026-01-01T00:00:00+00:00", "old", [("sqlite", 1_000_000, 3.0), ("sqlite", 1000, 0.1)])
+    new = part("2026-01-02T00:00:00+00:00", "new", [("sqlite", 1_000_000, 0.5),
+                                                    ("postgresql", 1000, 0.2)])
+    merged = merge_results([new, old])  # order of the arguments does not matter
+    assert [(r["backend"], r["size"]) for r in merged["runs"]] == [
+        ("sqlite", 1000), ("sqlite", 1_000_000), ("postgresql", 1000)]
+    big = merged["runs"][1]
+    assert big["steps"][0]["seconds"] == 0.5 and big["measured"]["commit"] == "new"
+    assert merged["runs"][0]["measured"]["commit"] == "old"
+    goal = next(g for g in merged["goals"] if g["goal"].startswith("coverage"))
+    assert goal["verdict"] == "met" and goal["value"] == 0.5
+    with pytest.raises(ValueError):
+        merge_results([old, dict(new, seed=2)])
+
+    paths = []
+    for name, data in (("a.json", old), ("b.json", new)):
+        paths.append(tmp_path / name)
+        paths[-1].write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "BENCH.md"
+    result = CliRunner().invoke(main, ["bench", "--merge", str(paths[0]), "--merge", str(paths[1]),
+                                       "--markdown", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "Merged run: commit old" in text and "Merged run: commit new" in text
+    assert CliRunner().invoke(main, ["bench", "--merge", str(paths[0])]).exit_code != 0

@@ -111,6 +111,7 @@ __all__ = [
     "GOALS",
     "Backend",
     "run_benchmark",
+    "merge_results",
     "default_timeout",
     "machine_info",
     "evaluate_goals",
@@ -1754,6 +1755,53 @@ def _finish(results: dict) -> None:
     results["goals"] = evaluate_goals(results)
 
 
+def merge_results(parts: list[dict]) -> dict:
+    """Combine the results of several ``tracker bench`` runs into one (``--merge``).
+
+    A province-sized run and a PostgreSQL run are long; they are run separately and merged
+    for ``BENCHMARKS.md``. Each run keeps the commit and time it was measured at (the
+    ``measured`` of every run); where two parts measured the same backend and size, the
+    later part wins, so a re-run replaces an older one. Goals are evaluated again over the
+    merged runs.
+
+    Examples
+    --------
+    >>> a = {"generated": "2026-01-01T00:00:00+00:00", "machine": {"commit": "a1"},
+    ...      "as_of": "2025-06-30", "seed": 1, "runs": [{"backend": "sqlite", "size": 10,
+    ...      "steps": []}], "notes": []}
+    >>> b = dict(a, generated="2026-01-02T00:00:00+00:00", machine={"commit": "b2"})
+    >>> merged = merge_results([a, b])
+    >>> [(r["size"], r["measured"]["commit"]) for r in merged["runs"]]
+    [(10, 'b2')]
+    """
+    if not parts:
+        raise ValueError("nothing to merge")
+    for part in parts:
+        if (part.get("as_of"), part.get("seed")) != (parts[0].get("as_of"), parts[0].get("seed")):
+            raise ValueError("只能合并同一数据日期和种子的结果 / the runs differ in as_of or seed: "
+                             f"{part.get('as_of')}/{part.get('seed')} vs "
+                             f"{parts[0].get('as_of')}/{parts[0].get('seed')}")
+    latest = max(parts, key=lambda part: part["generated"])
+    runs: dict[tuple, dict] = {}
+    notes: list[str] = []
+    for part in sorted(parts, key=lambda part: part["generated"]):
+        stamp = {"commit": part["machine"].get("commit"), "generated": part["generated"]}
+        for run in part["runs"]:
+            run = dict(run)
+            run.setdefault("measured", stamp)
+            runs[(run["backend"], run["size"])] = run
+        notes += [n for n in part.get("notes", []) if n not in notes]
+    order = {"sqlite": 0, "postgresql": 1}
+    merged = dict(latest, runs=sorted(runs.values(), key=lambda r: (order.get(r["backend"], 2),
+                                                                    r["size"])),
+                  notes=notes, sizes=sorted({r["size"] for r in runs.values()}),
+                  merged_from=[{"commit": p["machine"].get("commit"), "generated": p["generated"],
+                                "runs": [f"{r['backend']} {r['size']}" for r in p["runs"]]}
+                               for p in parts])
+    _finish(merged)
+    return merged
+
+
 def _fmt_size(n: int) -> str:
     return f"{n:,}"
 
@@ -1959,6 +2007,10 @@ def to_markdown(results: dict, analysis: str | None = None) -> str:
         "`tracker/bench.py` for the baselines.",
         "",
     ]
+    for part in results.get("merged_from", []):
+        lines.append(f"> Merged run: commit {part['commit'] or '?'}, {part['generated']}: "
+                     + ", ".join(part["runs"]))
+        lines.append("")
     for note in results.get("notes", []):
         lines.append(f"> {note}")
         lines.append("")

@@ -59,12 +59,17 @@ def _steps(_ctx, _param, value: str | None) -> list[str] | None:
                    "及生成器未变则直接复用，不再生成 / keep each size's SQLite store and firm "
                    "sheets in DIR; a later run reuses them while the size, seed, date and "
                    "generator are unchanged")
+@click.option("--merge", "merge_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="JSON", help="不测量：合并这些先前运行的 JSON 结果（可重复）并写出 --json/--markdown；"
+                                   "同一后端和规模以较新的为准 / measure nothing: merge the JSON "
+                                   "results of earlier runs (repeatable) into --json/--markdown; "
+                                   "for the same backend and size the later run wins")
 def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, load_test, timeout,
-          keep_dir):
+          keep_dir, merge_paths):
     """规模基准测试：从一个区到一个省 / benchmarks from a district to a province."""
     import signal
 
-    from ..bench import keep_analysis, run_benchmark, to_markdown
+    from ..bench import keep_analysis, merge_results, run_benchmark, to_markdown
 
     for target in (json_path, markdown_path):
         if target and not Path(target).resolve().parent.is_dir():
@@ -79,6 +84,24 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
         if markdown_path:
             Path(markdown_path).write_text(to_markdown(results, analysis), encoding="utf-8")
 
+    if merge_paths:
+        if not (json_path or markdown_path):
+            raise TrackerError("--merge 需要 --json 或 --markdown 指定输出 / --merge needs --json "
+                               "or --markdown to write to")
+        parts = []
+        for path in merge_paths:
+            try:
+                parts.append(json.loads(Path(path).read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                raise TrackerError(f"无法读取基准结果 {path}：{exc}") from None
+        try:
+            merged = merge_results(parts)
+        except (KeyError, ValueError) as exc:
+            raise TrackerError(f"无法合并基准结果：{exc}") from None
+        save(merged)
+        for target in filter(None, (json_path, markdown_path)):
+            click.echo(f"已合并 {len(parts)} 份结果 / merged {len(parts)} results: {target}", err=True)
+        return
     if timeout is not None and timeout <= 0:
         raise TrackerError("时限应为正数（秒） / --timeout must be positive")
     if keep_dir and bench_db and not bench_db.startswith("sqlite"):
