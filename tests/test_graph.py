@@ -370,11 +370,11 @@ def test_graph_figures_equal_sql_on_random_data(sqlite_engine, data, days, chain
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["set", "del", "get", "in"]),
-                          st.integers(0, 3), st.integers(0, 9)), max_size=30))
+                          st.integers(0, 6), st.integers(0, 9)), max_size=40))
 def test_edge_key_map_behaves_like_a_dict(operations):
-    from tracker.graph import _EdgeKeys
+    from tracker.graph import _SmallMap
 
-    compact, plain = _EdgeKeys(), {}
+    compact, plain = _SmallMap(), {}
     for op, key, value in operations:
         if op == "set":
             compact[key] = {"v": value}

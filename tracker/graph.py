@@ -146,7 +146,7 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
     # the database filters the dated facts; what must wait is kept as small tuples of the
     # columns used; firms and supply links are streamed into the graph; repeated strings
     # are interned; edges with equal attributes share one read-only mapping
-    # (:class:`_SharedAttrs`) and parallel-edge maps are compact (:class:`_EdgeKeys`).
+    # (:class:`_SharedAttrs`); small maps are compact (:class:`_SmallMap`).
     text = _Interner()
     shared = _SharedAttrs()
     G = _LeanMultiDiGraph()
@@ -300,56 +300,68 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
     return G
 
 
-class _EdgeKeys(MutableMapping):
-    """The parallel edges between two nodes (key → attributes) in two slots for the usual
-    case of one edge, a dict beyond: a dict of one item costs about 200 bytes, this about
-    60, for each of the millions of (u, v) pairs of a large graph."""
+class _SmallMap(MutableMapping):
+    """A mapping for the many small maps of a large graph: each node's neighbours and each
+    node pair's parallel edges. Up to :attr:`LIMIT` items live in one flat tuple
+    ``(key, value, key, value, ...)``, more in a dict. A dict of one or two items costs
+    about 220 bytes; this costs about 100, for each of millions of maps."""
 
-    __slots__ = ("_key", "_data", "_more")
+    __slots__ = ("_items", "_dict")
+    LIMIT = 4
 
     def __init__(self, *args, **kwargs):
-        self._key = self._data = self._more = None  # _data None: no edge
+        self._items: tuple = ()
+        self._dict: dict | None = None
         if args or kwargs:
             self.update(*args, **kwargs)
 
+    def _find(self, key) -> int:
+        items = self._items
+        for i in range(0, len(items), 2):
+            if items[i] == key:
+                return i
+        return -1
+
     def __getitem__(self, key):
-        if self._more is not None:
-            return self._more[key]
-        if self._data is not None and self._key == key:
-            return self._data
-        raise KeyError(key)
+        if self._dict is not None:
+            return self._dict[key]
+        i = self._find(key)
+        if i < 0:
+            raise KeyError(key)
+        return self._items[i + 1]
 
     def __setitem__(self, key, value) -> None:
-        if self._more is not None:
-            self._more[key] = value
-        elif self._data is None or self._key == key:
-            self._key, self._data = key, value
+        if self._dict is not None:
+            self._dict[key] = value
+            return
+        i = self._find(key)
+        items = self._items
+        if i >= 0:
+            self._items = items[:i + 1] + (value,) + items[i + 2:]
+        elif len(items) < 2 * self.LIMIT:
+            self._items = items + (key, value)
         else:
-            self._more = {self._key: self._data, key: value}
-            self._key = self._data = None
+            self._dict = dict(zip(items[0::2], items[1::2]))
+            self._dict[key] = value
+            self._items = ()
 
     def __delitem__(self, key) -> None:
-        if self._more is not None:
-            del self._more[key]
-        elif self._data is not None and self._key == key:
-            self._key = self._data = None
-        else:
+        if self._dict is not None:
+            del self._dict[key]
+            return
+        i = self._find(key)
+        if i < 0:
             raise KeyError(key)
+        self._items = self._items[:i] + self._items[i + 2:]
 
     def __iter__(self):
-        if self._more is not None:
-            return iter(self._more)
-        return iter(() if self._data is None else (self._key,))
+        return iter(self._dict if self._dict is not None else self._items[0::2])
 
     def __len__(self) -> int:
-        if self._more is not None:
-            return len(self._more)
-        return 0 if self._data is None else 1
+        return len(self._dict) if self._dict is not None else len(self._items) // 2
 
     def __contains__(self, key) -> bool:
-        if self._more is not None:
-            return key in self._more
-        return self._data is not None and self._key == key
+        return key in self._dict if self._dict is not None else self._find(key) >= 0
 
     def copy(self) -> dict:
         return dict(self.items())
@@ -359,10 +371,11 @@ class _EdgeKeys(MutableMapping):
 
 
 class _LeanMultiDiGraph(nx.MultiDiGraph):
-    """A :class:`networkx.MultiDiGraph` that stores its parallel-edge maps compactly
-    (:class:`_EdgeKeys`); copies and subgraphs keep the class."""
+    """A :class:`networkx.MultiDiGraph` that keeps each node's neighbours and each node
+    pair's parallel edges in a :class:`_SmallMap`; copies and subgraphs keep the class."""
 
-    edge_key_dict_factory = _EdgeKeys
+    adjlist_inner_dict_factory = _SmallMap
+    edge_key_dict_factory = _SmallMap
 
 
 class _Interner:
