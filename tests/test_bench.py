@@ -475,6 +475,12 @@ def test_merge_keeps_every_run_and_the_later_wins(tmp_path):
     big = merged["runs"][1]
     assert big["steps"][0]["seconds"] == 0.5 and big["measured"]["commit"] == "new"
     assert merged["runs"][0]["measured"]["commit"] == "old"
+    # Steps of the same size measured by different runs are all kept.
+    other = part("2026-01-03T00:00:00+00:00", "third", [("sqlite", 1000, 0.3)])
+    other["runs"][0]["steps"][0]["step"] = "planner"
+    both = merge_results([old, other])["runs"][0]["steps"]
+    assert [(s["step"], s["measured"]["commit"]) for s in both] == [("coverage", "old"),
+                                                                    ("planner", "third")]
     goal = next(g for g in merged["goals"] if g["goal"].startswith("coverage"))
     assert goal["verdict"] == "met" and goal["value"] == 0.5
     with pytest.raises(ValueError):

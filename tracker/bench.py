@@ -1760,9 +1760,9 @@ def merge_results(parts: list[dict]) -> dict:
 
     A province-sized run and a PostgreSQL run are long; they are run separately and merged
     for ``BENCHMARKS.md``. Each run keeps the commit and time it was measured at (the
-    ``measured`` of every run); where two parts measured the same backend and size, the
-    later part wins, so a re-run replaces an older one. Goals are evaluated again over the
-    merged runs.
+    ``measured`` of every run and step); where two parts measured the same step at the
+    same backend and size, the later part wins, so a re-run replaces an older one, and steps
+    only one part measured are all kept. Goals are evaluated again over the merged runs.
 
     Examples
     --------
@@ -1787,8 +1787,17 @@ def merge_results(parts: list[dict]) -> dict:
     for part in sorted(parts, key=lambda part: part["generated"]):
         stamp = {"commit": part["machine"].get("commit"), "generated": part["generated"]}
         for run in part["runs"]:
-            run = dict(run)
+            run = dict(run, steps=[dict(step) for step in run["steps"]])
+            for step in run["steps"]:
+                step.setdefault("measured", run.get("measured", stamp))
             run.setdefault("measured", stamp)
+            earlier = runs.get((run["backend"], run["size"]))
+            if earlier is not None:
+                # Steps the later run did not measure (or did not get to) keep their
+                # earlier result; the set-up shown is the later one.
+                mine = {s["step"] for s in run["steps"] if s["status"] not in ("not run", "skipped")}
+                run["steps"] = [s for s in earlier["steps"] if s["step"] not in mine] + [
+                    s for s in run["steps"] if s["step"] in mine]
             runs[(run["backend"], run["size"])] = run
         notes += [n for n in part.get("notes", []) if n not in notes]
     order = {"sqlite": 0, "postgresql": 1}
@@ -1796,7 +1805,10 @@ def merge_results(parts: list[dict]) -> dict:
                                                                     r["size"])),
                   notes=notes, sizes=sorted({r["size"] for r in runs.values()}),
                   merged_from=[{"commit": p["machine"].get("commit"), "generated": p["generated"],
-                                "runs": [f"{r['backend']} {r['size']}" for r in p["runs"]]}
+                                "runs": [f"{r['backend']} {r['size']:,} ("
+                                         + ", ".join(st["step"] for st in r["steps"]
+                                                     if st["status"] not in ("not run", "skipped"))
+                                         + ")" for r in p["runs"]]}
                                for p in parts])
     _finish(merged)
     return merged
