@@ -48,12 +48,14 @@ Examples
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from array import array
 from collections import defaultdict
 from collections.abc import MutableMapping
 from datetime import date
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -158,14 +160,27 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
         member_where = [active_clause(M.c.joined, M.c.left, as_of)]
         if scope.chains is not None:
             member_where.append(M.c.chain_id.in_(sorted(code_of)))
-        # (firm id, chain code, segment, chain master, joined)
-        members = [(m.firm_id, code_of[m.chain_id], text(m.segment), bool(m.is_chain_master),
-                    text(_iso(m.joined))) for m in conn.execute(
-            sa.select(M.c.firm_id, M.c.chain_id, M.c.segment, M.c.is_chain_master, M.c.joined)
-            .where(*member_where).order_by(M.c.id))]
+        # Memberships as three int arrays (firm id, chain position, index of the edge's
+        # shared attributes): a tuple per row held ~200 bytes for the whole build.
+        positions = {cid: i for i, cid in enumerate(code_of)}
+        chain_codes = list(code_of.values())
+        m_firm, m_chain, m_attrs = array("q"), array("q"), array("q")
+        edge_attrs: list[_FrozenAttrs] = []
+        attr_index: dict[int, int] = {}  # id(shared attrs) -> index in edge_attrs
+        for m in conn.execute(
+                sa.select(M.c.firm_id, M.c.chain_id, M.c.segment, M.c.is_chain_master, M.c.joined)
+                .where(*member_where).order_by(M.c.id)):
+            data = shared(label="in_chain", segment=m.segment, chain_master=bool(m.is_chain_master),
+                          joined=_iso(m.joined))
+            if id(data) not in attr_index:
+                attr_index[id(data)] = len(edge_attrs)
+                edge_attrs.append(data)
+            m_firm.append(m.firm_id)
+            m_chain.append(positions[m.chain_id])
+            m_attrs.append(attr_index[id(data)])
         firm_where = [F.c.id.in_(sa.select(M.c.firm_id).where(*member_where))]
         if scope.areas is None:
-            population = {m[0] for m in members}
+            population = set(m_firm)
         else:
             areas = sorted(scope.areas)
             firm_where.append(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
@@ -174,11 +189,20 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
             sa.select(O.c.id, O.c.code, O.c.name, O.c.kind, O.c.formation, O.c.parent_id,
                       O.c.founded, O.c.dissolved, O.c.member_count)
             .where(active_clause(O.c.founded, O.c.dissolved, as_of)).order_by(O.c.code))}
-        # (org id, firm id, since): a link counts when it and its organisation are active.
-        links = [(lk.org_id, lk.firm_id, text(_iso(lk.start))) for lk in conn.execute(
-            sa.select(L.c.org_id, L.c.firm_id, L.c.start)
-            .where(active_clause(L.c.start, L.c.end, as_of)).order_by(L.c.id))
-            if lk.org_id in active_orgs]
+        # Links (org id, firm id, index of the edge's shared attributes), as int arrays: a
+        # link counts when it and its organisation are active.
+        l_org, l_firm, l_attrs = array("q"), array("q"), array("q")
+        for lk in conn.execute(
+                sa.select(L.c.org_id, L.c.firm_id, L.c.start)
+                .where(active_clause(L.c.start, L.c.end, as_of)).order_by(L.c.id)):
+            if lk.org_id in active_orgs:
+                data = shared(label="covers", since=_iso(lk.start))
+                if id(data) not in attr_index:
+                    attr_index[id(data)] = len(edge_attrs)
+                    edge_attrs.append(data)
+                l_org.append(lk.org_id)
+                l_firm.append(lk.firm_id)
+                l_attrs.append(attr_index[id(data)])
         # (liaison id, firm id, since)
         assignments = [(a.liaison_id, a.firm_id, text(_iso(a.start))) for a in conn.execute(
             sa.select(A.c.liaison_id, A.c.firm_id, A.c.start)
@@ -207,51 +231,60 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
                 confirmed=bool(c["confirmed"]), sort_order=int(c["sort_order"]),
                 lead_department=c["lead_department"]))
 
-        # Coverage flags of the population, from the same facts as the edges below.
-        covered_by_org = {firm for _, firm, _ in links if firm in population}
-        single_unit = {firm for org, firm, _ in links
-                       if firm in population and active_orgs[org].formation == "single"}
+        # Per firm id: its chains as a bit mask, chain master, and its coverage flags, from
+        # the same facts as the edges below.
+        size = max([0, *(max(x) for x in (m_firm, l_firm) if len(x)),
+                    *(f for _, f, _ in assignments)]) + 1
+        firms_np, chains_np = np.frombuffer(m_firm, dtype=np.int64), np.frombuffer(m_chain, dtype=np.int64)
+        mask = np.zeros(size, dtype=np.int64)
+        np.bitwise_or.at(mask, firms_np, np.left_shift(1, chains_np))
+        is_master = np.zeros(size, dtype=bool)
+        master_attrs = np.array([bool(d.get("chain_master")) for d in edge_attrs] + [False])
+        is_master[firms_np[master_attrs[np.frombuffer(m_attrs, dtype=np.int64)]]] = True
+        lf = np.frombuffer(l_firm, dtype=np.int64)
+        org_flag = np.zeros(size, dtype=bool)
+        org_flag[lf] = True
+        single_orgs = np.array(sorted(i for i, o in active_orgs.items() if o.formation == "single"),
+                               dtype=np.int64)
+        single_flag = np.zeros(size, dtype=bool)
+        single_flag[lf[np.isin(np.frombuffer(l_org, dtype=np.int64), single_orgs)]] = True
         assigned = {firm for liaison, firm, _ in assignments if liaison in liaisons}
-        chains_of: dict[int, tuple[str, ...]] = {}
-        master: set[int] = set()
-        for firm, code, _, is_master, _ in members:
-            if firm in population:
-                chains_of[firm] = chains_of.get(firm, ()) + (code,)
-                if is_master:
-                    master.add(firm)
+        mask, is_master = mask.tolist(), is_master.tolist()
+        org_flag, single_flag = org_flag.tolist(), single_flag.tolist()
+        chain_text: dict[int, str] = {}
         # Firms are streamed in credit-code order straight into the graph.
-        firm_key: dict[int, str] = {}
+        firm_key: list[str | None] = [None] * size
         for f in conn.execute(
                 sa.select(F.c.id, F.c.credit_code, F.c.name, F.c.ownership, F.c.above_size,
                           F.c.park, F.c.street, F.c.formal_members, F.c.probationary_members)
                 .where(*firm_where).order_by(F.c.credit_code)):
             node = firm_key[f.id] = firm_node(f.credit_code)
+            bits = mask[f.id]
+            if bits not in chain_text:
+                chain_text[bits] = ";".join(sorted(
+                    code for i, code in enumerate(chain_codes) if bits >> i & 1))
             G.add_node(node, **_attrs(
                 type="firm", credit_code=f.credit_code, name=f.name, ownership=text(f.ownership),
                 above_size=bool(f.above_size), park=text(f.park), street=text(f.street),
                 formal_members=int(f.formal_members),
                 probationary_members=int(f.probationary_members),
-                chains=text(";".join(sorted(set(chains_of.pop(f.id, ()))))),
-                chain_master=f.id in master,
-                status="org" if f.id in covered_by_org else (
-                    "work" if f.id in assigned else "none"),
-                single_unit=f.id in single_unit))
-        del chains_of, master, covered_by_org, single_unit, assigned
-        for firm, code, segment, is_master, joined in members:
+                chains=chain_text[bits], chain_master=is_master[f.id],
+                status="org" if org_flag[f.id] else ("work" if f.id in assigned else "none"),
+                single_unit=single_flag[f.id]))
+        del mask, is_master, org_flag, single_flag, assigned
+        chain_nodes = [chain_node(code) for code in chain_codes]
+        for firm, chain, attrs in zip(m_firm, m_chain, m_attrs):
             if firm in population:
-                _add_edge(G, firm_key[firm], chain_node(code), shared(
-                    label="in_chain", segment=segment, chain_master=is_master, joined=joined))
-        del members
+                _add_edge(G, firm_key[firm], chain_nodes[chain], edge_attrs[attrs])
+        del m_firm, m_chain, m_attrs
 
-        # Organisations: active on D.
-        linked: dict[int, int] = defaultdict(int)  # org id -> firms covered on D
-        for org, firm in {(org, firm) for org, firm, _ in links}:
-            linked[org] += 1
+        # Organisations: active on D. ``linked_firms``: distinct firms each covers on D.
+        linked = _pair_counts(np.frombuffer(l_org, dtype=np.int64), lf, size)
         if scope.is_everything:
             kept = set(active_orgs)
         else:
             kept = set()
-            for org_id in {org for org, firm, _ in links if firm in population}:
+            for org_id in {org for org, firm in zip(l_org, l_firm) if firm in population}:
                 # Walk up while the ancestors are active; stopping at a kept one also ends a
                 # (refused, but possible in old data) cycle.
                 while org_id is not None and org_id in active_orgs and org_id not in kept:
@@ -273,10 +306,10 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
             parent_id = active_orgs[org_id].parent_id
             if parent_id in kept:
                 _add_edge(G, org_key[org_id], org_key[parent_id], shared(label="parent"))
-        for org, firm, since in links:
+        for org, firm, attrs in zip(l_org, l_firm, l_attrs):
             if org in kept and firm in population:
-                _add_edge(G, org_key[org], firm_key[firm], shared(label="covers", since=since))
-        del links, active_orgs
+                _add_edge(G, org_key[org], firm_key[firm], edge_attrs[attrs])
+        del l_org, l_firm, l_attrs, lf, active_orgs
 
         for lid in sorted(liaisons):
             li = liaisons[lid]
@@ -435,6 +468,19 @@ def _add_edge(G: nx.MultiDiGraph, u: str, v: str, data: _FrozenAttrs) -> None:
     """
     key = G.add_edge(u, v)
     G._succ[u][v][key] = data
+
+
+def _pair_counts(keys: np.ndarray, values: np.ndarray, size: int) -> dict[int, int]:
+    """For each key, how many distinct values it is paired with (``values`` < ``size``).
+    Sort-based: numpy's hash-based unique was slower at a million pairs."""
+    if not len(keys):
+        return {}
+    pairs = np.sort(keys * size + values)
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    owners = pairs // size
+    starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
+    counts = np.diff(np.append(starts, len(owners)))
+    return dict(zip(owners[starts].tolist(), counts.tolist()))
 
 
 def _rows_by_id(conn, query, id_column, ids: list[int]) -> dict[int, object]:
