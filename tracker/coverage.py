@@ -12,10 +12,13 @@ Definitions (see ``../shared/DOMAIN.md`` and :mod:`tracker.intervals`):
 - ``coverage_rate = (org + work) / firms``; ``org_coverage_rate = org / firms``;
   ``single_unit_rate`` = firms covered by an active 单独组建 organisation / firms.
 
-A firm in two chains counts in each chain and once in the district total. Everything is
-a handful of SQL aggregates; :func:`monthly_series` sweeps many dates at once over the
-interval ends in numpy. :mod:`tracker.graph` computes the same figures independently and
-the tests hold the two equal.
+A firm in two chains counts in each chain and once in the district total. SQL selects
+the facts active on D (one scan per table) and hands back their firm ids; numpy counts
+(at 1,000,000 firms this beats one SQL aggregate with its joins and DISTINCTs many times
+over). :func:`firm_status` computes the same statuses in one SQL statement;
+:func:`monthly_series` sweeps many dates at once over the interval ends in numpy;
+:mod:`tracker.graph` computes the same figures independently. The tests hold them equal,
+and equal to a plain-Python model of the definitions.
 
 Examples
 --------

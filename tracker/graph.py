@@ -1,7 +1,9 @@
 """The typed networkx graph of the district at a date D, and what it answers.
 
 :func:`build_graph` reads the store and keeps the facts active on D (the one rule,
-:func:`tracker.intervals.is_active`) as a :class:`networkx.MultiDiGraph`:
+:func:`tracker.intervals.active_clause`) as a :class:`networkx.MultiDiGraph`. Edge
+attributes are read-only (one dict shared by all edges with equal attributes, to keep a
+1,000,000-firm district under 2 GiB); ``G.copy()`` gives every edge a dict of its own:
 
 ========== ================================ ===============================================
 node type  id                               attributes (never ``None``: a missing value is
