@@ -551,30 +551,53 @@ def firm_status(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
     )
     members = _membership_rows(as_of, scope)
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query).mappings().all(),
+        # Plain tuples: pandas probes every SQLAlchemy Row for namedtuple fields, and a
+        # Row answers that probe slowly (about 20 us a row).
+        frame = pd.DataFrame(list(map(tuple, conn.execute(query))),
                              columns=["firm_id", "credit_code", "name", "ownership", "above_size",
                                       "park", "street", "formal_members", "probationary_members",
                                       "org", "work", "single"])
-        membership = pd.DataFrame(conn.execute(members).all(),
-                                  columns=["firm_id", "chain_id", "chain_code", "segment",
-                                           "is_chain_master"])
+        membership = conn.execute(members).all()
     frame["status"] = np.where(frame["org"] == 1, "org", np.where(frame["work"] == 1, "work", "none"))
     frame["single_unit"] = frame["single"] == 1
     frame = frame.drop(columns=["org", "work", "single"])
-    if membership.empty:
-        frame["chains"] = ""
-        frame["segments"] = ""
-        frame["chain_master"] = False
-        return frame
-    membership = membership.sort_values(["firm_id", "chain_code"])
-    per_firm = membership.groupby("firm_id").agg(
-        chains=("chain_code", lambda s: ";".join(dict.fromkeys(s))),
-        segments=("segment", lambda s: ";".join(dict.fromkeys(s))),
-        chain_master=("is_chain_master", "any"),
-    )
-    frame = frame.join(per_firm, on="firm_id")
-    frame["chain_master"] = frame["chain_master"].fillna(False).astype(bool)
+    chains, segments, master = _per_firm_chains(membership)
+    frame["chains"] = frame["firm_id"].map(chains).fillna("")
+    frame["segments"] = frame["firm_id"].map(segments).fillna("")
+    frame["chain_master"] = frame["firm_id"].map(master).fillna(False).astype(bool)
     return frame
+
+
+def _per_firm_chains(rows) -> tuple[dict, dict, dict]:
+    """Each firm's chain codes and segments joined by ``;`` (in chain-code order, each
+    once) and whether it is a chain master, from membership rows
+    ``(firm_id, chain_id, chain_code, segment, is_chain_master)``.
+
+    One pass in plain Python: a pandas ``groupby`` with a Python function per group cost
+    about 30 s at 100,000 firms, this costs well under a second.
+
+    >>> _per_firm_chains([(1, 9, "SOFT", "upstream", False), (1, 8, "BIO", "upstream", True),
+    ...                   (2, 8, "BIO", "midstream", False)])
+    ({1: 'BIO;SOFT', 2: 'BIO'}, {1: 'upstream', 2: 'midstream'}, {1: True, 2: False})
+    """
+    ordered = sorted(rows, key=lambda r: (r[0], r[2]))
+    codes: dict[int, list] = {}
+    segments: dict[int, list] = {}
+    master: dict[int, bool] = {}
+    for firm_id, _chain_id, code, segment, is_master in ordered:
+        mine = codes.get(firm_id)
+        if mine is None:
+            codes[firm_id] = [code]
+            segments[firm_id] = [segment]
+            master[firm_id] = bool(is_master)
+            continue
+        if code not in mine:
+            mine.append(code)
+        if segment not in segments[firm_id]:
+            segments[firm_id].append(segment)
+        master[firm_id] = master[firm_id] or bool(is_master)
+    return ({f: ";".join(v) for f, v in codes.items()},
+            {f: ";".join(v) for f, v in segments.items()}, master)
 
 
 # --------------------------------------------------------------------------- series
