@@ -62,6 +62,10 @@ def test_steps_carry_their_checks(results):
     steps = {s["step"]: s for s in data["runs"][0]["steps"]}
     assert steps["coverage"]["agrees"] is True
     assert steps["monthly_series"]["months"] >= 48
+    # Each step names the code it measured (the clone under test is a git checkout).
+    head = data["machine"]["commit"]
+    assert head and all(s["commit"].split("+")[0] == head.split("+")[0]
+                        for s in steps.values() if s["status"] == "ok")
     if steps["import_csv"]["status"] == "ok":
         assert steps["import_csv"]["rows"] == data["runs"][0]["setup"]["files"]["rows"]
         assert steps["import_csv"]["rows_per_second"] > 0

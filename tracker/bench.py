@@ -276,6 +276,23 @@ def _short_path(filename: str) -> str:
 # =========================================================================== machine
 
 
+def code_commit() -> str | None:
+    """The git commit of the code being measured, ``+dirty`` when ``tracker/`` has changes.
+
+    Asked by every step process, not only once per run: in a long run the code on disk can
+    change between steps, and each step then says which code it measured.
+    """
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10).stdout.strip() or None
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "tracker"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}+dirty" if commit and dirty else commit
+
+
 def machine_info() -> dict:
     """Cores, memory, CPU model, Python and library versions of this machine."""
     import sqlite3
@@ -297,13 +314,7 @@ def machine_info() -> dict:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:
         affinity = os.cpu_count()
-    commit = None
-    try:
-        root = Path(__file__).resolve().parent.parent
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        pass
+    commit = code_commit()
     return {
         "cores": os.cpu_count(),
         "usable_cores": affinity,
@@ -1481,6 +1492,7 @@ def _child_main(spec_path: str) -> int:
     except Exception as exc:  # noqa: BLE001 - reported in the results, the run goes on
         result = {"status": "error", "note": f"{type(exc).__name__}: {exc}",
                   "traceback": traceback.format_exc(limit=6)}
+    result["commit"] = code_commit()
     out.write_text(json.dumps(result, ensure_ascii=False, default=str))
     return 0
 
@@ -1789,7 +1801,9 @@ def merge_results(parts: list[dict]) -> dict:
         for run in part["runs"]:
             run = dict(run, steps=[dict(step) for step in run["steps"]])
             for step in run["steps"]:
-                step.setdefault("measured", run.get("measured", stamp))
+                measured = dict(run.get("measured", stamp))
+                measured["commit"] = step.get("commit") or measured.get("commit")
+                step.setdefault("measured", measured)
             run.setdefault("measured", stamp)
             earlier = runs.get((run["backend"], run["size"]))
             if earlier is not None:
@@ -2077,6 +2091,7 @@ def to_markdown(results: dict, analysis: str | None = None) -> str:
         lines += ["| step | firms | time (s) | baseline | baseline (s) | ratio | peak RSS (MiB) | notes |",
                   "|---|---:|---:|---|---:|---:|---:|---|"]
         for run in runs:
+            run_commit = (run.get("measured") or {}).get("commit") or m.get("commit")
             for s in run["steps"]:
                 if s["status"] != "ok":
                     lines.append(f"| {s['step']} | {run['size']:,} | — | | | | | "
@@ -2085,7 +2100,7 @@ def to_markdown(results: dict, analysis: str | None = None) -> str:
                 lines.append(
                     f"| {s['step']} | {run['size']:,} | {_cell(s['seconds'])} | {s.get('baseline', '')} "
                     f"| {_cell(s.get('baseline_seconds'))} | {_cell(s.get('ratio'), 2)} "
-                    f"| {_cell(s.get('peak_rss_mib'), 0)} | {_step_notes(s)} |")
+                    f"| {_cell(s.get('peak_rss_mib'), 0)} | {_step_notes(s, run_commit)} |")
         lines.append("")
     profiles = [(run, s) for run in results["runs"] for s in run["steps"] if s.get("profile")]
     if profiles:
@@ -2106,7 +2121,7 @@ def _first_line(text, limit: int = 200) -> str:
     return (lines[0][:limit] if lines else "").replace("|", "/")
 
 
-def _step_notes(s: dict) -> str:
+def _step_notes(s: dict, run_commit: str | None = None) -> str:
     notes = []
     if s.get("rows_per_second"):
         notes.append(f"{s['rows_per_second']:,.0f} rows/s (parse only "
@@ -2133,6 +2148,8 @@ def _step_notes(s: dict) -> str:
                      f"p95 {s['p95']:.2f} s; server peak RSS")
     if s.get("agrees"):
         notes.append("same figures")
+    if s.get("commit") and s.get("commit") != run_commit:
+        notes.append(f"code at {s['commit']}")
     return "; ".join(notes)
 
 
