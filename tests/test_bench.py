@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from datetime import date
 from pathlib import Path
 
@@ -501,3 +502,25 @@ def test_merge_keeps_every_run_and_the_later_wins(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "Merged run: commit old" in text and "Merged run: commit new" in text
     assert CliRunner().invoke(main, ["bench", "--merge", str(paths[0])]).exit_code != 0
+
+
+def test_tree_cpu_counts_live_and_reaped_children():
+    import os
+    import subprocess
+    import sys
+
+    burn = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n"
+    before = bench._tree_cpu_seconds(os.getpid())
+    busy_before = bench._machine_busy_seconds()
+    subprocess.run([sys.executable, "-c", burn], check=True)  # reaped: counted in cutime
+    child = subprocess.Popen([sys.executable, "-c", burn + "import time; time.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 20
+        while bench._tree_cpu_seconds(child.pid) < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        used = bench._tree_cpu_seconds(os.getpid()) - before  # the live child included
+    finally:
+        child.kill()
+        child.wait()
+    assert used >= 1.0
+    assert bench._machine_busy_seconds() - busy_before >= 1.0

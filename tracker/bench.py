@@ -1322,6 +1322,29 @@ def _tree_hwm_mib(pid: int) -> float | None:
     return peak
 
 
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid``, its live descendants and the
+    descendants it has already reaped (``cutime``/``cstime`` of /proc/<pid>/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[11:13] utime, stime; fields[13:15] cutime, cstime. A live descendant's
+        # reaped children are already in its own cutime, which counts them once.
+        total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    return total / tick
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all cores of the machine spent busy since boot (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _demo_login() -> tuple[str, str]:
     from .auth import DEMO_PASSWORD, DEMO_USER
 
@@ -1359,7 +1382,16 @@ def _step_load_test(ctx: StepContext, sessions: int = LOAD_SESSIONS) -> dict:
                 raise RuntimeError("tracker serve did not become healthy within 120 s")
             time.sleep(0.5)
         page_url = f"{base_url}/?as_of={ctx.as_of.isoformat()}"
-        single, latencies = _browser_sessions(chromium, page_url, sessions)
+        cpu: dict = {}
+
+        def sample(phase: str) -> None:
+            # The server is one of this process's descendants: the rest of the tree is
+            # Playwright's driver, Chromium and this process.
+            served = _tree_cpu_seconds(server.pid)
+            cpu[phase] = (time.perf_counter(), served, _tree_cpu_seconds(os.getpid()) - served,
+                          _machine_busy_seconds())
+
+        single, latencies = _browser_sessions(chromium, page_url, sessions, sample)
         server_peak = _tree_hwm_mib(server.pid)
     finally:
         os.killpg(server.pid, 15)
@@ -1376,12 +1408,24 @@ def _step_load_test(ctx: StepContext, sessions: int = LOAD_SESSIONS) -> dict:
     p95 = ok[min(len(ok) - 1, max(0, int(round(0.95 * len(ok))) - 1))]
     main = Measure(seconds=p50, peak_rss_mib=server_peak, start_rss_mib=None)
     base = Measure(seconds=single, peak_rss_mib=None, start_rss_mib=None)
+    # Where the CPU went while the sessions ran together: the server's process tree, the
+    # benchmark's own tree (Playwright's driver and the Chromium it drives), and the whole
+    # machine. With every core busy and most of it outside the server, the latencies
+    # measure the machine's load more than the server.
+    where = {}
+    for phase in ("alone", "together"):
+        if f"{phase}_start" in cpu and f"{phase}_end" in cpu:
+            a, b = cpu[f"{phase}_start"], cpu[f"{phase}_end"]
+            where[phase] = {"wall_seconds": b[0] - a[0], "server_cpu_seconds": b[1] - a[1],
+                            "browser_cpu_seconds": b[2] - a[2], "machine_busy_seconds": b[3] - a[3],
+                            "machine_capacity_seconds": (b[0] - a[0]) * (os.cpu_count() or 1)}
     return _result(main, base, "one session alone (time to the headline metric)",
                    sessions=sessions, succeeded=len(ok), p50=p50, p95=p95, max=ok[-1],
-                   memory_note="peak RSS of the server process tree")
+                   memory_note="peak RSS of the server process tree", cpu=where)
 
 
-def _browser_sessions(chromium: str, url: str, sessions: int) -> tuple[float, list]:
+def _browser_sessions(chromium: str, url: str, sessions: int,
+                      sample: Callable[[str], None] = lambda phase: None) -> tuple[float, list]:
     """Time until the headline metric is visible: one session alone, then ``sessions`` at once."""
     import asyncio
 
@@ -1415,8 +1459,12 @@ def _browser_sessions(chromium: str, url: str, sessions: int) -> tuple[float, li
             browser = await p.chromium.launch(executable_path=chromium, args=args, headless=True)
             try:
                 await one(browser)  # warm the server (first script run, imports)
+                sample("alone_start")
                 alone = await one(browser)
+                sample("alone_end")
+                sample("together_start")
                 together = await asyncio.gather(*(one(browser) for _ in range(sessions)))
+                sample("together_end")
             finally:
                 await browser.close()
             return alone, list(together)
@@ -2146,6 +2194,12 @@ def _step_notes(s: dict, run_commit: str | None = None) -> str:
     if s.get("p50") is not None:
         notes.append(f"{s['sessions']} sessions, {s['succeeded']} ok: p50 {s['p50']:.2f} s, "
                      f"p95 {s['p95']:.2f} s; server peak RSS")
+        together = (s.get("cpu") or {}).get("together")
+        if together:
+            notes.append(f"while together: server {together['server_cpu_seconds']:.0f} CPU s, "
+                         f"browsers {together['browser_cpu_seconds']:.0f} CPU s, machine busy "
+                         f"{together['machine_busy_seconds']:.0f} of "
+                         f"{together['machine_capacity_seconds']:.0f} CPU s")
     if s.get("agrees"):
         notes.append("same figures")
     if s.get("commit") and s.get("commit") != run_commit:
