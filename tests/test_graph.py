@@ -144,6 +144,21 @@ def test_chain_scope_keeps_scoped_firms_and_their_organisations(district):
         w.engine, D, by="park", scope=areas).as_dict()
 
 
+def test_scope_with_separators_in_area_names_round_trips(world):
+    # An area name may contain ";" (the graph once joined names with ";" and split a
+    # name like this one into two areas that match nothing).
+    w = world
+    w.firm("A", chains=["BIO"], formal=5, park="科学城;东区", joined="2022-01-01")
+    w.firm("B", chains=["BIO"], formal=5, park="黄埔港", joined="2022-01-01")
+    scope = Scope.of(areas=["科学城;东区"], chains=["BIO"])
+    G = build_graph(w.engine, D, scope)
+    figures = coverage_from_graph(G, by="park")
+    assert figures.scope == scope
+    assert figures.total.firms == 1
+    assert figures.as_dict() == coverage(w.engine, D, by="park", scope=scope).as_dict()
+    assert coverage_from_graph(build_graph(w.engine, D)).scope == EVERYTHING
+
+
 def test_org_rollup_sums_subtrees(district):
     G = build_graph(district.engine, D)
     rollup = org_rollup(G)

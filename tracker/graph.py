@@ -49,6 +49,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from array import array
 from collections import defaultdict
@@ -133,7 +134,8 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
     -------
     networkx.MultiDiGraph
         Graph attributes (strings and numbers only): ``as_of``, ``scope``,
-        ``scope_chains`` and ``scope_areas`` (``;``-joined, empty for all),
+        ``scope_chains`` and ``scope_areas`` (JSON lists of names, empty for all: an
+        area name may itself contain ``;`` or ``,``),
         ``denominator`` (the default plan's) and, when a default plan exists,
         ``plan_name``, ``plan_start``, ``plan_deadline``, ``plan_target_rate``.
 
@@ -219,8 +221,8 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
         G.graph.update(_attrs(
             as_of=as_of.isoformat(),
             scope=scope.describe(),
-            scope_chains=";".join(sorted(scope.chains)) if scope.chains is not None else "",
-            scope_areas=";".join(sorted(scope.areas)) if scope.areas is not None else "",
+            scope_chains=_names_attr(scope.chains),
+            scope_areas=_names_attr(scope.areas),
             denominator=(plan["denominator"] if plan is not None else None) or "chain_firms",
             plan_name=plan["name"] if plan is not None else None,
             plan_start=_iso(plan["start"]) if plan is not None else None,
@@ -529,6 +531,27 @@ def _count(G: nx.MultiDiGraph, firms) -> Counts:
     return counts
 
 
+def _names_attr(names) -> str:
+    """A set of names as a graph attribute: GraphML holds strings, and a JSON list keeps
+    names that contain any separator ("" = no restriction)."""
+    return "" if names is None else json.dumps(sorted(names), ensure_ascii=False)
+
+
+def _names_from_attr(text: str) -> frozenset | None:
+    """The set of names of :func:`_names_attr` (``;``-joined text from older graphs too).
+
+    >>> sorted(_names_from_attr(_names_attr({"科学城;东区", "BIO"})))
+    ['BIO', '科学城;东区']
+    >>> _names_from_attr("") is None
+    True
+    """
+    if not text:
+        return None
+    if text.startswith("["):
+        return frozenset(json.loads(text))
+    return frozenset(text.split(";"))
+
+
 def coverage_from_graph(
     G: nx.MultiDiGraph,
     by: str | None = None,
@@ -562,10 +585,8 @@ def coverage_from_graph(
     if "plan_name" in G.graph:
         plan = {"name": G.graph["plan_name"], "start": G.graph["plan_start"],
                 "deadline": G.graph["plan_deadline"], "target_rate": G.graph["plan_target_rate"]}
-    chains = G.graph.get("scope_chains", "")
-    areas = G.graph.get("scope_areas", "")
-    scope = Scope(chains=frozenset(chains.split(";")) if chains else None,
-                  areas=frozenset(areas.split(";")) if areas else None)
+    scope = Scope(chains=_names_from_attr(G.graph.get("scope_chains", "")),
+                  areas=_names_from_attr(G.graph.get("scope_areas", "")))
     return CoverageResult(
         as_of=date.fromisoformat(G.graph["as_of"]),
         plan=plan,
