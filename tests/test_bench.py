@@ -486,6 +486,11 @@ def test_merge_keeps_every_run_and_the_later_wins(tmp_path):
     both = merge_results([old, other])["runs"][0]["steps"]
     assert [(s["step"], s["measured"]["commit"]) for s in both] == [("coverage", "old"),
                                                                     ("planner", "third")]
+    # A step whose code changed while its run went on says so; the others do not.
+    other["runs"][0]["steps"][0]["commit"] = "fourth"
+    old["runs"][1]["steps"][0]["commit"] = "old"
+    text = bench.to_markdown(merge_results([old, other]))
+    assert "code at fourth" in text and "code at old" not in text
     goal = next(g for g in merged["goals"] if g["goal"].startswith("coverage"))
     assert goal["verdict"] == "met" and goal["value"] == 0.5
     with pytest.raises(ValueError):

@@ -1849,9 +1849,9 @@ def merge_results(parts: list[dict]) -> dict:
         for run in part["runs"]:
             run = dict(run, steps=[dict(step) for step in run["steps"]])
             for step in run["steps"]:
-                measured = dict(run.get("measured", stamp))
-                measured["commit"] = step.get("commit") or measured.get("commit")
-                step.setdefault("measured", measured)
+                # The run's own commit (when it started); the step's ``commit`` says
+                # which code it ran, and the Markdown flags the two when they differ.
+                step.setdefault("measured", dict(run.get("measured", stamp)))
             run.setdefault("measured", stamp)
             earlier = runs.get((run["backend"], run["size"]))
             if earlier is not None:
@@ -2202,6 +2202,7 @@ def _step_notes(s: dict, run_commit: str | None = None) -> str:
                          f"{together['machine_capacity_seconds']:.0f} CPU s")
     if s.get("agrees"):
         notes.append("same figures")
+    run_commit = (s.get("measured") or {}).get("commit") or run_commit
     if s.get("commit") and s.get("commit") != run_commit:
         notes.append(f"code at {s['commit']}")
     return "; ".join(notes)
