@@ -299,6 +299,10 @@ def test_pdf_text_fonts_and_rendered_page(sqlite_district, tmp_path, artifacts):
     path = write_report(engine, "pdf", tmp_path / "报告.pdf", AS_OF, progress=lines.append)
     assert path.read_bytes().startswith(b"%PDF")
     assert any("正在生成图表" in line for line in lines) and "已生成" in lines[-1]
+    # Each stage of gathering says when it starts, in order (a province's report gathers
+    # for minutes).
+    stages = [line.split("（")[0].strip(" ·") for line in lines if line.startswith("  · ")]
+    assert stages == ["统计覆盖率", "检查组织设置规则", "读取企业台账", "整理党组织名录", "测算补盲计划"]
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
     compact = "".join(text.split())

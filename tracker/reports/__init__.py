@@ -108,7 +108,7 @@ def _render(engine: Engine, fmt: str, stream, as_of: date, scope: Scope, lang: s
     spec = _format(fmt)
     started = time.perf_counter()
     _say(progress, t("reports.progress_gather", lang, date=as_of.isoformat()))
-    content = gather(engine, as_of, scope, lang)
+    content = gather(engine, as_of, scope, lang, progress=progress)
     _say(progress, t("reports.progress_gathered", lang, firms=len(content.firms),
                      seconds=f"{time.perf_counter() - started:.1f}"))
     charts = None

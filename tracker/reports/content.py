@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -330,7 +331,7 @@ def _plan_section(engine: Engine, as_of: date, scope: Scope, lang: str, notes: l
 
 
 def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "zh",
-           include_plan: bool = True) -> ReportContent:
+           include_plan: bool = True, progress=None) -> ReportContent:
     """Gather the content of a report on ``as_of`` within ``scope``.
 
     Parameters
@@ -340,10 +341,20 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     scope : restricts the figures, the firm lists, the organisations and the findings
     lang : ``"zh"`` or ``"en"``
     include_plan : ask the planner for proposals when it is available
+    progress : called with one line of text as each stage starts (a province's report
+               gathers for minutes; the user sees where it is)
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"未知的语言：{lang}（可选：zh、en）")
+    started = time.perf_counter()
+
+    def stage(name: str) -> None:
+        if progress is not None:
+            progress(t(f"reports.progress_stage_{name}", lang,
+                       seconds=f"{time.perf_counter() - started:.0f}"))
+
     notes: list[str] = []
+    stage("coverage")
     result = coverage(engine, as_of, by="chain", scope=scope, lang=lang)
     target = result.plan["target_rate"] if result.plan else None
     chains = [ChainFigures(g.key, g.name, g.counts, target) for g in result.groups]
@@ -351,16 +362,21 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     total = ChainFigures("*", total_name, result.total, target)
     # The rule checks first: they build the district's graph, the largest thing in memory
     # here; built while the firm frames are alive, it set the report's peak memory.
+    stage("rules")
     findings = check(engine, as_of, scope, lang=lang)
+    stage("firms")
     status = firm_status(engine, as_of, scope=scope, denominator=result.denominator)
     firms = _firm_ledger(engine, as_of, status, lang)
     uncovered = firms[firms["status_code"] == "none"].reset_index(drop=True)
+    stage("orgs")
     orgs = _org_list(engine, as_of, scope, set(int(i) for i in firms["firm_id"]), lang)
     names = dict(zip(firms["credit_code"], firms["name"]))
     # The planner plans over every chain firm: it can reuse the ledger's read of the firms
     # (seconds at 100,000 firms) only when the report counts every chain firm too.
     shared = status if result.denominator == "chain_firms" else None
     del status
+    if include_plan:
+        stage("plan")
     plan_section = (_plan_section(engine, as_of, scope, lang, notes, names, shared)
                     if include_plan else None)
     del shared
