@@ -529,3 +529,14 @@ def test_tree_cpu_counts_live_and_reaped_children():
         child.wait()
     assert used >= 1.0
     assert bench._machine_busy_seconds() - busy_before >= 1.0
+
+
+def test_keep_analysis_finds_the_section_anywhere(tmp_path):
+    path = tmp_path / "B.md"
+    assert bench.keep_analysis(path) is None
+    path.write_text("## Analysis\n\nhand-written\n", encoding="utf-8")
+    assert bench.keep_analysis(path) == "## Analysis\n\nhand-written\n"
+    path.write_text("# Benchmarks\n\n| a |\n\n## Analysis\n\nmine\n", encoding="utf-8")
+    assert bench.keep_analysis(path) == "## Analysis\n\nmine\n"
+    path.write_text("# Benchmarks\n\nno analysis\n", encoding="utf-8")
+    assert bench.keep_analysis(path) is None

@@ -2082,6 +2082,8 @@ def to_markdown(results: dict, analysis: str | None = None) -> str:
         "",
     ]
     for part in results.get("merged_from", []):
+        if not part["runs"]:  # a part that only adds notes (a measurement made by hand)
+            continue
         lines.append(f"> Merged run: commit {part['commit'] or '?'}, {part['generated']}: "
                      + ", ".join(part["runs"]))
         lines.append("")
@@ -2213,6 +2215,6 @@ def keep_analysis(path: Path | str) -> str | None:
     path = Path(path)
     if not path.exists():
         return None
-    text = path.read_text(encoding="utf-8")
+    text = "\n" + path.read_text(encoding="utf-8")  # the section may open the file
     index = text.find("\n## Analysis")
     return text[index + 1:] if index >= 0 else None
