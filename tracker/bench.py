@@ -100,7 +100,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from .pgserver import PostgresServer, free_port
+from .pgserver import PostgresServer
 
 __all__ = [
     "DEFAULT_SIZES",
@@ -1353,8 +1353,6 @@ def _demo_login() -> tuple[str, str]:
 
 def _step_load_test(ctx: StepContext, sessions: int = LOAD_SESSIONS) -> dict:
     """``sessions`` simultaneous browser sessions of the overview against one server."""
-    import urllib.request
-
     try:
         from playwright.sync_api import sync_playwright  # noqa: F401
     except ImportError as exc:
@@ -1362,25 +1360,9 @@ def _step_load_test(ctx: StepContext, sessions: int = LOAD_SESSIONS) -> dict:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
         raise NotAvailable("chromium (/usr/bin/chromium)")
-    port = free_port()
-    env = dict(os.environ, TRACKER_DATABASE_URL=ctx.url)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "--db", ctx.url, "serve", "--host", "127.0.0.1",
-         "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("tracker serve did not become healthy within 120 s")
-            time.sleep(0.5)
+    from .localserve import served_dashboard
+
+    with served_dashboard(ctx.url) as (base_url, server):
         page_url = f"{base_url}/?as_of={ctx.as_of.isoformat()}"
         cpu: dict = {}
 
@@ -1393,13 +1375,6 @@ def _step_load_test(ctx: StepContext, sessions: int = LOAD_SESSIONS) -> dict:
 
         single, latencies = _browser_sessions(chromium, page_url, sessions, sample)
         server_peak = _tree_hwm_mib(server.pid)
-    finally:
-        os.killpg(server.pid, 15)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, 9)
-            server.wait()
     ok = [t for t in latencies if t is not None]
     if not ok:
         raise RuntimeError("no session showed the overview's headline metric")

@@ -9,17 +9,11 @@ Playwright (sync API).
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tracker.pgserver import free_port
+from tracker.localserve import served_dashboard
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -28,46 +22,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
 START_TIMEOUT = 300  # seconds: the demo load and Streamlit's start on a busy 2-core machine
 
 
-def _tracker_command() -> list[str]:
-    script = Path(sys.executable).with_name("tracker")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
-
-
 @pytest.fixture(scope="module")
 def served_app(tmp_path_factory):
     """Base URL of a running dashboard on a fresh SQLite store with the demo data."""
     folder = tmp_path_factory.mktemp("e2e-store")
-    port = free_port()
-    env = dict(os.environ, TRACKER_DATABASE_URL=f"sqlite:///{folder / 'redwood.db'}")
-    log = open(folder / "serve.log", "w")
-    process = subprocess.Popen([*_tracker_command(), "serve", "--demo", "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True, cwd=folder)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("tracker serve exited:\n" + (folder / "serve.log").read_text())
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the dashboard did not start:\n" + (folder / "serve.log").read_text())
-            time.sleep(1)
+    with open(folder / "serve.log", "w") as log, served_dashboard(
+            f"sqlite:///{folder / 'redwood.db'}", "--demo", timeout=START_TIMEOUT, log=log,
+            cwd=folder) as (base, _process):
         yield base
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
