@@ -295,7 +295,7 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
                     kept.add(org_id)
                     org_id = active_orgs[org_id].parent_id
         org_key = {i: org_node(active_orgs[i].code) for i in kept}
-        ordered = sorted(kept, key=lambda i: active_orgs[i].code)
+        ordered = sorted(kept, key=org_key.__getitem__)  # "org:<code>": by code
         for org_id in ordered:
             o = active_orgs[org_id]
             parent = active_orgs.get(o.parent_id)
