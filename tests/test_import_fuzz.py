@@ -131,8 +131,11 @@ def test_random_cells_in_a_workbook(store, firms, orgs, links, partial):
     assert report is not None  # a well-formed workbook is always readable
     after = counts(engine)
     if report.rejections and not partial:
-        assert after == before
-    assert after["firm"] - before["firm"] == report.counts["企业"].added
+        # Refused: nothing written, and the counts are what the import *would* have done
+        # (the command line says "将新增"), so they are not compared with the store.
+        assert after == before and not report.written
+    else:
+        assert after["firm"] - before["firm"] == report.counts["企业"].added
 
 
 def _storable(value):
@@ -221,3 +224,20 @@ def test_kill_minus_nine_mid_import_leaves_the_store_as_before(tmp_path):
     assert report.exit_code == 0 and report.counts["企业"].unchanged == 1
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(Firm.__table__)).scalar() == 1
+
+
+def test_a_refused_import_reports_what_it_would_have_done(sqlite_engine, tmp_path):
+    # Found by the workbook fuzz test: one good new firm and one bad row, all-or-nothing.
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = wb.create_sheet("企业")
+    ws.append(HEADERS["企业"])
+    ws.append([None, None, None, 0])
+    ws.append(["91440112000000000G", "\U000a9db0"])
+    path = tmp_path / "refused.xlsx"
+    wb.save(path)
+    before = counts(sqlite_engine)
+    report = import_path(sqlite_engine, path)
+    assert report.exit_code == 1 and not report.written
+    assert counts(sqlite_engine) == before
+    assert (report.counts["企业"].added, report.counts["企业"].rejected) == (1, 1)
