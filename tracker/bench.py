@@ -694,6 +694,8 @@ def _xlsx_row(number: int, letters: list[str], values) -> str:
                 continue
             if _XML_SPECIAL.search(value) is not None:
                 value = _XML_ILLEGAL.sub("", value).translate(_XML_ESCAPES)
+                if not value:  # only characters XML cannot hold: an empty cell
+                    continue
             if value[0] in _SPACES or value[-1] in _SPACES:
                 add(f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">'
                     f'{value}</t></is></c>')
