@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tracker import charts, views
+from tracker.dashboard import charts, views
 from tracker.dashboard import (empty, intersect, run_page, scoped_chain_detail,
                                scoped_chain_graph, visible_chains)
 from tracker.scope import Scope

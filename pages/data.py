@@ -13,7 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from tracker import auth, dashboard, views
+from tracker import auth, dashboard
+
+from tracker.dashboard import views
 from tracker.dashboard import empty, run_page, visible_chains
 from tracker.errors import TrackerError
 from tracker.vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tracker import charts, views
+from tracker.dashboard import charts, views
 from tracker.dashboard import empty, run_page, visible_chains
 from tracker.vocab import STATUS
 

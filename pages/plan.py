@@ -1,9 +1,9 @@
 """缺口与计划 Gap and plan: the forecast against the deadline, a what-if, and the
-planner's proposed actions (layout only; tracker.forecast and tracker.plan do the work)."""
+planner's proposed actions (layout only; tracker.planning.forecast and tracker.planning.plan do the work)."""
 
 import streamlit as st
 
-from tracker import views
+from tracker.dashboard import views
 from tracker.dashboard import empty, run_page
 
 

@@ -3,7 +3,7 @@ scope (layout only; tracker.reports writes the files)."""
 
 import streamlit as st
 
-from tracker import views
+from tracker.dashboard import views
 from tracker.dashboard import intersect, run_page, visible_chains
 from tracker.reports import FORMATS, default_filename, render_report
 from tracker.scope import EVERYTHING, Scope

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tracker.chains import init_store
-from tracker.pgserver import PostgresServer
+from tracker.bench.pgserver import PostgresServer
 from tracker.store import get_engine
 
 ARTIFACTS = Path(os.environ.get("TRACKER_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))

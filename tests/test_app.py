@@ -3,7 +3,7 @@
 Every page runs against a hand-built district and its figures are compared with the
 command line (``tracker coverage --json``) for the same store and date; the empty store,
 a chain without firms and a date before any data must show a message, never an
-exception. The cache of :mod:`tracker.views` is checked to follow the data.
+exception. The cache of :mod:`tracker.dashboard.views` is checked to follow the data.
 
 Every page needs a login: the stores hold an admin (:data:`ADMIN`), and :func:`open_app`
 starts the app with that admin's session token (``tests/test_app_auth.py`` tests the
@@ -24,15 +24,17 @@ from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
 from tests.builders import World
-from tracker import auth, uscc, views
+from tracker import auth, uscc
+from tracker.dashboard import views
 from tracker.chains import init_store
 from tracker.cli import main
 from tracker.coverage import Counts, coverage
+from tracker.resources import APP_FILE
 from tracker.dashboard import TOKEN_KEY
 from tracker.scope import Scope
 from tracker.store import get_engine
 
-APP = Path(__file__).resolve().parent.parent / "tracker" / "app.py"
+APP = APP_FILE
 PAGES = ["overview", "chain", "firms", "orgs", "plan", "reports", "data"]
 AS_OF = "2024-06-30"
 ADMIN = ("chief", "chief-password")
@@ -68,7 +70,7 @@ def open_app(url: str, monkeypatch, page: str | None = None, *,
         at.query_params[key] = value
     at.run()
     if page and page != "overview":
-        at.switch_page(f"../pages/{page}.py").run()
+        at.switch_page(f"../../pages/{page}.py").run()
     return at
 
 
@@ -318,7 +320,7 @@ def test_data_page_upload_preview_confirm(district, monkeypatch):
     assert cli_coverage(url, "--as-of", AS_OF, "--chain", "NEWMAT")["total"]["firms"] == 1
     assert any(r["entity_key"] == code for r in views.recent_audit(w.engine, 10))
     # The overview follows the import at once: the cache is keyed by the data version.
-    at.switch_page("../pages/overview.py").run()
+    at.switch_page("../../pages/overview.py").run()
     assert metrics(at)["企业数"][0] == "6"
 
 
@@ -362,7 +364,7 @@ def test_as_of_control_is_kept_in_the_url(district, monkeypatch):
     assert (first, metrics(at)["企业数"][0]) == ("4", "5")
     # The date survives a page switch, and the page shows that date. (That the browser's
     # URL follows the control is checked in Chromium: tests/e2e.)
-    at.switch_page("../pages/chain.py").run()
+    at.switch_page("../../pages/chain.py").run()
     assert at.date_input(key="as_of").value == date(2024, 6, 30)
     assert any("统计日：2024-06-30" in c.value for c in at.caption)
 
@@ -436,8 +438,8 @@ def test_formatting_and_gap():
 
 def test_plan_page_matches_planner_and_forecast(district, monkeypatch):
     w, url = district
-    from tracker.forecast import forecast
-    from tracker.plan import plan_store
+    from tracker.planning.forecast import forecast
+    from tracker.planning.plan import plan_store
 
     at = open_app(url, monkeypatch, "plan", as_of=AS_OF)
     assert_clean(at)
@@ -451,7 +453,7 @@ def test_plan_page_matches_planner_and_forecast(district, monkeypatch):
     actions = at.dataframe[-1].value
     assert actions["企业数"].sum() == sum(len(a.firms) for a in result.actions)
     # The chain page shows the planner's way for each uncovered firm.
-    at.switch_page("../pages/chain.py").run()
+    at.switch_page("../../pages/chain.py").run()
     assert "建议覆盖方式" in at.dataframe[-1].value.columns
 
 

@@ -19,7 +19,8 @@ from sqlmodel import Session
 
 from tests.test_app import (AS_OF, PAGES, _build, assert_clean, cheap_argon2, district,  # noqa: F401
                             empty_url, metrics, open_app, templates)
-from tracker import auth, edits, views
+from tracker import auth, edits
+from tracker.dashboard import views
 from tracker.audit import entries as history
 from tracker.coverage import coverage, firm_status
 from tracker.dashboard import TOKEN_KEY, edit_membership
@@ -162,7 +163,7 @@ def test_no_page_without_login(district, monkeypatch):
     assert not at.metric and not at.dataframe
     for page in PAGES[1:]:  # before a login the pages are not even routed
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page(f"../pages/{page}.py")
+            at.switch_page(f"../../pages/{page}.py")
     # A token in the URL is ignored: the session token lives in session state only.
     login = auth.authenticate(w.engine, "chief", "chief-password")
     at = open_app(url, monkeypatch, as_of=AS_OF, user=None, token=login.token)

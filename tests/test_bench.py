@@ -460,7 +460,7 @@ def test_baseline_engine_is_tuned_and_apart(sqlite_url, sqlite_engine):
 def test_merge_keeps_every_run_and_the_later_wins(tmp_path):
     from click.testing import CliRunner
 
-    from tracker.bench import merge_results
+    from tracker.bench.harness import merge_results
     from tracker.cli import main
 
     def part(generated, commit, runs):

@@ -19,7 +19,7 @@ from tracker.store import get_engine
 
 # Modules that only make sense inside another program: the Alembic environment runs
 # inside `alembic upgrade`, and the Streamlit entry point inside `streamlit run`.
-NOT_IMPORTABLE_ALONE = {"tracker.migrations.env", "tracker.app", "tracker.__main__"}
+NOT_IMPORTABLE_ALONE = {"tracker.migrations.env", "tracker.dashboard.app", "tracker.__main__"}
 
 
 def _modules() -> list[str]:
@@ -39,7 +39,7 @@ MODULES = [name for name in _modules() if _with_examples(name)]
 def test_examples_exist():
     # The engine's core modules document themselves with examples; if collection silently
     # found none, this test would be checking nothing.
-    assert {"tracker.coverage", "tracker.graph", "tracker.views", "tracker.bench"} <= set(MODULES)
+    assert {"tracker.coverage", "tracker.graph", "tracker.dashboard.views", "tracker.bench.harness"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.builders import World
 from tracker.coverage import coverage
-from tracker.forecast import forecast, month_after, project
+from tracker.planning.forecast import forecast, month_after, project
 
 DL = date(2025, 12, 31)
 

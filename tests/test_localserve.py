@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.localserve import served_dashboard
+from tracker.bench.localserve import served_dashboard
 
 
 def test_a_server_that_exits_is_reported_with_its_log(tmp_path):

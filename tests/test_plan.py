@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.coverage import coverage
-from tracker.plan import (ACTION_TYPES, FirmItem, Instance, PlannerConfig, check_plan,
+from tracker.planning.plan import (ACTION_TYPES, FirmItem, Instance, PlannerConfig, check_plan,
                           instance_from_store, max_groups, plan, plan_store, simulate)
 from tracker.rules import check
 from tracker.scope import Scope
@@ -187,7 +187,7 @@ def test_instance_from_a_given_frame_is_the_same(world):
 
 
 def _take_by_sorting(firms, n, prefer):
-    """The definition of tracker.plan._take: preferred chain first, stable, in index order."""
+    """The definition of tracker.planning.plan._take: preferred chain first, stable, in index order."""
     order = sorted(range(len(firms)), key=lambda i: (not (set(firms[i].chains) & prefer), i))
     chosen = sorted(order[:n])
     return [firms[i] for i in chosen], [f for i, f in enumerate(firms) if i not in chosen]
@@ -199,7 +199,7 @@ def _take_by_sorting(firms, n, prefer):
        st.sets(st.sampled_from(["BIO", "AUTO", "SOFT"])))
 @settings(max_examples=200, deadline=None)
 def test_take_matches_its_definition(chains, n, prefer):
-    from tracker.plan import _take
+    from tracker.planning.plan import _take
 
     firms = [FirmItem(f"F{i}", formal=1, park="P", chains=tuple(c)) for i, c in enumerate(chains)]
     expected_taken, expected_left = _take_by_sorting(firms, max(n, 0), prefer)
@@ -211,7 +211,7 @@ def test_take_matches_its_definition(chains, n, prefer):
 
 def test_flow_reports_officer_to_area_amounts():
     """The max flow (numbered nodes inside) comes back keyed by officer and area."""
-    from tracker.plan import _flow
+    from tracker.planning.plan import _flow
 
     demand = {"park:科学城": 3, "street:夏港街道": 2, None: 0}
     reach = {"park:科学城": [7, 9], "street:夏港街道": [9]}
@@ -224,7 +224,7 @@ def test_flow_reports_officer_to_area_amounts():
 
 
 def _best_counts_by_loop(n0, n1, n2, room, units):
-    """The definition of tracker.plan._best_counts, one pair at a time."""
+    """The definition of tracker.planning.plan._best_counts, one pair at a time."""
     import math
 
     best = None
@@ -246,6 +246,6 @@ def _best_counts_by_loop(n0, n1, n2, room, units):
 @settings(max_examples=150, deadline=None)
 def test_best_counts_matches_its_definition(n0, n1, n2, room, units):
     """The vectorised enumeration (blocks of 256 rows) picks the loop's pair, ties included."""
-    from tracker.plan import _best_counts
+    from tracker.planning.plan import _best_counts
 
     assert _best_counts(n0, n1, n2, room, units) == _best_counts_by_loop(n0, n1, n2, room, units)

@@ -1,4 +1,4 @@
-"""The dashboard's figures (tracker.views): the overview from one shared history sweep equals
+"""The dashboard's figures (tracker.dashboard.views): the overview from one shared history sweep equals
 the coverage engine, the burn-up and the forecast read that same sweep, and the chain page
 gives every uncovered firm the planner's way to cover it."""
 
@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from hypothesis import given, settings, strategies as st
 
 from tests.builders import World
-from tracker import views
+from tracker.dashboard import views
 from tracker.coverage import coverage, month_ends, monthly_series
-from tracker.forecast import _slopes, forecast
+from tracker.planning.forecast import _slopes, forecast
 from tracker.i18n import percent
 from tracker.model import Plan
-from tracker.plan import plan_store
+from tracker.planning.plan import plan_store
 from tracker.scope import EVERYTHING, Scope
 from tracker.vocab import PLAN_ACTION, PLAN_STATUS
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from .model import Chain, Plan
+from .resources import DATA_DIR
 from .store import migrate, session_scope
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "check_codes",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CHAINS_FILE = DATA_DIR / "chains.csv"
 PLAN_FILE = DATA_DIR / "default_plan.json"
 REQUIRED = ("code", "name_zh", "name_en")

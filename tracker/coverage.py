@@ -35,6 +35,7 @@ Examples
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -51,6 +52,7 @@ from .scope import EVERYTHING, Scope
 from .vocab import OWNERSHIP, SEGMENT
 
 __all__ = [
+    "rate", "firms_needed", "gap_to_target",
     "GROUPINGS",
     "DENOMINATORS",
     "Counts",
@@ -87,6 +89,41 @@ DENOMINATORS = {
 }
 
 
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole``, or None when there is nothing to divide by (a group with no firms).
+
+    The one rate of the package: every coverage, organisation-coverage and single-unit rate,
+    before or after a plan, is this fraction.
+
+    >>> rate(3, 4), rate(0, 0)
+    (0.75, None)
+    """
+    return part / whole if whole else None
+
+
+def firms_needed(target_rate: float, firms: int) -> int:
+    """Covered firms that ``target_rate`` of ``firms`` asks for: ``ceil(target_rate × firms)``.
+
+    Rounded to 9 places first, so that 0.95 × 20 (19.000000000000004 in floating point) asks
+    for 19 firms, not 20.
+
+    >>> firms_needed(0.95, 20), firms_needed(1.0, 7), firms_needed(0.5, 3)
+    (19, 7, 2)
+    """
+    return math.ceil(round(target_rate * firms, 9))
+
+
+def gap_to_target(covered: int, firms: int, target_rate: float) -> int:
+    """Firms still to cover to reach ``target_rate`` of ``firms`` (never negative).
+
+    The one gap-to-target rule of the package (dashboard, planner, reports).
+
+    >>> gap_to_target(7, 10, 0.95), gap_to_target(20, 20, 1.0)
+    (3, 0)
+    """
+    return max(0, firms_needed(target_rate, firms) - covered)
+
+
 @dataclass
 class Counts:
     firms: int = 0
@@ -95,25 +132,25 @@ class Counts:
     uncovered: int = 0
     single_unit: int = 0
 
-    @staticmethod
-    def _rate(part: int, whole: int) -> float | None:
-        return part / whole if whole else None
-
     @property
     def covered(self) -> int:
         return self.org_covered + self.work_covered
 
     @property
     def coverage_rate(self) -> float | None:
-        return self._rate(self.covered, self.firms)
+        return rate(self.covered, self.firms)
 
     @property
     def org_coverage_rate(self) -> float | None:
-        return self._rate(self.org_covered, self.firms)
+        return rate(self.org_covered, self.firms)
 
     @property
     def single_unit_rate(self) -> float | None:
-        return self._rate(self.single_unit, self.firms)
+        return rate(self.single_unit, self.firms)
+
+    def gap_to(self, target_rate: float) -> int:
+        """Firms still to cover to reach ``target_rate`` (0 when met); see :func:`gap_to_target`."""
+        return gap_to_target(self.covered, self.firms, target_rate)
 
     def as_dict(self) -> dict:
         return {

@@ -121,7 +121,7 @@ YES_NO = Vocabulary("是否", [
     Term("no", "否", "No"),
 ])
 
-#: The planner's actions (:mod:`tracker.plan`), in the order reports list them.
+#: The planner's actions (:mod:`tracker.planning.plan`), in the order reports list them.
 PLAN_ACTION = Vocabulary("计划措施", [
     Term("form_branch", "单独组建党组织", "Form own organisation"),
     Term("form_joint_branch", "新建联合党支部", "Form a joint branch"),
@@ -129,7 +129,7 @@ PLAN_ACTION = Vocabulary("计划措施", [
     Term("assign_liaison", "选派联络员", "Assign a liaison officer"),
 ])
 
-#: Where a chain or the district stands against the plan's deadline (:mod:`tracker.forecast`).
+#: Where a chain or the district stands against the plan's deadline (:mod:`tracker.planning.forecast`).
 PLAN_STATUS = Vocabulary("计划状态", [
     Term("achieved", "已达标", "achieved"),
     Term("on_track", "按期可达", "on track"),

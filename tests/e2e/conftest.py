@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.localserve import served_dashboard
+from tracker.bench.localserve import served_dashboard
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

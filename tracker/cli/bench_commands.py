@@ -1,4 +1,4 @@
-"""Sub-command ``tracker bench``: the scaling benchmarks of issue 8 (see :mod:`tracker.bench`)."""
+"""Sub-command ``tracker bench``: the scaling benchmarks of issue 8 (see :mod:`tracker.bench.harness`)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
     """规模基准测试：从一个区到一个省 / benchmarks from a district to a province."""
     import signal
 
-    from ..bench import keep_analysis, merge_results, run_benchmark, to_markdown
+    from ..bench.harness import keep_analysis, merge_results, run_benchmark, to_markdown
 
     for target in (json_path, markdown_path):
         if target and not Path(target).resolve().parent.is_dir():

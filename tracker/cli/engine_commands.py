@@ -14,6 +14,7 @@ from ..chains import ChainListError, check_codes, init_store
 from ..coverage import DENOMINATORS, GROUPINGS, coverage
 from ..errors import TrackerError
 from ..model import Chain
+from ..resources import APP_FILE
 from ..scope import Scope
 from . import Context, as_of_option, main
 from .output import percent, table
@@ -95,9 +96,6 @@ def coverage_command(ctx: Context, as_of, by, chain_codes, denominator, as_json,
     click.echo(table(headers, rows, right=set(range(2, 9))))
 
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to bind")
 @click.option("--port", default=8501, show_default=True, type=int, help="端口 / port")
@@ -121,7 +119,7 @@ def serve(ctx: Context, host: str, port: int, demo: bool) -> None:
         click.echo("演示账户见登录页 / the demo login is shown on the login page", err=True)
     env = dict(os.environ, TRACKER_DATABASE_URL=ctx.url)
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
         # A served dashboard does not watch its source: a changed file would make Streamlit

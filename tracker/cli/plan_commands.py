@@ -6,8 +6,8 @@ import json
 
 import click
 
-from ..forecast import forecast
-from ..plan import PlannerConfig, plan_store, simulate
+from ..planning.forecast import forecast
+from ..planning.plan import PlannerConfig, plan_store, simulate
 from ..scope import Scope
 from ..vocab import PLAN_ACTION, PLAN_STATUS
 from . import Context, as_of_option, main

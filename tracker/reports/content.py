@@ -1,7 +1,7 @@
 """The content of a coverage report, gathered once from the package's computations.
 
 :func:`gather` asks :mod:`tracker.coverage` (figures by chain and in total, the firm
-ledger), :mod:`tracker.rules` (findings) and :mod:`tracker.plan` (the
+ledger), :mod:`tracker.rules` (findings) and :mod:`tracker.planning.plan` (the
 planner's proposals) for one date and one scope, and returns one :class:`ReportContent`.
 Every format module (xlsx, docx, pdf, csv) only lays this object out: no figure is
 computed anywhere else, so all formats agree with ``tracker coverage`` by construction.

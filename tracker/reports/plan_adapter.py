@@ -1,4 +1,4 @@
-"""The planner's proposals (:func:`tracker.plan.plan_store`) as a report section.
+"""The planner's proposals (:func:`tracker.planning.plan.plan_store`) as a report section.
 
 The figures are the planner's own; this module only lays them out as rows and sentences.
 """
@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from ..i18n import t
-from ..plan import plan_store
+from ..planning.plan import plan_store
 from ..scope import Scope
 from ..vocab import ORG_KIND, PLAN_ACTION
 from .content import PlanSection, percent
@@ -34,7 +34,7 @@ def plan_section(engine: Engine, as_of: date, scope: Scope, lang: str,
     """Run the planner on ``as_of`` within ``scope`` and lay its result out as rows.
 
     ``frame``: the ``chain_firms`` :func:`tracker.coverage.firm_status` of the same date
-    and scope, when the caller has read it (see :func:`tracker.plan.instance_from_store`).
+    and scope, when the caller has read it (see :func:`tracker.planning.plan.instance_from_store`).
     """
     result = plan_store(engine, as_of, scope, frame=frame)
     order = {k: i for i, k in enumerate(PLAN_ACTION.codes)}

@@ -46,14 +46,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .coverage import DENOMINATORS, Counts, coverage, firm_status, month_ends, monthly_series
-from .intervals import active_clause, is_active
-from .model import (Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg,
+from ..coverage import DENOMINATORS, Counts, coverage, firm_status, month_ends, monthly_series
+from ..intervals import active_clause, is_active
+from ..model import (Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg,
                     Plan)
-from .provenance import get_info
-from .scope import EVERYTHING, Scope
-from .i18n import percent
-from .vocab import FORMATION, PLAN_ACTION, PLAN_STATUS, SEGMENT, STATUS
+from ..provenance import get_info
+from ..scope import EVERYTHING, Scope
+from ..i18n import percent
+from ..vocab import FORMATION, PLAN_ACTION, PLAN_STATUS, SEGMENT, STATUS
 
 __all__ = [
     "STATUSES",
@@ -329,7 +329,7 @@ def _status_without_forecast(counts: Counts, target: float, as_of: date, deadlin
 
 
 def _forecast_statuses(engine: Engine, as_of: date, scope: Scope) -> dict[str, str] | None:
-    """Key (``"*"`` or chain code) → status from :mod:`tracker.forecast`, or None while
+    """Key (``"*"`` or chain code) → status from :mod:`tracker.planning.forecast`, or None while
     that module is not available."""
     result = forecast_result(engine, as_of, scope)
     if result is None:
@@ -343,7 +343,7 @@ def forecast_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang
     """:func:`tracker.forecast.forecast` (cached), or None while it is not available or
     there is no plan to forecast against."""
     try:
-        from .forecast import forecast  # noqa: PLC0415 - the forecast's module
+        from ..planning.forecast import forecast  # noqa: PLC0415 - the forecast's module
     except ImportError:
         return None
     if plan_info(engine) is None:
@@ -365,13 +365,13 @@ def _burnup_start(plan: dict | None, bounds: dict, as_of: date) -> date:
 
 def history_dates_of(engine: Engine, as_of: date) -> list[date]:
     """Every date a page of ``as_of`` reads figures at, sorted: the burn-up's month ends,
-    the forecast's history (:func:`tracker.forecast.history_dates`), the month end before
+    the forecast's history (:func:`tracker.planning.forecast.history_dates`), the month end before
     ``as_of`` (the deltas), the deadline once passed, and ``as_of`` itself."""
     plan = plan_info(engine)
     dates = set(month_ends(_burnup_start(plan, data_bounds(engine), as_of), as_of))
     dates |= {as_of, previous_month_end(as_of)}
     if plan is not None:
-        from .forecast import history_dates  # noqa: PLC0415 - keeps views importable alone
+        from ..planning.forecast import history_dates  # noqa: PLC0415 - keeps views importable alone
 
         dates |= set(history_dates(as_of, plan["start"], plan["deadline"]))
         if as_of > plan["deadline"]:
@@ -452,7 +452,7 @@ def _active_orgs_and_liaisons(engine: Engine, on: date, scope: Scope,
                               denominator: str) -> tuple[int, int]:
     """Organisations covering at least one firm of the population on ``on`` (all active
     organisations for the whole district), and liaisons assigned to one."""
-    from .coverage import in_population  # the one definition of the population
+    from ..coverage import in_population  # the one definition of the population
 
     O, L, A = PartyOrg.__table__, CoverageLink.__table__, Assignment.__table__
     with engine.connect() as conn:
@@ -747,7 +747,7 @@ def _covering_orgs(engine: Engine, firm_ids: list[int], on: date) -> dict[int, s
 @cached
 def chain_graph(engine: Engine, code: str, as_of: date):
     """The network picture of one chain (:func:`tracker.graph.chain_subgraph`)."""
-    from .graph import build_graph, chain_subgraph
+    from ..graph import build_graph, chain_subgraph
 
     G = build_graph(engine, as_of, Scope.of(chains=[code]))
     return chain_subgraph(G, code)
@@ -874,8 +874,8 @@ def org_tree(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str =
     Columns: ``code, name, depth, kind, formation, formation_label, own_members,
     members`` (subtree), ``covered_firms`` (subtree), ``direct_firms``, ``parent``.
     """
-    from .graph import build_graph, org_rollup
-    from .vocab import ORG_KIND
+    from ..graph import build_graph, org_rollup
+    from ..vocab import ORG_KIND
 
     G = build_graph(engine, as_of, scope)
     rollup = org_rollup(G)
@@ -915,7 +915,7 @@ def rule_findings(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: 
     ``message``, ...).
     """
     try:
-        from . import rules  # noqa: PLC0415 - written by the rules work
+        from .. import rules  # noqa: PLC0415 - written by the rules work
     except ImportError:
         return None
     check = getattr(rules, "check", None)
@@ -977,7 +977,7 @@ class Projection:
 @cached
 def projection(engine: Engine, as_of: date, scope: Scope = EVERYTHING, key: str = "*",
                lang: str = "zh") -> Projection | None:
-    """The forecast of :mod:`tracker.forecast` for the district (``key="*"``) or a chain,
+    """The forecast of :mod:`tracker.planning.forecast` for the district (``key="*"``) or a chain,
     as a :class:`Projection` that starts at the last observation; None while the
     forecast is not available or has nothing to project."""
     result = forecast_result(engine, as_of, scope, lang)
@@ -1008,7 +1008,7 @@ def recent_audit(engine: Engine, limit: int = 100) -> list[dict] | None:
     """The newest ``limit`` audit entries, newest first (``at`` as text); None while the
     audit log is not available."""
     try:
-        from .audit import entries  # noqa: PLC0415 - written by the import work
+        from ..audit import entries  # noqa: PLC0415 - written by the import work
     except ImportError:
         return None
     rows = entries(engine, limit=limit)
@@ -1025,7 +1025,7 @@ def recent_audit(engine: Engine, limit: int = 100) -> list[dict] | None:
 def plan_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING):
     """:func:`tracker.plan.plan_store` (cached), or None while the planner is absent."""
     try:
-        from .plan import plan_store  # noqa: PLC0415 - the planner's module
+        from ..planning.plan import plan_store  # noqa: PLC0415 - the planner's module
     except ImportError:
         return None
     return plan_store(engine, as_of, scope=scope)

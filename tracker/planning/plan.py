@@ -51,7 +51,7 @@ enumerates those counts exactly (a joint group of ``g1`` one-member and ``g2`` t
 firms can be cut into at most ``min(g1, g2) + (g1 - a) // 3 + (g2 - a) // 2`` groups of
 ``>= 3`` formal members, ``a = min(g1, g2)``). The liaison part couples areas through the
 officers; it is solved greedily (cheapest saved officer first, each step checked by a
-max-flow). :mod:`tracker.exact` solves the whole problem as one integer program for small
+max-flow). :mod:`tracker.planning.exact` solves the whole problem as one integer program for small
 instances; the tests hold the two objectives equal.
 
 The core works on plain data (:class:`Instance`); :func:`instance_from_store` reads one
@@ -79,12 +79,12 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from .coverage import coverage, firm_status
-from .intervals import active_clause
-from .model import Assignment, CoverageLink, Firm, Liaison, PartyOrg, metadata
-from .rules import DEFAULT_CONFIG, RuleConfig, check
-from .scope import EVERYTHING
-from .vocab import PLAN_ACTION
+from ..coverage import coverage, firm_status
+from ..intervals import active_clause
+from ..model import Assignment, CoverageLink, Firm, Liaison, PartyOrg, metadata
+from ..rules import DEFAULT_CONFIG, RuleConfig, check
+from ..scope import EVERYTHING
+from ..vocab import PLAN_ACTION
 
 __all__ = [
     "ACTION_TYPES",
@@ -380,7 +380,7 @@ def _action(action_type: str, firms: list[FirmItem], **extra) -> Action:
 def build_result(inst: Instance, joins: dict[str, list[FirmItem]],
                  groups: list[list[FirmItem]], officer_firms: dict[int, list[FirmItem]],
                  new_officers: list[list[FirmItem]], method: str) -> PlanResult:
-    """Turn placement decisions into actions, totals and rates (shared with :mod:`tracker.exact`)."""
+    """Turn placement decisions into actions, totals and rates (shared with :mod:`tracker.planning.exact`)."""
     cfg = inst.config
     n_min, n_units = cfg.min_formal, cfg.max_units
     actions: list[Action] = []
@@ -918,7 +918,7 @@ def _text(value) -> str | None:
 
 def plan_store(engine, as_of: date, scope=None, config: PlannerConfig | None = None,
                method: str = "heuristic", frame=None) -> PlanResult:
-    """Read the store on ``as_of`` and plan; ``method="exact"`` uses :func:`tracker.exact.solve`.
+    """Read the store on ``as_of`` and plan; ``method="exact"`` uses :func:`tracker.planning.exact.solve`.
 
     ``frame``: see :func:`instance_from_store`.
     """

@@ -10,14 +10,12 @@ link such as ``/chain?as_of=2024-06-30&chain=BIO`` opens the same view for a col
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from tracker import dashboard
 from tracker.i18n import t
+from tracker.resources import PAGES_DIR as PAGES
 
-PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 # No emoji icon: the district's office machines often lack an emoji font (a box shows).
 st.set_page_config(page_title="红杉林 Redwood", page_icon=":material/forest:", layout="wide")
@@ -27,7 +25,7 @@ lang = st.session_state.get("lang", "zh")
 user_ctx = dashboard.login_gate(ctx) if ctx is not None else None
 
 # (file, url path, string key, icon); the 报表 and 缺口与计划 pages join when their
-# modules exist (tracker.reports, tracker.plan).
+# modules exist (tracker.reports, tracker.planning.plan).
 SPEC = [
     ("overview.py", "overview", "page_overview", ":material/dashboard:"),
     ("chain.py", "chain", "page_chain", ":material/account_tree:"),

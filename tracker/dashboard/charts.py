@@ -1,7 +1,7 @@
 """Plotly figures of the dashboard (and of reports that want them).
 
-Each builder takes figures already computed by :mod:`tracker.views` (or
-:mod:`tracker.forecast`) and returns a :class:`plotly.graph_objects.Figure`; none of them
+Each builder takes figures already computed by :mod:`tracker.dashboard.views` (or
+:mod:`tracker.planning.forecast`) and returns a :class:`plotly.graph_objects.Figure`; none of them
 reads the store or computes a figure of its own.
 
 - :func:`progress_bars`: chains toward the target, sorted by gap, coloured by status.
@@ -13,7 +13,7 @@ reads the store or computes a figure of its own.
 
 Examples
 --------
->>> from tracker.views import ChainRow
+>>> from tracker.dashboard.views import ChainRow
 >>> from tracker.coverage import Counts
 >>> fig = progress_bars([ChainRow("BIO", "生物技术", Counts(10, 5, 2, 3, 1), 1.0, 3, "pending")])
 >>> fig.data[0].type
@@ -28,8 +28,8 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from .i18n import percent
-from .vocab import FORMATION, ORG_KIND, PLAN_STATUS, STATUS
+from ..i18n import percent
+from ..vocab import FORMATION, ORG_KIND, PLAN_STATUS, STATUS
 
 __all__ = ["STATUS_COLOURS", "COVERAGE_COLOURS", "FONT", "progress_bars", "burnup", "network",
            "timeline"]
@@ -62,7 +62,7 @@ def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
 def progress_bars(rows, lang: str = "zh") -> go.Figure:
     """Horizontal bars: each chain's work coverage rate against the target.
 
-    ``rows`` are :class:`tracker.views.ChainRow`; the chain with the largest gap is drawn
+    ``rows`` are :class:`tracker.dashboard.views.ChainRow`; the chain with the largest gap is drawn
     on top; the colour says the plan status; the label gives the rate and the gap.
     """
     zh = _zh(lang)
@@ -116,10 +116,10 @@ def burnup(series: pd.DataFrame, deadline: date | None = None, target_rate: floa
 
     Parameters
     ----------
-    series : columns ``date, firms, covered`` (:func:`tracker.views.burnup_series`)
+    series : columns ``date, firms, covered`` (:func:`tracker.dashboard.views.burnup_series`)
     deadline, target_rate : the plan's; the target is drawn as ``target_rate × firms``
     projection : optional, columns ``date, covered`` and optionally ``low, high``
-        (from :mod:`tracker.forecast`): drawn dashed, labelled 预测, never as observed
+        (from :mod:`tracker.planning.forecast`): drawn dashed, labelled 预测, never as observed
     assumption : what the projection assumes, written under the chart
     """
     zh = _zh(lang)
@@ -272,7 +272,7 @@ def network(G: nx.MultiDiGraph, lang: str = "zh", max_nodes: int = 800) -> go.Fi
 
 
 def timeline(history: pd.DataFrame, lang: str = "zh") -> go.Figure:
-    """A firm's coverage history (:func:`tracker.views.firm_history`) as coloured periods."""
+    """A firm's coverage history (:func:`tracker.dashboard.views.firm_history`) as coloured periods."""
     zh = _zh(lang)
     fig = go.Figure()
     shown: set[str] = set()

@@ -17,14 +17,14 @@ monthly_series      :func:`~tracker.coverage.coverage` repeated once per month (
 graph_chain         fetching the same rows (firms, memberships, links, assignments) in SQL
                     (on such a connection too)
 graph_district      the same, for the whole district
-overview            :func:`tracker.views.overview`, the figures the page lays out
+overview            :func:`tracker.dashboard.views.overview`, the figures the page lays out
 report_<fmt>        :func:`tracker.reports.content.gather`, the content of the report
-planner             :func:`tracker.plan.instance_from_store`, reading the planner's input
+planner             :func:`tracker.planning.plan.instance_from_store`, reading the planner's input
 load_test           (optional) one dashboard session alone vs 20 simultaneous sessions
 ==================  =====================================================================
 
 The planner step also solves small sub-instances (one area, <= 15 firms to place) with
-:func:`tracker.exact.solve` and reports the planner's gap to the exact optimum.
+:func:`tracker.planning.exact.solve` and reports the planner's gap to the exact optimum.
 
 How memory is measured
 ----------------------
@@ -70,7 +70,7 @@ and the functions with the largest cumulative time are stored with the result.
 
 Examples
 --------
->>> from tracker.bench import run_benchmark
+>>> from tracker.bench.harness import run_benchmark
 >>> results = run_benchmark([1000], steps=["coverage"])     # doctest: +SKIP
 >>> results["runs"][0]["steps"][0]["ratio"] > 0              # doctest: +SKIP
 True
@@ -100,6 +100,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from ..resources import APP_FILE
 from .pgserver import PostgresServer
 
 __all__ = [
@@ -282,7 +283,7 @@ def code_commit() -> str | None:
     Asked by every step process, not only once per run: in a long run the code on disk can
     change between steps, and each step then says which code it measured.
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True, timeout=10).stdout.strip() or None
@@ -363,7 +364,7 @@ class Backend:
     def _admin_engine(self):
         import sqlalchemy as sa
 
-        from .store import resolve_url
+        from ..store import resolve_url
 
         return sa.create_engine(resolve_url(self.admin_url), isolation_level="AUTOCOMMIT")
 
@@ -384,7 +385,7 @@ class Backend:
             return f"sqlite:///{path}"
         import sqlalchemy as sa
 
-        from .store import resolve_url
+        from ..store import resolve_url
 
         database = f"redwood_bench_{os.getpid()}_{next(self._counter)}"
         engine = self._admin_engine()
@@ -449,7 +450,7 @@ class Backend:
     def _url_of(self, database: str) -> str:
         import sqlalchemy as sa
 
-        from .store import resolve_url
+        from ..store import resolve_url
 
         return str(sa.engine.make_url(resolve_url(self.admin_url)).set(database=database)
                    .render_as_string(hide_password=False))
@@ -469,8 +470,8 @@ def _fallback_district(engine, firms: int, seed: int, today: date) -> None:
     import numpy as np
     import sqlalchemy as sa
 
-    from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
-    from .uscc import make
+    from ..model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
+    from ..uscc import make
 
     rng = np.random.default_rng(seed)
     parks = ["中新广州知识城", "广州科学城", "广州国际生物岛", "黄埔港", "穗港智造合作区"]
@@ -540,16 +541,16 @@ def _fallback_district(engine, firms: int, seed: int, today: date) -> None:
 
 def _generate(url: str, size: int, seed: int, today: date) -> dict:
     """Initialise the store at ``url`` and fill it with the synthetic district."""
-    from .chains import init_store
-    from .store import get_engine
+    from ..chains import init_store
+    from ..store import get_engine
 
     engine = get_engine(url)
     init_store(engine)
     try:
-        from .demo import load_demo
+        from ..demo import load_demo
     except ImportError as exc:
         _fallback_district(engine, size, seed, today)
-        return {"data_source": "tracker.bench fallback generator (tracker.demo not available: "
+        return {"data_source": "tracker.bench.harness fallback generator (tracker.demo not available: "
                                f"{exc})"}
     load_demo(engine, firms=size, seed=seed, today=today)
     return {"data_source": "tracker.demo.load_demo"}
@@ -563,8 +564,8 @@ def _firm_sheet_rows(engine):
     """
     import sqlalchemy as sa
 
-    from .model import Chain, ChainMembership, Firm
-    from .vocab import OWNERSHIP, SEGMENT, YES_NO
+    from ..model import Chain, ChainMembership, Firm
+    from ..vocab import OWNERSHIP, SEGMENT, YES_NO
 
     F, M, C = Firm.__table__, ChainMembership.__table__, Chain.__table__
     yes, no = YES_NO.label("yes", "zh"), YES_NO.label("no", "zh")
@@ -777,7 +778,7 @@ def _write_firm_sheets(engine, folder: Path) -> dict:
     firms: the import step's unmeasured warm-up reads those (it only has to load the
     modules), not a second copy of a million rows.
     """
-    from .ingest.template import SHEETS
+    from ..ingest.template import SHEETS
 
     headers = [c.header for c in SHEETS["企业"]]
     folder.mkdir(parents=True, exist_ok=True)
@@ -809,7 +810,7 @@ def _write_firm_sheets(engine, folder: Path) -> dict:
     return {"rows": rows, "xlsx": str(xlsx_path), "csv": str(csv_path),
             "xlsx_bytes": xlsx_path.stat().st_size, "csv_bytes": csv_path.stat().st_size,
             "xlsx_sample": str(sample / "企业.xlsx"), "csv_sample": str(sample / "企业.csv"),
-            "xlsx_writer": "tracker.bench.write_xlsx_stream (inline strings, deflate level 1)"}
+            "xlsx_writer": "tracker.bench.harness.write_xlsx_stream (inline strings, deflate level 1)"}
 
 
 # =========================================================================== baselines
@@ -864,7 +865,7 @@ def _baseline_engine(url: str):
     import sqlalchemy as sa
     from sqlalchemy import event
 
-    from .store import resolve_url
+    from ..store import resolve_url
 
     url = resolve_url(url)
     # NullPool: the connection, and its cache, is closed after every baseline call, so the
@@ -902,7 +903,7 @@ def _coverage_sql(engine, on: date) -> dict:
 def _coverage_agrees(engine, result, sql: dict) -> bool:
     import sqlalchemy as sa
 
-    from .model import Chain
+    from ..model import Chain
 
     with engine.connect() as conn:
         ids = dict(conn.execute(sa.select(Chain.__table__.c.code, Chain.__table__.c.id)).all())
@@ -975,7 +976,7 @@ class StepContext:
 
     @property
     def engine(self):
-        from .store import get_engine
+        from ..store import get_engine
 
         return get_engine(self.url)
 
@@ -1049,8 +1050,8 @@ def _parse_readers(kind: str) -> list[tuple[str, Callable[[Path], int]]]:
 
 def _step_import(ctx: StepContext, kind: str) -> dict:
     import_path = _need("ingest", "import_path")
-    from .chains import init_store
-    from .store import get_engine
+    from ..chains import init_store
+    from ..store import get_engine
 
     path = Path(ctx.files[kind])
     target = get_engine(ctx.fresh_url)
@@ -1093,7 +1094,7 @@ def _step_import(ctx: StepContext, kind: str) -> dict:
 
 
 def _step_coverage(ctx: StepContext) -> dict:
-    from .coverage import coverage
+    from ..coverage import coverage
 
     engine, tuned = ctx.engine, _baseline_engine(ctx.url)
     main, base = _measure_pair(
@@ -1109,7 +1110,7 @@ def _step_coverage(ctx: StepContext) -> dict:
 
 
 def _step_series(ctx: StepContext) -> dict:
-    from .coverage import coverage, month_ends, monthly_series
+    from ..coverage import coverage, month_ends, monthly_series
 
     engine = ctx.engine
     dates = month_ends(SERIES_START, ctx.as_of)
@@ -1145,7 +1146,7 @@ def _largest_chain(engine, on: date) -> tuple[int, str]:
 
 def _step_graph(ctx: StepContext, whole: bool) -> dict:
     build_graph = _need("graph", "build_graph")
-    from .scope import EVERYTHING, Scope
+    from ..scope import EVERYTHING, Scope
 
     engine, tuned = ctx.engine, _baseline_engine(ctx.url)
     chain_id, code = _largest_chain(engine, ctx.as_of)
@@ -1162,17 +1163,13 @@ def _step_graph(ctx: StepContext, whole: bool) -> dict:
 
 def _step_overview(ctx: StepContext) -> dict:
     overview, clear_cache = _need("views", "overview", "clear_cache")
-    app = Path(__file__).resolve().parent / "app.py"
-    if not app.is_file():
-        raise NotAvailable("tracker/app.py")
-    if not (Path(__file__).resolve().parent.parent / "pages" / "overview.py").is_file():
-        raise NotAvailable("pages/overview.py")
+    app = APP_FILE
     from streamlit.testing.v1 import AppTest
 
-    from .scope import EVERYTHING
+    from ..scope import EVERYTHING
 
-    from .auth import authenticate, ensure_demo_user
-    from .dashboard import TOKEN_KEY
+    from ..auth import authenticate, ensure_demo_user
+    from ..dashboard import TOKEN_KEY
 
     os.environ["TRACKER_DATABASE_URL"] = ctx.url
     engine = ctx.engine
@@ -1211,7 +1208,7 @@ def _step_overview(ctx: StepContext) -> dict:
 
 def _report_formats() -> list[str]:
     try:
-        from .reports import FORMATS
+        from ..reports import FORMATS
     except ImportError:
         return []
     return list(FORMATS)
@@ -1220,7 +1217,7 @@ def _report_formats() -> list[str]:
 def _step_report(ctx: StepContext, fmt: str) -> dict:
     write_report = _need("reports", "write_report")
     gather = _need("reports.content", "gather")
-    from .scope import EVERYTHING
+    from ..scope import EVERYTHING
 
     engine = ctx.engine
     path = ctx.folder / f"report-{os.getpid()}.{fmt}"
@@ -1234,7 +1231,7 @@ def _step_report(ctx: StepContext, fmt: str) -> dict:
 
 def _sub_instances(inst, limit: int = 5, firms: int = 15):
     """Small instances cut from ``inst``: one area each, at most ``firms`` firms to place."""
-    from .plan import Instance
+    from ..planning.plan import Instance
 
     by_area: dict[str, list] = {}
     for f in sorted(inst.pool(), key=lambda f: f.code):
@@ -1348,7 +1345,7 @@ def _machine_busy_seconds() -> float:
 
 
 def _demo_login() -> tuple[str, str]:
-    from .auth import DEMO_PASSWORD, DEMO_USER
+    from ..auth import DEMO_PASSWORD, DEMO_USER
 
     return DEMO_USER, DEMO_PASSWORD
 
@@ -1495,7 +1492,7 @@ def _child_main(spec_path: str) -> int:
             result = {"status": "ok", **info}
         elif spec["step"] == "sheets":
             # Its own process: the generator's heap would otherwise be counted as its peak.
-            from .store import get_engine
+            from ..store import get_engine
 
             started = time.perf_counter()
             peak_rss_reset()
@@ -1549,11 +1546,11 @@ def _run_child(spec: dict, timeout: float) -> dict:
     spec_path = folder / f"spec-{spec['step']}-{time.monotonic_ns()}.json"
     spec["out"] = str(spec_path.with_suffix(".out.json"))
     spec_path.write_text(json.dumps(spec, ensure_ascii=False, default=str))
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     command = [sys.executable, "-c",
-               "import sys; from tracker.bench import _child_main; sys.exit(_child_main(sys.argv[1]))",
+               "import sys; from tracker.bench.harness import _child_main; sys.exit(_child_main(sys.argv[1]))",
                str(spec_path)]
     started = time.perf_counter()
     err_path = spec_path.with_suffix(".err")
@@ -1729,7 +1726,7 @@ def run_benchmark(
 
     try:
         if db:
-            from .store import resolve_url
+            from ..store import resolve_url
 
             url = resolve_url(db)
             if url.startswith("sqlite"):
@@ -2055,7 +2052,7 @@ def to_markdown(results: dict, analysis: str | None = None) -> str:
         "repeated up to 3 times (fastest kept). Peak RSS is the kernel's high-water mark "
         "(`VmHWM`) reset just before the call with `echo 5 > /proc/self/clear_refs`, so it "
         "is the peak of that call, interpreter and libraries included. See "
-        "`tracker/bench.py` for the baselines.",
+        "`tracker/bench/harness.py` for the baselines.",
         "",
     ]
     for part in results.get("merged_from", []):

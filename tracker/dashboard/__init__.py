@@ -1,4 +1,4 @@
-"""Streamlit helpers shared by the entry point (``tracker/app.py``) and the pages.
+"""Streamlit helpers shared by the entry point (``tracker/dashboard/app.py``) and the pages.
 
 The entry point calls :func:`setup` once per run: it opens the store, draws the language
 switch and the as-of date in the sidebar, keeps both in the URL (``?as_of=…&lang=…``) so
@@ -7,7 +7,7 @@ that a view can be shared as a link, and then :func:`login_gate`: every page nee
 URL, which is shared as a link) and is checked with :func:`tracker.auth.resume` on every
 run, so an idle session expires and a disabled account is out at its next click. The
 :class:`PageContext` stored for the pages (:func:`context`) carries the user and the
-user's scope; every figure, list and export of a page is computed with ``ctx.scope``. Figures come from :mod:`tracker.views`; this module only
+user's scope; every figure, list and export of a page is computed with ``ctx.scope``. Figures come from :mod:`tracker.dashboard.views`; this module only
 lays out what is common to every page: the synthetic-data banner, the provenance footer,
 empty states and user errors.
 """
@@ -20,13 +20,14 @@ from datetime import date, datetime
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from . import auth, views
-from .auth import AuthError, UserInfo
-from .errors import TrackerError
-from .i18n import LANGS, t
-from .provenance import is_synthetic
-from .scope import EVERYTHING, Scope
-from .store import StoreError, get_engine, is_initialised, resolve_url
+from .. import auth
+from . import views
+from ..auth import AuthError, UserInfo
+from ..errors import TrackerError
+from ..i18n import LANGS, t
+from ..provenance import is_synthetic
+from ..scope import EVERYTHING, Scope
+from ..store import StoreError, get_engine, is_initialised, resolve_url
 
 __all__ = ["PageContext", "setup", "context", "tr", "banner", "footer", "empty",
            "run_page", "LANG_NAMES", "TOKEN_KEY", "login_gate", "login_page", "intersect",
@@ -155,7 +156,7 @@ def _chain_scope(ctx: PageContext, code: str) -> Scope:
 
 
 def scoped_chain_detail(ctx: PageContext, code: str):
-    """:func:`tracker.views.chain_detail` of one chain, narrowed to the user's scope.
+    """:func:`tracker.dashboard.views.chain_detail` of one chain, narrowed to the user's scope.
 
     A user restricted by chain alone sees the whole chain (the cached view as is). A user
     restricted by area sees the chain's firms in their areas only: the figures and segments
@@ -163,7 +164,7 @@ def scoped_chain_detail(ctx: PageContext, code: str):
     view's rows of firms in that scope, and the planner's suggestion (which may name
     organisations of other areas) is left out.
     """
-    from .coverage import coverage, firm_status
+    from ..coverage import coverage, firm_status
 
     detail = views.chain_detail(ctx.engine, code, ctx.as_of, ctx.lang)
     scope = _chain_scope(ctx, code)
@@ -186,7 +187,7 @@ def scoped_chain_graph(ctx: PageContext, code: str):
     scope = _chain_scope(ctx, code)
     if scope == Scope.of(chains=[code]):
         return views.chain_graph(ctx.engine, code, ctx.as_of)
-    from .graph import build_graph, chain_subgraph
+    from ..graph import build_graph, chain_subgraph
 
     return chain_subgraph(build_graph(ctx.engine, ctx.as_of, scope), code)
 
@@ -263,9 +264,9 @@ def firm_record(engine: Engine, code: str) -> dict | None:
     """A firm's editable fields and ``version`` as stored now (None when unknown)."""
     from sqlmodel import Session, select
 
-    from . import uscc
-    from .edits import FIRM_FIELDS
-    from .model import Firm
+    from .. import uscc
+    from ..edits import FIRM_FIELDS
+    from ..model import Firm
 
     with Session(engine) as session:
         row = session.exec(select(Firm).where(Firm.credit_code == uscc.normalize(code))).first()
@@ -276,8 +277,8 @@ def org_record(engine: Engine, code: str) -> dict | None:
     """An organisation's fields and ``version`` as stored now (None when unknown)."""
     from sqlmodel import Session, select
 
-    from . import uscc
-    from .model import PartyOrg
+    from .. import uscc
+    from ..model import PartyOrg
 
     with Session(engine) as session:
         row = session.exec(select(PartyOrg).where(PartyOrg.code == uscc.normalize(code))).first()
@@ -331,7 +332,7 @@ def edit_add_firm(engine: Engine, user: UserInfo | None, code: str, name: str, *
     area in one of their parks/streets: a firm outside the scope would vanish from their
     view the moment it is saved.
     """
-    from . import edits
+    from .. import edits
 
     _require_writer(user)
     _require_place(user, chain, fields.get("park") or None, fields.get("street") or None)
@@ -350,7 +351,7 @@ def edit_update_firm(engine: Engine, user: UserInfo | None, code: str, version: 
                      effective: date, **changes) -> dict:
     """Update a firm's fields; refused (:class:`tracker.edits.ConflictError`) when its
     version is no longer ``version`` (someone saved since the form was loaded)."""
-    from . import edits
+    from .. import edits
 
     _require_writer(user)
     auth.require_edit(user, firm=code, engine=engine)
@@ -367,7 +368,7 @@ def edit_update_firm(engine: Engine, user: UserInfo | None, code: str, version: 
 
 def _confirm_firm(session, code: str, version: int | None, user: UserInfo) -> None:
     """Refuse when the firm changed since the form loaded it (same transaction as the edit)."""
-    from . import edits
+    from .. import edits
 
     if version is not None:
         edits.update_firm(session, code, expected_version=version, user=user.name, source=SOURCE)
@@ -380,7 +381,7 @@ def edit_membership(engine: Engine, user: UserInfo | None, action: str, code: st
 
     Allowed to whoever may edit the whole chain, or the firm when the chain is theirs.
     """
-    from . import edits
+    from .. import edits
 
     _require_writer(user)
     if not auth.can_edit(user, chain=chain):
@@ -406,7 +407,7 @@ def edit_org(engine: Engine, user: UserInfo | None, action: str, code: str, *,
     A new organisation covers no firm yet, so any editor may found it (under a parent they
     may edit); dissolving changes the coverage of every firm it covers: all must be theirs.
     """
-    from . import edits
+    from .. import edits
 
     _require_writer(user)
     if action == "found":
@@ -423,7 +424,7 @@ def edit_org(engine: Engine, user: UserInfo | None, action: str, code: str, *,
 def edit_link(engine: Engine, user: UserInfo | None, action: str, org_code: str, code: str,
               version: int | None, *, effective: date) -> dict:
     """``action`` ``link`` / ``unlink``: an organisation starts / stops covering a firm."""
-    from . import edits
+    from .. import edits
 
     _require_writer(user)
     auth.require_edit(user, firm=code, engine=engine)
@@ -440,7 +441,7 @@ def edit_liaison(engine: Engine, user: UserInfo | None, action: str, name: str, 
                  code: str, version: int | None, *, effective: date,
                  role: str = "liaison") -> dict:
     """``action`` ``assign`` / ``end``: a liaison's assignment to a firm starts / ends."""
-    from . import edits
+    from .. import edits
 
     _require_writer(user)
     auth.require_edit(user, firm=code, engine=engine)

@@ -1,6 +1,6 @@
 """The exact planner for small instances: one integer program solved by HiGHS.
 
-The same problem as :func:`tracker.plan.plan` (same :class:`~tracker.plan.Instance`, same
+The same problem as :func:`tracker.plan.plan` (same :class:`~tracker.planning.plan.Instance`, same
 constraints, same objective), written firm by firm with no decomposition, so that it
 checks the planner's reasoning rather than repeating it. For every firm ``f`` to place
 (uncovered, fewer than 3 formal members):
@@ -22,7 +22,7 @@ Meant for ``<= ~30`` firms to place; the size grows as firms x slots per area.
 Examples
 --------
 >>> from datetime import date
->>> from tracker.plan import FirmItem, Instance
+>>> from tracker.planning.plan import FirmItem, Instance
 >>> inst = Instance(date(2024, 6, 30), [FirmItem("A", 1, park="P"), FirmItem("B", 2, park="P")])
 >>> solve(inst).objective
 (0, -2, 1)
@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-from .errors import TrackerError
+from ..errors import TrackerError
 from .plan import FirmItem, Instance, PlanResult, build_result
 
 __all__ = ["solve", "ExactError"]

@@ -53,11 +53,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from .coverage import month_ends, monthly_series
-from .errors import TrackerError
-from .model import Chain, Plan
-from .scope import EVERYTHING
-from .vocab import PLAN_STATUS
+from ..coverage import month_ends, monthly_series
+from ..errors import TrackerError
+from ..model import Chain, Plan
+from ..scope import EVERYTHING
+from ..vocab import PLAN_STATUS
 
 __all__ = [
     "STATUSES",

@@ -1,0 +1,1 @@
+"""The gap-closing planner, the exact integer program it is held to, and forecasts."""
