@@ -31,6 +31,8 @@ class Term:
     code: str
     zh: str
     en: str
+    #: The one colour of this term in every chart and report (dashboard and Word/PDF alike).
+    colour: str | None = None
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -65,6 +67,11 @@ class Vocabulary:
             return ""
         term = self._by_key.get(code)
         return term.label(lang) if term else str(code)
+
+    def colour(self, code: str | None, default: str = "#78909c") -> str:
+        """The term's colour for charts and reports (``default`` when it has none)."""
+        term = self._by_key.get(code) if code is not None else None
+        return (term.colour if term is not None else None) or default
 
     def labels(self, lang: str = "zh") -> list[str]:
         return [t.label(lang) for t in self.terms]
@@ -106,9 +113,9 @@ LIAISON_ROLE = Vocabulary("联络员类型", [
 ])
 
 STATUS = Vocabulary("覆盖状态", [
-    Term("org", "组织覆盖", "Organisation-covered"),
-    Term("work", "工作覆盖", "Work-covered"),
-    Term("none", "未覆盖", "Uncovered"),
+    Term("org", "组织覆盖", "Organisation-covered", "#c62828"),
+    Term("work", "工作覆盖", "Work-covered", "#ef8f00"),
+    Term("none", "未覆盖", "Uncovered", "#9e9e9e"),
 ])
 
 SEVERITY = Vocabulary("严重程度", [
@@ -131,12 +138,12 @@ PLAN_ACTION = Vocabulary("计划措施", [
 
 #: Where a chain or the district stands against the plan's deadline (:mod:`tracker.planning.forecast`).
 PLAN_STATUS = Vocabulary("计划状态", [
-    Term("achieved", "已达标", "achieved"),
-    Term("on_track", "按期可达", "on track"),
-    Term("at_risk", "存在风险", "at risk"),
-    Term("missed", "未按期达标", "missed"),
-    Term("no_data", "无数据", "no data"),
+    Term("achieved", "已达标", "achieved", "#2e7d32"),
+    Term("on_track", "按期可达", "on track", "#1565c0"),
+    Term("at_risk", "存在风险", "at risk", "#ef8f00"),
+    Term("missed", "未按期达标", "missed", "#c62828"),
+    Term("no_data", "无数据", "no data", "#b0bec5"),
     # Shown by the dashboard while the forecast cannot judge yet (before the deadline,
     # without enough history).
-    Term("pending", "进行中", "in progress"),
+    Term("pending", "进行中", "in progress", "#78909c"),
 ])
