@@ -31,6 +31,7 @@ __all__ = [
     "ensure_default_plan",
     "default_plan",
     "init_store",
+    "empty_store",
     "check_codes",
 ]
 
@@ -141,6 +142,25 @@ def init_store(engine: Engine, chains_path: Path | str | None = None) -> tuple[i
         counts = upsert_chains(session, rows)
         ensure_default_plan(session)
     return counts
+
+
+def empty_store(url: str = "sqlite://") -> Engine:
+    """A store at ``url`` with the chain list and the default plan, and no firms yet.
+
+    The one set-up of the docstring examples (a fresh in-memory SQLite database each time
+    the engine cache is cleared).
+
+    >>> engine = empty_store()
+    >>> from sqlmodel import Session, select
+    >>> with Session(engine) as session:
+    ...     len(session.exec(select(Chain)).all())
+    13
+    """
+    from .store import get_engine
+
+    engine = get_engine(url)
+    init_store(engine)
+    return engine
 
 
 def check_codes(engine: Engine, codes) -> None:
