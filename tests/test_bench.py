@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tracker import bench
+from tracker.bench import harness as bench
 from tracker.cli import run
 
 pytestmark = pytest.mark.timeout(600)
