@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tracker.bench import harness as bench
+from tracker.bench import sheets
 from tracker.cli import run
 
 pytestmark = pytest.mark.timeout(600)
@@ -317,7 +318,7 @@ def _expected(value):
     """What a reader gives back for a written value: empty text and None are empty cells;
     characters XML cannot hold are dropped."""
     if isinstance(value, str):
-        value = bench._XML_ILLEGAL.sub("", value)
+        value = sheets._XML_ILLEGAL.sub("", value)
         return value or None
     return value
 
