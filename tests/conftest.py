@@ -5,6 +5,12 @@ directory, as the ``postgres`` user when the tests run as root (``runuser``), an
 at the end. ``scripts/test.sh`` installs the Debian packages it needs. If the server
 cannot be started the PostgreSQL tests FAIL (they are part of what the suite promises);
 set ``TRACKER_TEST_NO_POSTGRES=1`` to skip them on purpose on a machine without it.
+
+The fast inner loop is ``pytest -m "not slow"`` (under 2 minutes); CI runs everything.
+Which tests are slow is decided here, in one place (:func:`pytest_collection_modifyitems`):
+every browser (``e2e``) and PostgreSQL (``postgres``) test, the modules in
+:data:`SLOW_MODULES`, the single heavy tests in :data:`SLOW_TESTS` and the benchmark
+harness's docstring examples.
 """
 
 from __future__ import annotations
@@ -17,6 +23,41 @@ import pytest
 from tracker.chains import init_store
 from tracker.bench.pgserver import PostgresServer
 from tracker.store import get_engine
+
+# Markers that make a test slow wherever it is: a browser, a real PostgreSQL server.
+SLOW_MARKERS = ("e2e", "postgres")
+# Whole modules that are slow: the benchmark harness (child processes, real workloads), the
+# importer under random junk and a kill -9 mid-import, and the wheel built and installed
+# into a fresh venv.
+SLOW_MODULES = ("test_bench.py", "test_import_fuzz.py", "test_packaging.py")
+# Single tests that take most of the fast loop's time on their own (the top of
+# `--durations`): property tests over many random districts, a test that starts three
+# Python processes, and the PDF rendered through Chromium (kaleido) and poppler. Named here,
+# not marked in their modules, so that one place says what the fast loop leaves out.
+SLOW_TESTS = (
+    "test_graph.py::test_graph_figures_equal_sql_on_random_data",
+    "test_flow.py::test_flow_agrees_with_coverage",
+    "test_plan.py::test_the_same_plan_in_every_process",
+    "test_reports.py::test_pdf_text_fonts_and_rendered_page",
+)
+# The docstring examples of the benchmark harness (tests/test_doctests.py) run small
+# benchmarks: they belong with test_bench.py.
+SLOW_DOCTESTS = "tracker.bench."
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``slow`` every test that needs a browser or PostgreSQL, or sits in a slow module,
+    the single heavy tests of :data:`SLOW_TESTS` and the benchmark's docstring examples."""
+    for item in items:
+        test = f"{item.path.name}::{item.originalname}"
+        callspec = getattr(item, "callspec", None)  # only parametrized tests have one
+        params = callspec.params if callspec else {}
+        if (item.path.name in SLOW_MODULES or test in SLOW_TESTS
+                or any(item.get_closest_marker(m) for m in SLOW_MARKERS)
+                or (item.path.name == "test_doctests.py"
+                    and str(params.get("name", "")).startswith(SLOW_DOCTESTS))):
+            item.add_marker(pytest.mark.slow)
+
 
 ARTIFACTS = Path(os.environ.get("TRACKER_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
 

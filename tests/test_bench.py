@@ -17,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tracker.bench import harness as bench
-from tracker.bench import sheets
+from tracker.bench import backends, baselines, harness, machine, probes, report, runner, sheets
+from tracker.bench import data as bench_data
 from tracker.cli import run
+from tracker.reports.safe import xml_text
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -78,10 +79,10 @@ def test_steps_carry_their_checks(results):
 def test_goals_and_markdown(results):
     data, text = results
     # No goal is at 1,000 firms, yet every goal is reported, as not run.
-    assert [g["goal"] for g in data["goals"]] == [g["id"] for g in bench.GOALS]
+    assert [g["goal"] for g in data["goals"]] == [g["id"] for g in report.GOALS]
     assert all(g["verdict"] == "not run" and g["value"] is None for g in data["goals"])
     assert "# Benchmarks" in text and "coverage" in text
-    for goal in bench.GOALS:
+    for goal in report.GOALS:
         assert f"| {goal['text']} | — | — |" in text
     assert f"{data['machine']['cores']} cores" in text
     assert f"{data['machine']['memory_gib']} GiB memory" in text
@@ -111,7 +112,7 @@ def test_goal_verdicts():
     results = {"runs": [{"backend": "sqlite", "size": 1_000_000, "setup": {"peak_rss_mib": 900.0},
                          "steps": [{"step": "coverage", "status": "ok", "seconds": 1.5,
                                     "peak_rss_mib": 2500.0}]}]}
-    goals = {g["goal"]: g for g in bench.evaluate_goals(results)}
+    goals = {g["goal"]: g for g in report.evaluate_goals(results)}
     assert goals["coverage_1m"]["verdict"] == "missed"
     assert goals["coverage_1m"]["over_by"] == pytest.approx(0.5)
     assert goals["coverage_1m"]["factor"] == pytest.approx(1.5)
@@ -121,13 +122,13 @@ def test_goal_verdicts():
     results["runs"][0]["steps"][0].update(seconds=0.5, peak_rss_mib=1000.0)
     results["runs"][0]["steps"].append({"step": "graph_district", "status": "timeout",
                                         "note": "did not finish within 900 s"})
-    goals = {g["goal"]: g for g in bench.evaluate_goals(results)}
+    goals = {g["goal"]: g for g in report.evaluate_goals(results)}
     assert goals["coverage_1m"]["verdict"] == "met"
     assert goals["coverage_1m"]["spare"] == pytest.approx(0.5)
     memory = goals["memory_1m"]
     assert memory["verdict"] == "met" and memory["value"] == 1000.0
     assert memory["steps_measured"] == 2 and "graph_district" in memory["note"]
-    text = bench.to_markdown({"machine": bench.machine_info(), "generated": "now", "as_of": "2025-06-30",
+    text = report.to_markdown({"machine": machine.machine_info(), "generated": "now", "as_of": "2025-06-30",
                               "seed": 1, "goals": list(goals.values()), "notes": [], **results})
     assert "**missed**" not in text
     assert "met, 1,048.00 MiB to spare over the 2 measured steps" in text
@@ -135,15 +136,15 @@ def test_goal_verdicts():
     # A timed-out coverage step is not a verdict: it is "not measured", with the reason.
     results["runs"][0]["steps"][0] = {"step": "coverage", "status": "timeout",
                                       "note": "did not finish within 900 s"}
-    goals = {g["goal"]: g for g in bench.evaluate_goals(results)}
+    goals = {g["goal"]: g for g in report.evaluate_goals(results)}
     assert goals["coverage_1m"]["verdict"] == "not measured"
     assert "timeout" in goals["coverage_1m"]["note"]
 
 
 def test_default_timeout_grows_with_size():
-    assert bench.default_timeout(1000) == bench.default_timeout(100_000) == 600.0
-    assert bench.default_timeout(1_000_000) == pytest.approx(900.0)
-    assert bench.default_timeout(5_000_000) > bench.default_timeout(1_000_000)
+    assert harness.default_timeout(1000) == harness.default_timeout(100_000) == 600.0
+    assert harness.default_timeout(1_000_000) == pytest.approx(900.0)
+    assert harness.default_timeout(5_000_000) > harness.default_timeout(1_000_000)
 
 
 def test_coverage_sql_matches_engine(sqlite_engine):
@@ -160,24 +161,24 @@ def test_coverage_sql_matches_engine(sqlite_engine):
     w.assign("联络员甲", "B", start="2022-03-01")
     day = date(2022, 7, 1)
     result = coverage(sqlite_engine, day, by="chain", denominator="chain_firms")
-    sql = bench._coverage_sql(sqlite_engine, day)
+    sql = baselines.coverage_sql(sqlite_engine, day)
     assert sql[None] == (3, 1, 1, 1)
-    assert bench._coverage_agrees(sqlite_engine, result, sql)
+    assert baselines.coverage_agrees(sqlite_engine, result, sql)
     # A different date gives different figures, and the check notices a mismatch.
-    assert not bench._coverage_agrees(sqlite_engine, result, bench._coverage_sql(sqlite_engine, date(2023, 6, 1)))
+    assert not baselines.coverage_agrees(sqlite_engine, result, baselines.coverage_sql(sqlite_engine, date(2023, 6, 1)))
 
 
 def test_peak_rss_probe_sees_an_allocation():
-    bench.peak_rss_reset()
-    before = bench.peak_rss_mib()
+    probes.peak_rss_reset()
+    before = probes.peak_rss_mib()
     block = bytearray(64 * 1024 * 1024)
     for i in range(0, len(block), 4096):
         block[i] = 1
-    during = bench.peak_rss_mib()
+    during = probes.peak_rss_mib()
     del block
     assert during - before >= 60
-    assert bench.peak_rss_reset()
-    assert bench.peak_rss_mib() < during - 30
+    assert probes.peak_rss_reset()
+    assert probes.peak_rss_mib() < during - 30
 
 
 def test_unknown_step_is_refused():
@@ -190,7 +191,7 @@ def test_unknown_step_is_refused():
 
 def test_keep_reuses_the_store_and_a_timeout_does_not_block(tmp_path):
     keep = tmp_path / "keep"
-    first = bench.run_benchmark([50], steps=["coverage"], keep=keep, workdir=tmp_path / "w1")
+    first = harness.run_benchmark([50], steps=["coverage"], keep=keep, workdir=tmp_path / "w1")
     setup = first["runs"][0]["setup"]
     assert setup["status"] == "ok" and not setup.get("reused")
     assert (keep / "sqlite-50" / "store.db").is_file() and setup["fingerprint"]
@@ -198,21 +199,21 @@ def test_keep_reuses_the_store_and_a_timeout_does_not_block(tmp_path):
 
     # Same folder, size, seed and date: the store is reused, not generated again.
     saved = []
-    second = bench.run_benchmark([50], steps=["coverage", "import_csv"], keep=keep,
+    second = harness.run_benchmark([50], steps=["coverage", "import_csv"], keep=keep,
                                  workdir=tmp_path / "w2", checkpoint=lambda r: saved.append(
                                      [s["status"] for s in r["runs"][0]["steps"]]))
     again = second["runs"][0]["setup"]
     assert again["reused"] and again["seconds"] == setup["seconds"]
     assert [s["status"] for s in second["runs"][0]["steps"]] == ["ok", "ok"]
     assert saved[-1] == ["ok", "ok"] and len(saved) == 3  # after the setup and each step
-    text = bench.to_markdown(second)
+    text = report.to_markdown(second)
     assert "reused from a kept store" in text
     # No leftovers of the step processes in the kept folder.
     assert sorted(p.name for p in (keep / "sqlite-50").iterdir()) == [
         "sample", "setup.json", "store.db", "企业.csv", "企业.xlsx"]
 
     # A time limit too short for any step: each step times out, and each is still tried.
-    short = bench.run_benchmark([50], steps=["coverage", "monthly_series", "import_csv"],
+    short = harness.run_benchmark([50], steps=["coverage", "monthly_series", "import_csv"],
                                 keep=keep, workdir=tmp_path / "w3", timeout=0.2)
     steps = short["runs"][0]["steps"]
     assert [s["step"] for s in steps] == ["coverage", "monthly_series", "import_csv"]
@@ -228,7 +229,7 @@ def test_keep_reuses_the_store_and_a_timeout_does_not_block(tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        bench.run_benchmark([50], steps=["coverage", "monthly_series"], keep=keep,
+        harness.run_benchmark([50], steps=["coverage", "monthly_series"], keep=keep,
                             workdir=tmp_path / "w5", checkpoint=stop_after_first_step)
     last = seen[-1]
     assert [(s["step"], s["status"]) for s in last["runs"][0]["steps"]] == [
@@ -240,20 +241,20 @@ def test_keep_reuses_the_store_and_a_timeout_does_not_block(tmp_path):
     recorded = json.loads(path.read_text(encoding="utf-8"))
     recorded["fingerprint"] = "stale"
     path.write_text(json.dumps(recorded), encoding="utf-8")
-    third = bench.run_benchmark([50], steps=["coverage"], keep=keep, workdir=tmp_path / "w4")
+    third = harness.run_benchmark([50], steps=["coverage"], keep=keep, workdir=tmp_path / "w4")
     assert not third["runs"][0]["setup"].get("reused")
     assert third["runs"][0]["steps"][0]["status"] == "ok"
 
 
 def test_a_failed_size_does_not_stop_the_next(tmp_path):
     # 20 firms is below the demo's minimum: that size's generation fails, the next one runs.
-    results = bench.run_benchmark([20, 50], steps=["coverage"], workdir=tmp_path)
+    results = harness.run_benchmark([20, 50], steps=["coverage"], workdir=tmp_path)
     failed, ok = results["runs"]
     assert failed["setup"]["status"] == "error" and "20" in failed["setup"]["note"]
     assert [(s["step"], s["status"], s["note"]) for s in failed["steps"]] == [
         ("coverage", "skipped", "data generation error")]
     assert ok["setup"]["status"] == "ok" and ok["steps"][0]["status"] == "ok"
-    assert "data generation error" in bench.to_markdown(results)
+    assert "data generation error" in report.to_markdown(results)
 
 
 # --------------------------------------------------------------------------- firm sheets
@@ -268,7 +269,7 @@ def test_firm_sheet_rows(engine):
     w.join("A", "BIO", joined="2022-05-01", left="2024-01-01", segment="downstream", master=True)
     w.firm("B", chains=[], street="黄埔街道")
     w.firm("C", chains=["AI"], joined="2022-01-01", left="2023-06-30")
-    rows = {r[0]: r for r in bench._firm_sheet_rows(engine)}
+    rows = {r[0]: r for r in bench_data.firm_sheet_rows(engine)}
     assert len(rows) == 3
     # Chains by code; the segment of the first; joined the earliest; left only when every
     # membership has ended, as the import template reads them.
@@ -281,18 +282,19 @@ def test_firm_sheet_rows(engine):
 
 
 def test_written_sheets_import_back(sqlite_engine, tmp_path):
+    import sqlalchemy as sa
+
     from tests.builders import World
     from tracker.chains import init_store
     from tracker.ingest import import_path
     from tracker.model import Firm
     from tracker.store import get_engine
-    import sqlalchemy as sa
 
     w = World(sqlite_engine)
     w.firm("A", chains=["BIO", "AI"], formal=3, park="广州科学城", street="萝岗街道",
            joined="2022-01-01", name="甲&乙<科技>有限公司")
     w.firm("B", chains=["IC"], street="黄埔街道", joined="2023-01-01", left="2024-01-01")
-    files = bench._write_firm_sheets(sqlite_engine, tmp_path / "sheets")
+    files = bench_data.write_firm_sheets(sqlite_engine, tmp_path / "sheets")
     assert files["rows"] == 2
     # The warm-up sample is the head of the sheet (here: all of it).
     full = Path(files["csv"]).read_text(encoding="utf-8")
@@ -318,7 +320,7 @@ def _expected(value):
     """What a reader gives back for a written value: empty text and None are empty cells;
     characters XML cannot hold are dropped."""
     if isinstance(value, str):
-        value = sheets._XML_ILLEGAL.sub("", value)
+        value = xml_text(value)
         return value or None
     return value
 
@@ -330,7 +332,7 @@ def test_xlsx_stream_round_trip(tmp_path, rows):
     from openpyxl import load_workbook
 
     path = tmp_path / "t.xlsx"
-    assert bench.write_xlsx_stream(path, "企业", rows) == len(rows)
+    assert sheets.write_xlsx_stream(path, "企业", rows) == len(rows)
     sheet = load_workbook(path)["企业"]
     width = max(len(r) for r in rows)
     got = [[sheet.cell(i + 1, j + 1).value for j in range(width)] for i in range(len(rows))]
@@ -356,7 +358,7 @@ def test_xlsx_stream_is_read_by_every_reader(tmp_path):
             ["91440112MA5AAAAA2X", "A&B <C> \"D\" 'E'\r\n第二行", 0],
             ["91440112MA5AAAAA3X", None, 12]]
     path = tmp_path / "企业.xlsx"
-    bench.write_xlsx_stream(path, "企业", rows)
+    sheets.write_xlsx_stream(path, "企业", rows)
     book = load_workbook(path, read_only=True)
     assert [list(r) for r in book["企业"].iter_rows(values_only=True)] == [
         r if r[1] is not None else [r[0], None, r[2]] for r in rows]
@@ -367,7 +369,7 @@ def test_xlsx_stream_is_read_by_every_reader(tmp_path):
     values = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("企业").to_python()
     assert values[2][1] == rows[2][1] and values[1][1] == rows[1][1] and values[3][2] == 12
     with pytest.raises(ValueError):
-        bench.write_xlsx_stream(tmp_path / "bad.xlsx", "a/b", rows)
+        sheets.write_xlsx_stream(tmp_path / "bad.xlsx", "a/b", rows)
 
 
 @pytest.mark.postgres
@@ -376,7 +378,7 @@ def test_a_killed_step_leaves_no_session_on_postgresql(postgres_server, tmp_path
     before the next step, so the next one does not compete with it."""
     import sqlalchemy as sa
 
-    backend = bench.Backend("postgresql", tmp_path, url=postgres_server.url)
+    backend = backends.Backend("postgresql", tmp_path, url=postgres_server.url)
     url = backend.new_store("t")
     engine = sa.create_engine(url)
     try:
@@ -395,11 +397,11 @@ def test_a_killed_step_leaves_no_session_on_postgresql(postgres_server, tmp_path
 def test_sample_is_the_head_of_a_large_sheet(sqlite_engine, tmp_path, monkeypatch):
     from tests.builders import World
 
-    monkeypatch.setattr(bench, "_SAMPLE_ROWS", 3)
+    monkeypatch.setattr(bench_data, "SAMPLE_ROWS", 3)
     w = World(sqlite_engine)
     for key in "ABCDE":
         w.firm(key, chains=["BIO"])
-    files = bench._write_firm_sheets(sqlite_engine, tmp_path)
+    files = bench_data.write_firm_sheets(sqlite_engine, tmp_path)
     lines = Path(files["csv"]).read_text(encoding="utf-8").splitlines()
     assert Path(files["csv_sample"]).read_text(encoding="utf-8").splitlines() == lines[:4]
     from openpyxl import load_workbook
@@ -429,7 +431,7 @@ def test_timeout_kills_processes_that_left_the_step_group(tmp_path, monkeypatch)
 
     monkeypatch.setattr(subprocess, "Popen", popen)
     started = time.monotonic()
-    result = bench._run_child({"step": "coverage", "folder": str(tmp_path)}, timeout=3)
+    result = runner.run_child({"step": "coverage", "folder": str(tmp_path)}, timeout=3)
     assert result["status"] == "timeout" and time.monotonic() - started < 30
     grandchild = int(marker.read_text())
     for _ in range(50):  # reaped by init shortly after the kill
@@ -448,10 +450,10 @@ def test_timeout_kills_processes_that_left_the_step_group(tmp_path, monkeypatch)
 def test_baseline_engine_is_tuned_and_apart(sqlite_url, sqlite_engine):
     import sqlalchemy as sa
 
-    tuned = bench._baseline_engine(sqlite_url)
+    tuned = baselines.baseline_engine(sqlite_url)
     with tuned.connect() as conn:
         assert conn.execute(sa.text("PRAGMA temp_store")).scalar() == 2  # MEMORY
-        assert conn.execute(sa.text("PRAGMA cache_size")).scalar() == -bench.BASELINE_DB_MEMORY_MIB * 1024
+        assert conn.execute(sa.text("PRAGMA cache_size")).scalar() == -baselines.BASELINE_DB_MEMORY_MIB * 1024
     assert isinstance(tuned.pool, sa.pool.NullPool)
     with sqlite_engine.connect() as conn:  # the step's engine keeps the defaults
         assert conn.execute(sa.text("PRAGMA temp_store")).scalar() == 0
@@ -461,11 +463,11 @@ def test_baseline_engine_is_tuned_and_apart(sqlite_url, sqlite_engine):
 def test_merge_keeps_every_run_and_the_later_wins(tmp_path):
     from click.testing import CliRunner
 
-    from tracker.bench.harness import merge_results
+    from tracker.bench.report import merge_results
     from tracker.cli import main
 
     def part(generated, commit, runs):
-        return {"generated": generated, "machine": dict(bench.machine_info(), commit=commit),
+        return {"generated": generated, "machine": dict(machine.machine_info(), commit=commit),
                 "as_of": "2025-06-30", "seed": 1, "sizes": [], "steps": ["coverage"],
                 "notes": [], "runs": [
                     {"backend": backend, "size": size, "backend_version": None, "setup": {},
@@ -491,7 +493,7 @@ def test_merge_keeps_every_run_and_the_later_wins(tmp_path):
     # A step whose code changed while its run went on says so; the others do not.
     other["runs"][0]["steps"][0]["commit"] = "fourth"
     old["runs"][1]["steps"][0]["commit"] = "old"
-    text = bench.to_markdown(merge_results([old, other]))
+    text = report.to_markdown(merge_results([old, other]))
     assert "code at fourth" in text and "code at old" not in text
     goal = next(g for g in merged["goals"] if g["goal"].startswith("coverage"))
     assert goal["verdict"] == "met" and goal["value"] == 0.5
@@ -517,28 +519,28 @@ def test_tree_cpu_counts_live_and_reaped_children():
     import sys
 
     burn = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n"
-    before = bench._tree_cpu_seconds(os.getpid())
-    busy_before = bench._machine_busy_seconds()
+    before = probes.tree_cpu_seconds(os.getpid())
+    busy_before = probes.machine_busy_seconds()
     subprocess.run([sys.executable, "-c", burn], check=True)  # reaped: counted in cutime
     child = subprocess.Popen([sys.executable, "-c", burn + "import time; time.sleep(30)"])
     try:
         deadline = time.monotonic() + 20
-        while bench._tree_cpu_seconds(child.pid) < 0.5 and time.monotonic() < deadline:
+        while probes.tree_cpu_seconds(child.pid) < 0.5 and time.monotonic() < deadline:
             time.sleep(0.1)
-        used = bench._tree_cpu_seconds(os.getpid()) - before  # the live child included
+        used = probes.tree_cpu_seconds(os.getpid()) - before  # the live child included
     finally:
         child.kill()
         child.wait()
     assert used >= 1.0
-    assert bench._machine_busy_seconds() - busy_before >= 1.0
+    assert probes.machine_busy_seconds() - busy_before >= 1.0
 
 
 def test_keep_analysis_finds_the_section_anywhere(tmp_path):
     path = tmp_path / "B.md"
-    assert bench.keep_analysis(path) is None
+    assert report.keep_analysis(path) is None
     path.write_text("## Analysis\n\nhand-written\n", encoding="utf-8")
-    assert bench.keep_analysis(path) == "## Analysis\n\nhand-written\n"
+    assert report.keep_analysis(path) == "## Analysis\n\nhand-written\n"
     path.write_text("# Benchmarks\n\n| a |\n\n## Analysis\n\nmine\n", encoding="utf-8")
-    assert bench.keep_analysis(path) == "## Analysis\n\nmine\n"
+    assert report.keep_analysis(path) == "## Analysis\n\nmine\n"
     path.write_text("# Benchmarks\n\nno analysis\n", encoding="utf-8")
-    assert bench.keep_analysis(path) is None
+    assert report.keep_analysis(path) is None

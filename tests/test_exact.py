@@ -9,7 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.planning.exact import solve
-from tracker.planning.plan import FirmItem, Instance, OfficerItem, OrgItem, PlannerConfig, check_plan, plan
+from tracker.planning.plan import (
+    FirmItem,
+    Instance,
+    OfficerItem,
+    OrgItem,
+    PlannerConfig,
+    check_plan,
+    plan,
+)
 
 D = date(2024, 6, 30)
 AREAS = ["park:P0", "park:P1", "street:S1"]

@@ -9,8 +9,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.coverage import coverage
-from tracker.planning.plan import (ACTION_TYPES, FirmItem, Instance, PlannerConfig, check_plan,
-                          instance_from_store, max_groups, plan, plan_store, simulate)
+from tracker.i18n import t
+from tracker.planning import action_text, liaison_text
+from tracker.planning.heuristic import _best_counts, _flow, _take
+from tracker.planning.plan import (
+    ACTION_TYPES,
+    FirmItem,
+    Instance,
+    OrgItem,
+    PlannerConfig,
+    check_plan,
+    instance_from_store,
+    max_groups,
+    plan,
+    plan_store,
+    simulate,
+)
 from tracker.rules import check
 from tracker.scope import Scope
 from tracker.vocab import PLAN_ACTION
@@ -67,9 +81,9 @@ def test_plan_on_store_and_simulation(world):
     joins = by_type["join_joint_branch"]
     assert [a["org"] for a in joins] == ["JOINT1"] and len(joins[0]["firms"]) == 2
     assert all(w.code("gone") not in a["firms"] for a in data["actions"])
-    lone = [a for a in data["actions"] if w.code("z1") in a["firms"]][0]
+    lone = next(a for a in data["actions"] if w.code("z1") in a["firms"])
     assert lone["type"] == "assign_liaison" and lone["liaison"] is None
-    s1 = [a for a in data["actions"] if w.code("s1") in a["firms"]][0]
+    s1 = next(a for a in data["actions"] if w.code("s1") in a["firms"])
     assert s1["type"] == "assign_liaison" and s1["liaison"]["name"] == "李联络"
     assert data["coverage_after"] == 1.0
     before = coverage(engine, D).total
@@ -127,6 +141,7 @@ def test_cli_plan_json(world):
     with contextlib.redirect_stdout(buffer):
         assert run(["--db", url, "plan", "--as-of", D.isoformat()]) == 0
     assert "新建党组织" in buffer.getvalue()
+    assert t("planner.new_liaison", "zh", n=1) in buffer.getvalue()  # z1's new officer
     for action in {a["type"] for a in data["actions"]}:
         assert PLAN_ACTION.label(action) in buffer.getvalue()
 
@@ -187,7 +202,7 @@ def test_instance_from_a_given_frame_is_the_same(world):
 
 
 def _take_by_sorting(firms, n, prefer):
-    """The definition of tracker.planning.plan._take: preferred chain first, stable, in index order."""
+    """The definition of tracker.planning.heuristic._take: preferred chain first, stable, in index order."""
     order = sorted(range(len(firms)), key=lambda i: (not (set(firms[i].chains) & prefer), i))
     chosen = sorted(order[:n])
     return [firms[i] for i in chosen], [f for i, f in enumerate(firms) if i not in chosen]
@@ -199,8 +214,6 @@ def _take_by_sorting(firms, n, prefer):
        st.sets(st.sampled_from(["BIO", "AUTO", "SOFT"])))
 @settings(max_examples=200, deadline=None)
 def test_take_matches_its_definition(chains, n, prefer):
-    from tracker.planning.plan import _take
-
     firms = [FirmItem(f"F{i}", formal=1, park="P", chains=tuple(c)) for i, c in enumerate(chains)]
     expected_taken, expected_left = _take_by_sorting(firms, max(n, 0), prefer)
     left = list(firms)
@@ -211,8 +224,6 @@ def test_take_matches_its_definition(chains, n, prefer):
 
 def test_flow_reports_officer_to_area_amounts():
     """The max flow (numbered nodes inside) comes back keyed by officer and area."""
-    from tracker.planning.plan import _flow
-
     demand = {"park:科学城": 3, "street:夏港街道": 2, None: 0}
     reach = {"park:科学城": [7, 9], "street:夏港街道": [9]}
     value, flow = _flow(demand, reach, {7: 1, 9: 5})
@@ -224,7 +235,7 @@ def test_flow_reports_officer_to_area_amounts():
 
 
 def _best_counts_by_loop(n0, n1, n2, room, units):
-    """The definition of tracker.planning.plan._best_counts, one pair at a time."""
+    """The definition of tracker.planning.heuristic._best_counts, one pair at a time."""
     import math
 
     best = None
@@ -246,6 +257,58 @@ def _best_counts_by_loop(n0, n1, n2, room, units):
 @settings(max_examples=150, deadline=None)
 def test_best_counts_matches_its_definition(n0, n1, n2, room, units):
     """The vectorised enumeration (blocks of 256 rows) picks the loop's pair, ties included."""
-    from tracker.planning.plan import _best_counts
-
     assert _best_counts(n0, n1, n2, room, units) == _best_counts_by_loop(n0, n1, n2, room, units)
+
+
+def _officer_instance():
+    """Officers sharing areas, with spare capacity to choose from: which officer takes which
+    firms comes from the max-flow (with string-keyed flow nodes this instance's plan changed
+    with ``PYTHONHASHSEED``)."""
+    from tracker.planning.plan import OfficerItem
+
+    areas = "323251024003353033330001013134034301131122230424415234434522"
+    firms = [FirmItem(f"F{i:03d}", 0, park=f"园区{a}") for i, a in enumerate(areas)]
+    officers = [OfficerItem(k, frozenset(f"park:园区{a}" for a in parks), load)
+                for k, (parks, load) in enumerate([("0", 0), ("35", 1), ("02", 3), ("0", 3)])]
+    return Instance(D, firms, officers=officers,
+                    config=PlannerConfig(liaison_capacity=4, allow_memberless_in_joint=False))
+
+
+def test_the_same_plan_in_every_process():
+    """Python salts string hashes per process: the plan must not depend on set order."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, tests.test_plan as m; from tracker.planning.heuristic import plan; "
+              "print(json.dumps(plan(m._officer_instance()).as_dict(), ensure_ascii=False))")
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop()) == plan(_officer_instance()).as_dict()
+
+
+def test_reasons_are_keys_rendered_in_the_readers_language():
+    result = plan(_officer_instance())
+    inst = Instance(D, [FirmItem("A", 4, park="P"), FirmItem("B", 1, park="P"),
+                        FirmItem("C", 2, park="P"), FirmItem("E", 1, park="Q"), FirmItem("Z", 0)],
+                    orgs=[OrgItem("J", "park:Q", covered=2, members=6)])
+    actions = [*result.actions, *plan(inst).actions]
+    assert {a.type for a in actions} == set(ACTION_TYPES)
+    for a in actions:
+        assert a.reason_key and a.reason == a.reason_text("zh") == a.as_dict()["reason"]
+        assert a.reason_en == a.reason_text("en") == a.as_dict()["reason_en"]
+        assert a.reason_text("zh") != a.reason_text("en")
+    new = [a for a in result.actions if a.new_liaison is not None]
+    assert new, "the instance needs new officers"
+    for lang in ("zh", "en"):
+        officer = t("planner.new_liaison", lang, n=new[0].new_liaison)
+        assert liaison_text(new[0], lang) == officer
+        assert action_text(new[0], lang) == t("planner.action_with_detail", lang,
+                                              action=PLAN_ACTION.label("assign_liaison", lang),
+                                              detail=officer)
+

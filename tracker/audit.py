@@ -10,10 +10,8 @@ Entries are only ever added, never changed: the log is the history.
 
 Examples
 --------
->>> from tracker.store import get_engine
->>> from tracker.chains import init_store
->>> engine = get_engine("sqlite://")
->>> _ = init_store(engine)
+>>> from tracker.chains import empty_store
+>>> engine = empty_store()
 >>> with engine.begin() as conn:
 ...     record(conn, action="firm.add", entity="firm", key="91350100M000100Y43",
 ...            before=None, after={"name": "甲"}, kind="edit", user="王", source="cli")
@@ -31,11 +29,38 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .model import AuditEntry
+from .progress import ProgressCallback, Reporter
 
-__all__ = ["KINDS", "to_json", "entry_row", "record", "record_many", "entries", "utcnow"]
+__all__ = ["KINDS", "to_json", "entry_row", "record", "record_many", "entries", "utcnow",
+           "clip_user", "clip_key", "clip_source"]
 
 KINDS = ("import", "edit", "correction")
 T = AuditEntry.__table__
+
+# The widths of the text columns (from the model): an entry's text is cut to fit them here,
+# for single entries and for the bulk import (tracker.ingest.load) alike.
+_USER_CHARS = T.c.user.type.length
+_KEY_CHARS = T.c.entity_key.type.length
+_SOURCE_CHARS = T.c.source.type.length
+
+
+def clip_user(user: str | None) -> str:
+    """The user as stored: ``"unknown"`` when none, cut to the column's width.
+
+    >>> clip_user(None), len(clip_user("王" * 500))
+    ('unknown', 100)
+    """
+    return (user or "unknown")[:_USER_CHARS]
+
+
+def clip_key(key) -> str:
+    """An entity's natural key as stored (text, cut to the column's width)."""
+    return str(key)[:_KEY_CHARS]
+
+
+def clip_source(source) -> str | None:
+    """Where an entry came from, as stored (text cut to the column's width, or None)."""
+    return None if source is None else str(source)[:_SOURCE_CHARS]
 
 
 def utcnow() -> datetime:
@@ -46,15 +71,21 @@ def utcnow() -> datetime:
 def _plain(value):
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# One encoder for every entry (the bulk import writes hundreds of thousands):
+# json.dumps with keyword arguments builds a new encoder per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_plain).encode
 
 
 def to_json(values: dict | None) -> str | None:
-    """A dict of field values as stable JSON text (dates as ISO strings, keys sorted)."""
-    if values is None:
-        return None
-    return json.dumps({k: _plain(v) for k, v in values.items()}, ensure_ascii=False,
-                      sort_keys=True)
+    """A dict of field values as stable JSON text (dates as ISO strings, keys sorted).
+
+    >>> to_json({"name": "甲", "joined": date(2024, 3, 1)})
+    '{"joined": "2024-03-01", "name": "甲"}'
+    """
+    return None if values is None else _ENCODE(values)
 
 
 def entry_row(*, action: str, entity: str, key: str, before: dict | None, after: dict | None,
@@ -64,10 +95,10 @@ def entry_row(*, action: str, entity: str, key: str, before: dict | None, after:
     if kind not in KINDS:
         raise ValueError(f"未知的记录类型：{kind}（可选：{'、'.join(KINDS)}）")
     return {
-        "at": at or utcnow(), "user": (user or "unknown")[:100], "kind": kind,
-        "action": action, "entity": entity, "entity_key": str(key)[:300],
+        "at": at or utcnow(), "user": clip_user(user), "kind": kind,
+        "action": action, "entity": entity, "entity_key": clip_key(key),
         "effective": effective, "before": to_json(before), "after": to_json(after),
-        "source": None if source is None else str(source)[:500],
+        "source": clip_source(source),
     }
 
 
@@ -76,11 +107,14 @@ def record(conn, **fields) -> None:
     conn.execute(T.insert().values(**entry_row(**fields)))
 
 
-def record_many(conn, rows: Iterable[dict], batch: int = 5000, progress=None) -> int:
+def record_many(conn, rows: Iterable[dict], batch: int = 5000,
+                progress: ProgressCallback | None = None) -> int:
     """Add many entries made by :func:`entry_row` (bulk insert); returns how many.
 
-    ``progress(done)`` is called after each batch.
+    ``progress`` receives a :class:`~tracker.progress.Progress` event (stage ``audit``,
+    entries written so far) after each batch.
     """
+    report = Reporter(progress)
     count = 0
     chunk: list[dict] = []
     for row in rows:
@@ -89,13 +123,11 @@ def record_many(conn, rows: Iterable[dict], batch: int = 5000, progress=None) ->
             conn.execute(T.insert(), chunk)
             count += len(chunk)
             chunk = []
-            if progress:
-                progress(count)
+            report("audit", done=count)
     if chunk:
         conn.execute(T.insert(), chunk)
         count += len(chunk)
-        if progress:
-            progress(count)
+        report("audit", done=count)
     return count
 
 

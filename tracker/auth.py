@@ -28,10 +28,8 @@ password both give ``用户名或密码错误``.
 
 Examples
 --------
->>> from tracker.store import get_engine
->>> from tracker.chains import init_store
->>> engine = get_engine("sqlite://")
->>> _ = init_store(engine)
+>>> from tracker.chains import empty_store
+>>> engine = empty_store()
 >>> _ = add_user(engine, "wang", "editor", "a long secret", chains=["BIO"])
 >>> login = authenticate(engine, "wang", "a long secret")
 >>> resume(engine, login.token).scope == Scope.of(chains=["BIO"])
@@ -89,6 +87,7 @@ __all__ = [
     "can_view",
     "can_edit",
     "require_edit",
+    "edit_refused",
     "can_manage_users",
     "can_view_audit",
     "ensure_demo_user",
@@ -634,11 +633,17 @@ def require_edit(user: UserInfo | User | None, *, firm=None, chain: str | None =
     """
     if can_edit(user, firm=firm, chain=chain, area=area, org=org, engine=engine):
         return
+    raise edit_refused(user)
+
+
+def edit_refused(user: UserInfo | User | None) -> TrackerError:
+    """The error of a refused edit, for :func:`require_edit` and for checks it cannot make
+    (where a new firm is placed): not logged in, a viewer, or outside the user's scope."""
     if user is None:
-        raise TrackerError("请先登录")
+        return TrackerError("请先登录")
     if user.role == "viewer":
-        raise TrackerError("您的账户只有查看权限，不能修改数据")
-    raise TrackerError(f"此记录不在您的权限范围内（{user_scope(user).describe()}），不能修改")
+        return TrackerError("您的账户只有查看权限，不能修改数据")
+    return TrackerError(f"此记录不在您的权限范围内（{user_scope(user).describe()}），不能修改")
 
 
 def can_manage_users(user: UserInfo | User | None) -> bool:

@@ -20,7 +20,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGS", "t", "strings", "display_width", "percent"]
+__all__ = ["LANGS", "both", "display_width", "percent", "strings", "t"]
 
 LANGS = ("zh", "en")
 LOCALES = Path(__file__).with_name("locales")
@@ -37,6 +37,16 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
     entry = strings(area)[name]
     text = entry.get(lang) or entry["zh"]
     return text.format(**values) if values else text
+
+
+def both(key: str, **values: object) -> str:
+    """``key`` in Chinese and English at once, ``"zh / en"``: for messages raised where no
+    reader's language is known (the command line shows them as they are).
+
+    >>> both("common.firms")
+    '企业数 / Firms'
+    """
+    return f"{t(key, 'zh', **values)} / {t(key, 'en', **values)}"
 
 
 def percent(rate: float | None, digits: int = 1) -> str:

@@ -24,7 +24,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Progress", "ProgressCallback", "Reporter"]
+from .i18n import strings, t
+
+__all__ = ["Progress", "ProgressCallback", "Reporter", "progress_line"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,32 @@ class Reporter:
         elapsed = now - began
         rate = done / elapsed if done and elapsed > 0 else None
         self.listener(Progress(stage, done, total, detail, rate))
+
+
+def progress_line(event: Progress, lang: str = "zh") -> str:
+    """One event as one line of text, in ``lang``.
+
+    The stage's label is ``progress.<stage>``; a stage may name its unit
+    (``progress.<stage>_unit``, e.g. rows), shown after the counts.
+
+    Examples
+    --------
+    >>> progress_line(Progress("write", 5000, 25000, "企业", 1234.4))
+    '写入 企业：5,000/25,000 行（1,234 行/秒）'
+    >>> progress_line(Progress("read", 20000, None, "企业"), "en")
+    'Reading 企业: 20,000 rows'
+    """
+    head = t(f"progress.{event.stage}", lang)
+    if event.detail:
+        head = f"{head} {event.detail}"
+    if event.done is None:
+        return head
+    unit_key = f"{event.stage}_unit"
+    unit = t(f"progress.{unit_key}", lang) if unit_key in strings("progress") else ""
+    count = f"{event.done:,}" if event.total is None else f"{event.done:,}/{event.total:,}"
+    if unit:
+        count = f"{count} {unit}"
+    if event.rate is None:
+        return t("progress.line", lang, head=head, count=count)
+    rate = f"{event.rate:,.0f} {unit}" if unit else f"{event.rate:,.0f}"
+    return t("progress.line_rate", lang, head=head, count=count, rate=rate)

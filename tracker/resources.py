@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["DATA_DIR", "PAGES_DIR", "APP_FILE", "shipped"]
+__all__ = ["APP_FILE", "DATA_DIR", "PAGES_DIR", "shipped"]
 
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Scope", "EVERYTHING"]
+from .i18n import t
+
+__all__ = ["EVERYTHING", "Scope"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,7 @@ class Scope:
     areas: frozenset[str] | None = None  # park or street names; None = everywhere
 
     @classmethod
-    def of(cls, chains=None, areas=None) -> "Scope":
+    def of(cls, chains=None, areas=None) -> Scope:
         return cls(
             chains=frozenset(c.strip().upper() for c in chains) if chains else None,
             areas=frozenset(a.strip() for a in areas) if areas else None,
@@ -31,12 +33,19 @@ class Scope:
         return self.chains is None and self.areas is None
 
     def describe(self, lang: str = "zh") -> str:
+        """The scope in words, in ``lang``.
+
+        >>> Scope.of(chains=["bio", "IC"]).describe("en")
+        'chains: BIO、IC'
+        >>> EVERYTHING.describe()
+        '全区'
+        """
         parts = []
         if self.chains is not None:
-            parts.append(("产业链：" if lang == "zh" else "chains: ") + "、".join(sorted(self.chains)))
+            parts.append(t("common.scope_chains", lang) + "、".join(sorted(self.chains)))
         if self.areas is not None:
-            parts.append(("区域：" if lang == "zh" else "areas: ") + "、".join(sorted(self.areas)))
-        return "；".join(parts) if parts else ("全区" if lang == "zh" else "whole district")
+            parts.append(t("common.scope_areas", lang) + "、".join(sorted(self.areas)))
+        return "；".join(parts) if parts else t("common.scope_everything", lang)
 
 
 EVERYTHING = Scope()

@@ -72,7 +72,7 @@ class PostgresServer:
     def _run(self, command):
         if self.as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True)
+        result = subprocess.run(command, check=False, capture_output=True, text=True)
         if result.returncode != 0:
             log = self.dir / "log"
             raise RuntimeError(f"{' '.join(command)} failed: {result.stderr}"

@@ -4,146 +4,25 @@ Every sub-command takes the store from ``--db URL`` or ``TRACKER_DATABASE_URL`` 
 ``redwood.db`` in the current folder). Errors meant for the user are one line on stderr
 with a non-zero exit; set ``TRACKER_DEBUG=1`` to see a traceback instead.
 
-The sub-commands live in the modules of this package, grouped by concern, and register
-themselves on :data:`main` when imported at the bottom of this file.
+:mod:`tracker.cli.base` holds the group and what the sub-commands share; each
+``*_commands`` module registers its sub-commands on :data:`main` when imported here (the
+modules import only ``base``, never this package, so there is no import cycle).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from datetime import date
+from . import (  # noqa: F401 - imported for their sub-commands
+    analysis_commands,
+    bench_commands,
+    data_commands,
+    demo_commands,
+    engine_commands,
+    plan_commands,
+    plans_commands,
+    quality_commands,
+    report_commands,
+    user_commands,
+)
+from .base import Context, as_of_option, entry, main, parse_date, run
 
-import click
-import sqlalchemy as sa
-
-from ..errors import TrackerError
-from ..store import StoreError, get_engine, is_initialised, resolve_url
-
-__all__ = ["main", "run", "Context", "as_of_option", "parse_date"]
-
-
-class Context:
-    """What every sub-command shares: the store URL and, on demand, its engine."""
-
-    def __init__(self, db: str | None):
-        self.url = resolve_url(db)
-
-    @property
-    def engine(self):
-        return get_engine(self.url)
-
-    def ready_engine(self):
-        """The engine of an initialised store, or a clear error telling what to run."""
-        parsed = sa.engine.make_url(self.url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            # Do not leave an empty file behind a read-only command on a mistyped path.
-            from pathlib import Path
-
-            if not Path(parsed.database).expanduser().exists():
-                raise TrackerError(f"数据库文件不存在：{parsed.database}；新建请先运行 `tracker init`")
-        engine = self.engine
-        if not is_initialised(engine):
-            raise TrackerError(
-                f"数据库尚未初始化或版本过旧，请先运行 `tracker init`（{_safe_url(self.url)}）"
-            )
-        return engine
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL has no password to hide
-        return url
-
-
-def parse_date(value: str | date | None) -> date:
-    """``YYYY-MM-DD`` (or a date) to a date; ``None`` is today."""
-    if value is None:
-        return date.today()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，收到“{value}”") from None
-
-
-def _date_callback(_ctx, _param, value):
-    return parse_date(value)
-
-
-def as_of_option(func):
-    return click.option(
-        "--as-of", "as_of", callback=_date_callback, default=None, metavar="YYYY-MM-DD",
-        help="统计日期（默认今天） / the date to compute at (default: today)",
-    )(func)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", envvar="TRACKER_DATABASE_URL", default=None, metavar="URL",
-              help="数据库地址 / database URL (default: sqlite:///redwood.db)")
-@click.version_option(package_name="redwood-tracker")
-@click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
-    """Redwood（红杉林）产业链党建覆盖跟踪 / industry-chain party-building coverage tracker."""
-    ctx.obj = Context(db)
-
-
-def _say(message: str) -> None:
-    """Print a message for the user as exactly one line on stderr."""
-    click.echo(" ".join(str(message).split()), err=True)
-
-
-def run(argv: list[str] | None = None) -> int:
-    """Run the command line and return the exit code; user errors are one line on stderr."""
-    debug = bool(os.environ.get("TRACKER_DEBUG"))
-    try:
-        # Without standalone mode click hands back `ctx.exit(n)` as the return value.
-        result = main.main(args=argv, prog_name="tracker", standalone_mode=False)
-        return result if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        _say("已取消 / aborted")
-        return 130
-    except click.ClickException as exc:
-        _say(f"错误 / error: {exc.format_message()}")
-        return exc.exit_code
-    except (TrackerError, StoreError) as exc:
-        if debug:
-            raise
-        _say(f"错误 / error: {exc}")
-        return getattr(exc, "exit_code", 1)
-    except (ValueError, OSError) as exc:
-        if debug:
-            raise
-        _say(f"错误 / error: {exc}")
-        return 1
-    except sa.exc.SQLAlchemyError as exc:
-        if debug:
-            raise
-        _say(f"数据库错误 / database error: {getattr(exc, 'orig', None) or exc}")
-        return 1
-    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
-        if debug:
-            raise
-        _say(f"内部错误 / internal error ({type(exc).__name__}): {exc}. "
-             "设置 TRACKER_DEBUG=1 查看详情 / set TRACKER_DEBUG=1 for details")
-        return 70
-
-
-def entry() -> None:  # the console script
-    sys.exit(run())
-
-
-# Sub-commands register themselves on `main` when imported.
-from . import engine_commands  # noqa: E402,F401
-from . import demo_commands  # noqa: E402,F401
-from . import data_commands  # noqa: E402,F401
-from . import plan_commands  # noqa: E402,F401
-from . import analysis_commands  # noqa: E402,F401
-from . import user_commands  # noqa: E402,F401
-from . import bench_commands  # noqa: E402,F401
-from . import report_commands  # noqa: E402,F401
+__all__ = ["Context", "as_of_option", "entry", "main", "parse_date", "run"]

@@ -1,4 +1,8 @@
-"""Sub-command ``tracker bench``: the scaling benchmarks of issue 8 (see :mod:`tracker.bench.harness`)."""
+"""Sub-command ``tracker bench``: the scaling benchmarks of issue 8 (see :mod:`tracker.bench`).
+
+The run's progress (:class:`tracker.progress.Progress` events) is drawn on stderr by
+:func:`tracker.cli.output.progress_printer`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from pathlib import Path
 import click
 
 from ..errors import TrackerError
-from . import main
+from .base import main
+from .output import progress_printer
 
 __all__ = ["bench"]
 
@@ -43,9 +48,8 @@ def _steps(_ctx, _param, value: str | None) -> list[str] | None:
               metavar="BENCHMARKS.md", help="结果写为 Markdown 表格（保留其中的“## Analysis”一节） / "
                                             "write the Markdown table (keeps its ## Analysis)")
 @click.option("--steps", callback=_steps, default=None, metavar="A,B",
-              help="只运行这些步骤 / run only these steps: " + ", ".join(
-                  ("import_xlsx", "import_csv", "coverage", "monthly_series", "graph_chain",
-                   "graph_district", "overview", "report", "planner")))
+              help="只运行这些步骤 / run only these steps: import_xlsx, import_csv, coverage, "
+                   "monthly_series, graph_chain, graph_district, overview, report, planner")
 @click.option("--load-test", is_flag=True,
               help="另做 20 个并发看板会话的负载测试（需要 chromium） / also run the 20-session "
                    "load test of the dashboard (needs chromium)")
@@ -69,7 +73,8 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
     """规模基准测试：从一个区到一个省 / benchmarks from a district to a province."""
     import signal
 
-    from ..bench.harness import keep_analysis, merge_results, run_benchmark, to_markdown
+    # Imported here: the benchmark tooling loads only when the command runs.
+    from ..bench import keep_analysis, merge_results, run_benchmark, to_markdown
 
     for target in (json_path, markdown_path):
         if target and not Path(target).resolve().parent.is_dir():
@@ -118,7 +123,8 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
         results = run_benchmark(sizes, db=bench_db, postgres_server=postgres_server, steps=steps,
                                 load_test=load_test, timeout=timeout, checkpoint=save,
                                 keep=keep_dir,
-                                progress=lambda message: click.echo(message, err=True))
+                                # Every event drawn: a run's milestones are minutes apart.
+                                progress=progress_printer("zh", delay=0, interval=0))
     finally:
         signal.signal(signal.SIGTERM, previous)
     save(results)

@@ -10,24 +10,13 @@ import click
 from ..chains import init_store
 from ..demo import DEFAULT_FIRMS, DEFAULT_SEED, MAX_FIRMS, MIN_FIRMS, load_demo, store_has_firms
 from ..errors import TrackerError
+from ..i18n import t
 from ..provenance import is_synthetic
 from ..store import is_initialised
-from . import Context, main, parse_date
-from .output import table
+from .base import Context, main, parse_date, pass_context
+from .output import progress_printer, table
 
 __all__ = ["demo"]
-
-pass_context = click.make_pass_decorator(Context)
-
-_LABELS = {
-    "firms": "企业",
-    "memberships": "入链记录",
-    "orgs": "党组织",
-    "links": "组织覆盖关系",
-    "liaisons": "联络员/指导员",
-    "assignments": "联络员派驻记录",
-    "supply_links": "上下游关系",
-}
 
 
 def _optional_date(_ctx, _param, value) -> date | None:
@@ -48,19 +37,17 @@ def _optional_date(_ctx, _param, value) -> date | None:
 def demo(ctx: Context, firms: int, seed: int, today: date | None, force: bool) -> None:
     """载入合成演示数据（替换现有企业、党组织和联络员数据） / load the synthetic demo data."""
     if not MIN_FIRMS <= firms <= MAX_FIRMS:
-        raise TrackerError(f"企业数应在 {MIN_FIRMS:,} 到 {MAX_FIRMS:,} 之间，收到 {firms:,}")
+        raise TrackerError(t("common.cli_demo_firms_range", min=MIN_FIRMS, max=MAX_FIRMS, n=firms))
     engine = ctx.engine
     if not is_initialised(engine):
         init_store(engine)
     if store_has_firms(engine) and not is_synthetic(engine) and not force:
-        raise TrackerError("数据库中已有非合成（导入的真实）数据，载入演示数据会将其替换；"
-                           "确需替换请加 --force")
+        raise TrackerError(t("common.cli_demo_real_data"))
     began = time.perf_counter()
-    verbose = firms > 20_000
+    # Only a large district takes long enough for progress lines to help.
     counts = load_demo(engine, firms=firms, seed=seed, today=today,
-                       progress=(lambda msg: click.echo(msg, err=True)) if verbose else None)
+                       progress=progress_printer() if firms > 20_000 else None)
     elapsed = time.perf_counter() - began
-    click.echo(table(["内容", "条数"], [[_LABELS.get(k, k), f"{v:,}"] for k, v in counts.items()],
-                     right={1}))
-    click.echo(f"已载入合成演示数据（种子 {seed}，{elapsed:.1f} 秒）：企业名称、信用代码和党组织均为虚构，"
-               "不代表任何真实企业 / synthetic demo data loaded: all names and codes are fictional")
+    click.echo(table([t("common.cli_col_content"), t("common.cli_col_rows")],
+                     [[t(f"common.demo_{k}"), f"{v:,}"] for k, v in counts.items()], right={1}))
+    click.echo(t("common.cli_demo_loaded", seed=seed, elapsed=elapsed))

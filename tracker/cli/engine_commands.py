@@ -6,20 +6,22 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import click
 
 from ..chains import ChainListError, check_codes, init_store
 from ..coverage import DENOMINATORS, GROUPINGS, coverage
 from ..errors import TrackerError
+from ..i18n import t
 from ..model import Chain
 from ..resources import APP_FILE
 from ..scope import Scope
-from . import Context, as_of_option, main
-from .output import percent, table
+from ..vocab import Term
+from .base import Context, as_of_option, main, pass_context
+from .output import percent, progress_printer, table
 
-pass_context = click.make_pass_decorator(Context)
+__all__ = ["chains", "coverage_command", "init", "serve"]
+
 
 
 @main.command()
@@ -32,7 +34,7 @@ def init(ctx: Context, chains_path: str | None) -> None:
         added, updated = init_store(ctx.engine, chains_path)
     except ChainListError as exc:
         raise TrackerError(str(exc)) from None
-    click.echo(f"数据库已就绪 / store ready: 新增产业链 {added} 条，更新 {updated} 条")
+    click.echo(t("common.cli_store_ready", added=added, updated=updated))
 
 
 @main.command()
@@ -51,10 +53,10 @@ def chains(ctx: Context, as_json: bool, lang: str) -> None:
              "lead_department": c.lead_department, "source": c.source}
             for c in rows], ensure_ascii=False, indent=2))
         return
-    yes, no = ("已确认", "推断") if lang == "zh" else ("confirmed", "inferred")
-    headers = ["代码", "名称", "牵头部门", "来源"] if lang == "zh" else ["code", "name", "lead", "source"]
+    yes, no = t("common.cli_chain_confirmed", lang), t("common.cli_chain_inferred", lang)
+    headers = [t(f"common.cli_col_{c}", lang) for c in ("code", "name", "lead", "source")]
     click.echo(table(headers, [
-        [c.code, c.name_zh if lang == "zh" else c.name_en, c.lead_department or "",
+        [c.code, Term(c.code, c.name_zh, c.name_en).label(lang), c.lead_department or "",
          yes if c.confirmed else no] for c in rows]))
 
 
@@ -77,10 +79,8 @@ def coverage_command(ctx: Context, as_of, by, chain_codes, denominator, as_json,
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
-    zh = lang == "zh"
-    headers = (["分组", "名称", "企业数", "组织覆盖", "工作覆盖", "未覆盖", "覆盖率", "组织覆盖率", "单独组建率"]
-               if zh else ["key", "name", "firms", "org", "work", "uncovered", "coverage",
-                           "org coverage", "single-unit"])
+    headers = [t(f"common.cli_col_{c}", lang) for c in (
+        "group", "name", "firms", "org", "work", "uncovered", "coverage", "org_coverage", "single_unit")]
 
     def row(key, name, c):
         return [key, name, f"{c.firms:,}", f"{c.org_covered:,}", f"{c.work_covered:,}",
@@ -88,11 +88,10 @@ def coverage_command(ctx: Context, as_of, by, chain_codes, denominator, as_json,
                 percent(c.single_unit_rate)]
 
     rows = [row(g.key, g.name, g.counts) for g in result.groups]
-    rows.append(row("*", "全区合计" if zh else "district total", result.total))
-    plan = result.plan["name"] if result.plan else ("无" if zh else "none")
-    click.echo(("统计日 {d}；计划：{p}；口径：{t}；范围：{s}" if zh else
-                "as of {d}; plan: {p}; denominator: {t}; scope: {s}").format(
-        d=result.as_of, p=plan, t=result.denominator_text, s=result.scope.describe(lang)))
+    rows.append(row("*", t("common.cli_district_total", lang), result.total))
+    plan = result.plan["name"] if result.plan else t("common.cli_plan_none", lang)
+    click.echo(t("common.cli_coverage_summary", lang, d=result.as_of, p=plan,
+                 t=result.denominator_text, s=result.scope.describe(lang)))
     click.echo(table(headers, rows, right=set(range(2, 9))))
 
 
@@ -107,16 +106,14 @@ def serve(ctx: Context, host: str, port: int, demo: bool) -> None:
     from ..demo import ensure_demo
 
     init_store(ctx.engine)
-    if demo:
-        loaded = ensure_demo(ctx.engine, progress=lambda msg: click.echo(msg, err=True))
-        if loaded:
-            click.echo("已载入演示数据（合成） / synthetic demo data loaded", err=True)
+    if demo and ensure_demo(ctx.engine, progress=progress_printer()):
+        click.echo(t("common.cli_serve_demo_loaded"), err=True)
     # The demo store gets its documented login (shown on the login page); any other store
     # gets none, and a published demo password left in it is disabled.
     from ..auth import ensure_demo_user
 
     if ensure_demo_user(ctx.engine) is not None:
-        click.echo("演示账户见登录页 / the demo login is shown on the login page", err=True)
+        click.echo(t("common.cli_serve_demo_login"), err=True)
     env = dict(os.environ, TRACKER_DATABASE_URL=ctx.url)
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP_FILE),
@@ -126,5 +123,5 @@ def serve(ctx: Context, host: str, port: int, demo: bool) -> None:
         # re-import tracker.model and fail on the already-declared tables.
         "--server.fileWatcherType", "none",
     ]
-    click.echo(f"看板地址 / dashboard: http://{host}:{port}", err=True)
+    click.echo(t("common.cli_serve_address", host=host, port=port), err=True)
     raise SystemExit(subprocess.call(command, env=env))

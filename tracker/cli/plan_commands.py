@@ -6,17 +6,17 @@ import json
 
 import click
 
+from ..chains import check_codes
+from ..i18n import t
 from ..planning.forecast import forecast
-from ..planning.plan import PlannerConfig, plan_store, simulate
+from ..planning.plan import PlannerConfig, liaison_text, plan_store, simulate
 from ..scope import Scope
 from ..vocab import PLAN_ACTION, PLAN_STATUS
-from . import Context, as_of_option, main
-from ..chains import check_codes
+from .base import Context, as_of_option, main, pass_context
 from .output import percent, table
 
-__all__ = ["plan_command", "forecast_command"]
+__all__ = ["forecast_command", "plan_command"]
 
-pass_context = click.make_pass_decorator(Context)
 
 @main.command(name="plan")
 @as_of_option
@@ -41,45 +41,31 @@ def plan_command(ctx: Context, as_of, chain_codes, capacity, strict_memberless, 
     config = PlannerConfig(liaison_capacity=capacity,
                            allow_memberless_in_joint=not strict_memberless)
     result = plan_store(engine, as_of, scope, config, method="exact" if exact else "heuristic")
-    sim = simulate(result, engine, scope) if with_simulation else None
+    sim = simulate(result, engine, scope, lang=lang) if with_simulation else None
     if as_json:
         data = result.as_dict()
         if sim is not None:
             data["simulation"] = sim.as_dict()
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    zh = lang == "zh"
-    t = result.totals
-    click.echo(("统计日 {d}；范围：{s}；企业 {n} 家；覆盖率 {b} → {a}；组织覆盖率 → {o}" if zh else
-                "as of {d}; scope: {s}; {n} firms; coverage {b} → {a}; organisation coverage → {o}"
-                ).format(d=result.as_of, s=scope.describe(lang), n=result.firms,
-                         b=percent(result.coverage_before), a=percent(result.coverage_after),
-                         o=percent(result.org_coverage_after)))
-    click.echo(("新建党组织 {a} 个（单独组建 {b}，联合组建 {c}）；加入现有联合党组织 {j} 家；"
-                "联络员覆盖 {l} 家；需新选派联络员 {n} 名" if zh else
-                "new organisations {a} ({b} single, {c} joint); {j} firms join existing joint "
-                "organisations; {l} firms get a liaison; {n} new liaison officers needed").format(
-        a=t["new_orgs"], b=t["form_branch"], c=t["form_joint_branch"], j=t["joined"],
-        l=t["liaison_assignments"], n=t["new_liaisons_needed"]))
-    headers = (["措施", "企业数", "党组织", "园区", "街道", "产业链", "正式党员", "说明"] if zh else
-               ["action", "firms", "org", "park", "street", "chain", "formal", "reason"])
-    rows = []
-    for a in result.actions:
-        if a.liaison is not None:
-            org = a.liaison["name"]
-        elif a.new_liaison is not None:
-            org = ("新联络员" if zh else "new officer ") + str(a.new_liaison)
-        else:
-            org = a.org or ""
-        rows.append([PLAN_ACTION.label(a.type, lang), len(a.firms), org, a.park or "",
-                     a.street or "", a.chain or "", a.pooled_formal_members,
-                     a.reason if zh else a.reason_en])
+    totals = result.totals
+    click.echo(t("planner.plan_summary", lang, d=result.as_of, s=scope.describe(lang),
+                 n=result.firms, b=percent(result.coverage_before),
+                 a=percent(result.coverage_after), o=percent(result.org_coverage_after)))
+    click.echo(t("planner.plan_totals", lang, a=totals["new_orgs"], b=totals["form_branch"],
+                 c=totals["form_joint_branch"], j=totals["joined"],
+                 l=totals["liaison_assignments"], n=totals["new_liaisons_needed"]))
+    headers = [t(f"planner.col_{k}", lang) for k in
+               ("action", "firms", "org", "park", "street", "chain", "formal", "reason")]
+    rows = [[PLAN_ACTION.label(a.type, lang), len(a.firms), liaison_text(a, lang) or a.org or "",
+             a.park or "", a.street or "", a.chain or "", a.pooled_formal_members,
+             a.reason_text(lang)]
+            for a in result.actions]
     if rows:
         click.echo(table(headers, rows, right={1, 6}))
     if sim is not None:
-        click.echo(("模拟执行后：覆盖率 {r}；规则问题 {n} 条（{rules}）" if zh else
-                    "after the plan: coverage {r}; {n} findings ({rules})").format(
-            r=percent(sim.coverage.coverage_rate), n=len(sim.findings), rules="、".join(sim.rules)))
+        click.echo(t("planner.simulation_summary", lang, r=percent(sim.coverage.coverage_rate),
+                     n=len(sim.findings), rules="、".join(sim.rules)))
 
 
 @main.command(name="forecast")
@@ -107,15 +93,14 @@ def forecast_command(ctx: Context, as_of, chain_codes, orgs_per_month, assignmen
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return
-    zh = lang == "zh"
     p = result.plan
-    click.echo(("统计日 {d}；目标 {t}，期限 {dl}" if zh else "as of {d}; target {t} by {dl}").format(
-        d=result.as_of, t=percent(p["target_rate"]), dl=p["deadline"]))
+    click.echo(t("planner.forecast_summary", lang, d=result.as_of, t=percent(p["target_rate"]),
+                 dl=p["deadline"]))
     with_what_if = result.district.what_if is not None
-    headers = (["代码", "名称", "覆盖率", "预计达标", "最早", "最晚", "状态"] if zh else
-               ["key", "name", "rate", "reach", "earliest", "latest", "status"])
+    headers = [t(f"planner.col_{k}", lang) for k in
+               ("key", "name", "rate", "reach", "earliest", "latest", "status")]
     if with_what_if:
-        headers.append("情景达标" if zh else "what-if reach")
+        headers.append(t("planner.col_what_if_reach", lang))
     never = "—"
     rows = []
     for f in [result.district, *result.chains]:
@@ -126,4 +111,4 @@ def forecast_command(ctx: Context, as_of, chain_codes, orgs_per_month, assignmen
             row.append(str(f.what_if.reach or never))
         rows.append(row)
     click.echo(table(headers, rows, right={2}))
-    click.echo(result.assumptions["zh" if zh else "en"])
+    click.echo(result.assumptions[lang])

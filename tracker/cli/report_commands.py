@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 
+from ..chains import check_codes
 from ..reports import FORMATS, default_filename, write_report
 from ..scope import Scope
-from . import Context, as_of_option, main
-from ..chains import check_codes
+from .base import Context, as_of_option, main, pass_context
+from .output import progress_printer
 
-pass_context = click.make_pass_decorator(Context)
+__all__ = ["report_command"]
+
 
 
 @main.command(name="report")
@@ -31,6 +33,6 @@ def report_command(ctx: Context, fmt: str, output: str | None, as_of, chain_code
     scope = Scope.of(chains=chain_codes)
     check_codes(engine, scope.chains)
     path = output or default_filename(fmt, as_of, scope, lang)
-    progress = None if quiet else (lambda line: click.echo(line, err=True))
-    written = write_report(engine, fmt, path, as_of, scope=scope, lang=lang, progress=progress)
+    written = write_report(engine, fmt, path, as_of, scope=scope, lang=lang,
+                           progress=progress_printer(lang, quiet=quiet))
     click.echo(str(written))

@@ -19,10 +19,8 @@ from ..backup import backup as run_backup
 from ..backup import restore as run_restore
 from ..backup import sqlite_path
 from ..errors import TrackerError
-from . import Context, _safe_url, main
+from .base import Context, main, pass_context, safe_url
 from .output import table
-
-pass_context = click.make_pass_decorator(Context)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -172,7 +170,7 @@ def restore_command(ctx: Context, path: str, yes: bool) -> None:
     """从备份恢复 SQLite 数据库（覆盖当前数据） / restore an SQLite store from a backup."""
     live = sqlite_path(ctx.url)
     if live is not None and not yes:
-        click.confirm(f"将用 {path} 覆盖 {_safe_url(ctx.url)} 的全部数据，继续吗？ / "
+        click.confirm(f"将用 {path} 覆盖 {safe_url(ctx.url)} 的全部数据，继续吗？ / "
                       "replace all data of the store?", abort=True)
     result = run_restore(ctx.engine, path)
     if result.safety_copy:

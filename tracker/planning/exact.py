@@ -1,8 +1,9 @@
 """The exact planner for small instances: one integer program solved by HiGHS.
 
-The same problem as :func:`tracker.plan.plan` (same :class:`~tracker.planning.plan.Instance`, same
-constraints, same objective), written firm by firm with no decomposition, so that it
-checks the planner's reasoning rather than repeating it. For every firm ``f`` to place
+The same problem as :func:`tracker.planning.heuristic.plan` (same
+:class:`~tracker.planning.instance.Instance`, same constraints, same objective), written firm
+by firm with no decomposition, so that it checks the planner's reasoning rather than
+repeating it; it shares only the input and output types with the heuristic. For every firm ``f`` to place
 (uncovered, fewer than 3 formal members):
 
 - ``x[f,o]`` joins the existing joint organisation ``o`` of its area (room as in the planner);
@@ -22,7 +23,7 @@ Meant for ``<= ~30`` firms to place; the size grows as firms x slots per area.
 Examples
 --------
 >>> from datetime import date
->>> from tracker.planning.plan import FirmItem, Instance
+>>> from tracker.planning.instance import FirmItem, Instance
 >>> inst = Instance(date(2024, 6, 30), [FirmItem("A", 1, park="P"), FirmItem("B", 2, park="P")])
 >>> solve(inst).objective
 (0, -2, 1)
@@ -33,13 +34,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
 
 from ..errors import TrackerError
-from .plan import FirmItem, Instance, PlanResult, build_result
+from ..i18n import t
+from .instance import FirmItem, Instance
+from .result import PlanResult, build_result
 
-__all__ = ["solve", "ExactError"]
+__all__ = ["ExactError", "solve"]
 
 
 class ExactError(TrackerError):
@@ -63,6 +64,12 @@ class _Model:
         self.rows.append((coefs, lo, hi))
 
     def solve(self, time_limit: float | None):
+        # Imported here, not at the top: scipy.optimize takes about a second to import, and
+        # every dashboard page that shows the plan imports this module through plan_store
+        # while only ``tracker plan --exact``, the tests and the benchmark ever solve.
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import coo_matrix
+
         n = len(self.cost)
         data, ri, ci, lo, hi = [], [], [], [], []
         for r, (coefs, a, b) in enumerate(self.rows):
@@ -171,7 +178,7 @@ def solve(inst: Instance, time_limit: float | None = 60.0) -> PlanResult:
     if pool:
         res = m.solve(time_limit)
         if res.x is None or res.status != 0:
-            raise ExactError(f"精确求解未得到最优解：{res.message}")
+            raise ExactError(t("planner.error_no_optimum", message=res.message))
         value = np.round(res.x).astype(int)
     else:
         value = np.zeros(0, dtype=int)

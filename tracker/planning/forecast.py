@@ -55,25 +55,30 @@ import sqlalchemy as sa
 
 from ..coverage import month_ends, monthly_series
 from ..errors import TrackerError
+from ..i18n import LANGS, both, t
 from ..model import Chain, Plan
 from ..scope import EVERYTHING
 from ..vocab import PLAN_STATUS
 
 __all__ = [
     "STATUSES",
-    "WhatIf",
+    "STATUS_LABELS",
     "Forecast",
     "ForecastResult",
-    "project",
+    "WhatIf",
+    "assumptions_text",
     "forecast",
     "history_dates",
     "month_after",
-    "assumptions_text",
+    "project",
 ]
 
 STATUSES = tuple(c for c in PLAN_STATUS.codes if c != "pending")  # what forecast() can return
 #: Status code -> (zh, en) label, from :data:`tracker.vocab.PLAN_STATUS`.
-STATUS_LABELS = {t.code: (t.zh, t.en) for t in PLAN_STATUS.terms}
+STATUS_LABELS = {code: (PLAN_STATUS.label(code, "zh"), PLAN_STATUS.label(code, "en"))
+                 for code in PLAN_STATUS.codes}
+#: The chain table's name column in each language of :data:`tracker.i18n.LANGS`.
+_NAME_COLUMN = {"zh": "name_zh", "en": "name_en"}
 _EPS = 1e-9
 #: The longest history read from the store (months before ``as_of``), unless the window is longer.
 _MAX_HISTORY_MONTHS = 120
@@ -315,7 +320,7 @@ def project(key: str, name: str, dates: list[date], firms: list[float], covered:
                 for d, f, c in points]
     if not points:
         points = [(as_of, 0.0, 0.0)]
-    last_date, firms0, covered0 = points[-1]
+    _, firms0, covered0 = points[-1]
     rate_now = _rate(covered0, firms0)
     at_deadline = [p for p in points if p[0] == deadline]
     rate_deadline = _rate(at_deadline[-1][2], at_deadline[-1][1]) if at_deadline else None
@@ -363,7 +368,7 @@ def project(key: str, name: str, dates: list[date], firms: list[float], covered:
     if what_if is not None:
         k, l = what_if
         if k < 0 or l < 0:
-            raise ValueError("每月新建党组织数和选派联络员数不能为负 / K and L must not be negative")
+            raise ValueError(both("planner.error_negative_what_if"))
         path = _path(firms0, covered0, s_f, float(k + l), horizon_months, as_of)
         w_reach = _first_reach(path, target)
         result.what_if = WhatIf(
@@ -380,23 +385,23 @@ def _months_between(a: date, b: date) -> int:
 
 def assumptions_text(window_months: int, horizon_months: int,
                      what_if: tuple[int, int] | None = None) -> dict:
-    """The assumptions a chart of the forecast must state, in Chinese and English."""
-    zh = (f"预测基于最近{window_months}个月的观测：产业链企业数（口径随企业入链、退链变化）与已覆盖企业数"
-          f"分别按稳健线性趋势（Theil-Sen 中位斜率）外推，覆盖率=已覆盖÷企业数；区间取两条斜率的"
-          f"90%置信界（乐观：覆盖快、企业增长慢；悲观：相反）；最长预测{horizon_months}个月。"
-          f"预测不是观测值，图中以虚线单独表示。")
-    en = (f"Projection from the last {window_months} months of observations: firms in scope "
-          f"(which change as firms join and leave chains) and covered firms are extrapolated "
-          f"separately by robust linear trends (Theil-Sen median slope); rate = covered / firms. "
-          f"The range uses the 90% confidence bounds of both slopes (optimistic: coverage fast, "
-          f"scope slow; pessimistic: the reverse); horizon {horizon_months} months. Projected "
-          f"points are not observations and are drawn separately.")
-    if what_if is not None:
-        k, l = what_if
-        zh += f"情景测算：每月新建党组织{k}个、新派联络员{l}人次，各覆盖1家原未覆盖企业，企业数仍按趋势变化。"
-        en += (f" What-if: {k} new organisations and {l} new liaison assignments a month, each "
-               f"covering one uncovered firm; the scope still follows its trend.")
-    return {"zh": zh, "en": en}
+    """The assumptions a chart of the forecast must state, in every language (``{lang: text}``).
+
+    The texts are ``planner.forecast_assumptions`` and, with a what-if,
+    ``planner.forecast_what_if`` appended.
+
+    >>> sorted(assumptions_text(12, 120, (2, 3)))
+    ['en', 'zh']
+    """
+    texts = {}
+    for lang in LANGS:
+        text = t("planner.forecast_assumptions", lang, window=window_months,
+                 horizon=horizon_months)
+        if what_if is not None:
+            k, l = what_if
+            text += t("planner.forecast_what_if", lang, orgs=k, assignments=l)
+        texts[lang] = text
+    return texts
 
 
 def history_dates(as_of: date, plan_start: date | None, deadline: date,
@@ -440,10 +445,9 @@ def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
     P, C = Plan.__table__, Chain.__table__
     with engine.connect() as conn:
         row = conn.execute(sa.select(P).where(P.c.is_default.is_(True))).mappings().first()
-        names = {r.code: (r.name_zh if lang == "zh" else r.name_en)
-                 for r in conn.execute(sa.select(C.c.code, C.c.name_zh, C.c.name_en))}
+        names = dict(conn.execute(sa.select(C.c.code, C.c[_NAME_COLUMN.get(lang, "name_en")])).all())
     if row is None and (target_rate is None or deadline is None):
-        raise TrackerError("没有默认计划，请用 --target 和 --deadline 指定，或运行 `tracker init`")
+        raise TrackerError(t("planner.error_no_default_plan"))
     target = float(target_rate if target_rate is not None else row["target_rate"])
     deadline = deadline or row["deadline"]
     denominator = row["denominator"] if row is not None else "chain_firms"
@@ -467,7 +471,7 @@ def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
                        window_months=window_months, horizon_months=horizon_months,
                        what_if=what_if)
 
-    district = one("*", "全区" if lang == "zh" else "District")
+    district = one("*", t("planner.district", lang))
     keys = [k for k in dict.fromkeys(frame["key"]) if k != "*"]
     chains = [one(k, names.get(k, k)) for k in keys]
     plan = {
