@@ -14,11 +14,10 @@ from pathlib import Path
 import streamlit as st
 
 from tracker import auth, dashboard
-
-from tracker.dashboard import views
-from tracker.dashboard import empty, run_page, visible_chains
+from tracker.dashboard import empty, progress_bar, run_page, views, visible_chains
+from tracker.edits import periods_text
 from tracker.errors import TrackerError
-from tracker.vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT
+from tracker.vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT, VISIT_MODE
 
 
 def _template_bytes(engine) -> bytes:
@@ -65,7 +64,10 @@ def import_section(ctx):
     if state is None or state["id"] != upload.file_id:
         path = _saved(upload)
         with st.spinner(ctx.t("validating")):
-            report = import_path(ctx.engine, path, dry_run=True, replace_demo=replace)
+            bar = progress_bar(ctx.lang)
+            report = import_path(ctx.engine, path, dry_run=True, replace_demo=replace,
+                                 progress=bar)
+            bar.clear()
         state = {"id": upload.file_id, "path": path, "report": report, "done": None}
         st.session_state["_import"] = state
     report = state["report"]
@@ -94,7 +96,7 @@ def import_section(ctx):
     if st.button(ctx.t("confirm_import"), type="primary", disabled=blocked, key="confirm"):
         with st.spinner(ctx.t("importing")):
             done = import_path(ctx.engine, state["path"], partial=partial, replace_demo=replace,
-                               user=ctx.user.name)
+                               user=ctx.user.name, progress=progress_bar(ctx.lang))
         state["done"] = ctx.t("import_done", rows=views.fmt_int(done.total_rows),
                               entries=views.fmt_int(done.audit_entries))
         st.rerun()
@@ -103,9 +105,7 @@ def import_section(ctx):
 def audit_section(ctx):
     st.subheader(ctx.t("audit_title"))
     rows = views.recent_audit(ctx.engine, 100)
-    if rows is None:
-        empty(ctx.t("audit_unavailable"))
-    elif not rows:
+    if not rows:
         empty(ctx.t("audit_empty"))
     else:
         st.dataframe([{ctx.t("when"): r["at"], ctx.t("user"): r["user"], ctx.t("kind"): r["kind"],
@@ -115,7 +115,8 @@ def audit_section(ctx):
 
 # --------------------------------------------------------------------------- edit forms
 
-EDIT_KINDS = ["add_firm", "update_firm", "membership", "org", "link", "liaison"]
+EDIT_KINDS = ["add_firm", "update_firm", "membership", "org", "link", "liaison", "visit",
+              "election"]
 
 
 def _save(ctx, action, what: str) -> bool:
@@ -342,9 +343,73 @@ def form_liaison(ctx):
                 _reload(ctx, "ls", record)
 
 
+def form_visit(ctx):
+    record = _firm_loader(ctx, "vs")
+    if record is None:
+        return
+    people = dashboard.firm_officers(ctx.engine, record["credit_code"])
+    if not people:
+        st.info(ctx.t("visit_no_officer"))
+        return
+    keys = [f"{p['name']}（{p['unit']}）" for p in people]
+    by_key = dict(zip(keys, people))
+    with st.form("form_visit"):
+        c1, c2, c3 = st.columns(3)
+        who = c1.selectbox(ctx.t("officer"), keys, key="vs_officer",
+                           format_func=lambda k: f"{k}：{periods_text(by_key[k]['periods'], ctx.lang)}")
+        day = c2.date_input(ctx.t("visit_day"), value=ctx.as_of, key="vs_day",
+                            format="YYYY-MM-DD", min_value=dashboard.MIN_DAY,
+                            max_value=dashboard.MAX_DAY)
+        with c3:
+            mode = _vocab(ctx, ctx.t("visit_mode"), VISIT_MODE, "vs_mode")
+        note = st.text_input(ctx.t("visit_note"), key="vs_note", max_chars=200)
+        if st.form_submit_button(ctx.t("save"), type="primary"):
+            person = by_key[who]
+            _save(ctx, lambda: dashboard.edit_add_visit(
+                ctx.engine, ctx.user, person["name"], person["unit"], record["credit_code"],
+                day, mode, note), ctx.t("visit_saved", who=who, firm=record["name"],
+                                       day=day.isoformat(), mode=VISIT_MODE.label(mode, ctx.lang)))
+
+
+def form_election(ctx):
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    code = c1.text_input(ctx.t("org_code"), key="el_code")
+    if c2.button(ctx.t("load"), key="el_load"):
+        record = dashboard.org_record(ctx.engine, code) if code.strip() else None
+        if record is None or not auth.can_view(ctx.user, org=record["code"], engine=ctx.engine):
+            st.session_state.pop("el_org", None)
+            st.error(ctx.t("org_not_found", code=code.strip()))
+        else:
+            st.session_state["el_org"] = record
+    record = st.session_state.get("el_org")
+    if record is None:
+        st.caption(ctx.t("load_first"))
+        return
+    st.caption(ctx.t("loaded_version", name=record["name"], code=record["code"],
+                     version=record["version"]))
+    st.caption(ctx.t("term_current", start=record["term_start"].isoformat()
+                     if record["term_start"] else "—",
+                     years=record["term_years"] or ctx.t("term_years_default")))
+    with st.form("form_election"):
+        c1, c2 = st.columns(2)
+        start = c1.date_input(ctx.t("term_start"), value=ctx.as_of, key="el_start",
+                              format="YYYY-MM-DD", min_value=dashboard.MIN_DAY,
+                              max_value=dashboard.MAX_DAY)
+        years = c2.number_input(ctx.t("term_years_input"), min_value=0, max_value=10, step=1,
+                                value=int(record["term_years"] or 0), key="el_years",
+                                help=ctx.t("term_years_help"))
+        saved = st.form_submit_button(ctx.t("save"), type="primary") and _save(
+            ctx, lambda: dashboard.edit_record_election(
+                ctx.engine, ctx.user, record["code"], start, int(years) or None,
+                version=record["version"]),
+            ctx.t("election_saved", name=record["name"], day=start.isoformat()))
+        if saved:
+            st.session_state["el_org"] = dashboard.org_record(ctx.engine, record["code"])
+
+
 FORMS = {"add_firm": form_add_firm, "update_firm": form_update_firm,
          "membership": form_membership, "org": form_org, "link": form_link,
-         "liaison": form_liaison}
+         "liaison": form_liaison, "visit": form_visit, "election": form_election}
 
 
 def edit_section(ctx):

@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from tracker.dashboard import charts, views
-from tracker.dashboard import empty, run_page, visible_chains
+from tracker.dashboard import charts, empty, run_page, views, visible_chains
 from tracker.vocab import STATUS
 
 
@@ -17,6 +16,14 @@ def body(ctx):
                     first=bounds["first"].isoformat() if bounds["first"] else "—"))
         return
     chains = dict(visible_chains(ctx))
+    # A link that names a firm (/firms?firm=…, as the overview's lists open it) opens that
+    # firm: the search is set to its code, so the list and the detail below show it at once.
+    wanted = st.query_params.get("firm")
+    if wanted and st.session_state.get("_firm_from_url") != wanted:
+        st.session_state["_firm_from_url"] = wanted
+        if wanted in set(frame["credit_code"]):
+            st.session_state["firm_search"] = wanted
+            st.session_state["firm_pick"] = wanted
     text = st.text_input(ctx.t("search"), key="firm_search", placeholder=ctx.t("search_hint"))
     cols = st.columns(5)
     pick_chains = cols[0].multiselect(ctx.t("chain"), list(chains), format_func=chains.get,
@@ -49,6 +56,18 @@ def body(ctx):
     code = st.selectbox(ctx.t("firm_detail"), codes, key="firm_pick",
                         format_func=lambda c: f"{label.get(c, c)}（{c}）")
     st.query_params["firm"] = code
+    st.session_state["_firm_from_url"] = code
+    row = found[found["credit_code"] == code].iloc[0]
+    st.subheader(f"{row['name']}（{code}）")
+    st.markdown(ctx.t("firm_status_line", status=row["status_label"],
+                      chains=row["chain_names"] or "—"))
+    if row["status"] == "work":
+        visit = views.firm_visit(ctx.engine, code, ctx.as_of)
+        last = visit["last_visit"]
+        text = (ctx.t("visit_counts", day=last.isoformat(), days=visit["window"]) if visit["visited"]
+                else ctx.t("visit_too_old", day=last.isoformat(), days=visit["window"]) if last
+                else ctx.t("visit_none", days=visit["window"]))
+        (st.success if visit["visited"] else st.warning)(text)
     history = views.firm_history(ctx.engine, code, ctx.as_of, ctx.lang)
     if history.empty:
         empty(ctx.t("no_history"))

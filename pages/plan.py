@@ -3,23 +3,19 @@ planner's proposed actions (layout only; tracker.planning.forecast and tracker.p
 
 import streamlit as st
 
-from tracker.dashboard import views
-from tracker.dashboard import empty, run_page
-
-
-def _status(code, lang):
-    return views.STATUSES.get(code, (code, code))[0 if lang == "zh" else 1]
+from tracker.dashboard import empty, run_page, views
+from tracker.vocab import PLAN_STATUS
 
 
 def forecast_section(ctx):
     st.subheader(ctx.t("forecast_title"))
     result = views.forecast_result(ctx.engine, ctx.as_of, ctx.scope, ctx.lang)
     if result is None:
-        empty(ctx.t("forecast_unavailable"))
+        empty(ctx.t("no_plan"))
         return
     d = result.district
     cols = st.columns(4)
-    cols[0].metric(ctx.t("deadline_status"), _status(d.status, ctx.lang))
+    cols[0].metric(ctx.t("deadline_status"), PLAN_STATUS.label(d.status, ctx.lang))
     cols[1].metric(ctx.t("work_coverage"), views.fmt_pct(d.rate))
     cols[2].metric(ctx.t("reach"), d.reach.isoformat() if d.reach else ctx.t("not_reached"),
                    help=ctx.t("reach_range",
@@ -28,7 +24,7 @@ def forecast_section(ctx):
     cols[3].metric(ctx.t("needed_per_month"),
                    "—" if d.needed_per_month is None else f"{d.needed_per_month:,.1f}")
     st.dataframe([{ctx.t("chain"): f.name, ctx.t("work_coverage"): views.fmt_pct(f.rate),
-                   ctx.t("deadline_status"): _status(f.status, ctx.lang),
+                   ctx.t("deadline_status"): PLAN_STATUS.label(f.status, ctx.lang),
                    ctx.t("reach"): f.reach.isoformat() if f.reach else ctx.t("not_reached"),
                    ctx.t("reach_range_short"): (
                        f"{f.reach_earliest.isoformat() if f.reach_earliest else '—'} ~ "
@@ -36,7 +32,7 @@ def forecast_section(ctx):
                    ctx.t("needed_per_month"): "—" if f.needed_per_month is None
                    else f"{f.needed_per_month:,.1f}"}
                   for f in result.chains], hide_index=True)
-    st.caption(result.assumptions.get(ctx.lang) or result.assumptions["zh"])
+    st.caption(views.forecast_assumptions(result, ctx.lang))
 
     st.subheader(ctx.t("what_if"))
     c1, c2 = st.columns(2)
@@ -49,15 +45,12 @@ def forecast_section(ctx):
     if w is not None:
         st.markdown(ctx.t("what_if_result",
                           reach=w.reach.isoformat() if w.reach else ctx.t("not_reached"),
-                          status=_status(w.status, ctx.lang)))
+                          status=PLAN_STATUS.label(w.status, ctx.lang)))
 
 
 def plan_section(ctx):
     st.subheader(ctx.t("planner_title"))
     result = views.plan_result(ctx.engine, ctx.as_of, ctx.scope)
-    if result is None:
-        empty(ctx.t("planner_unavailable"))
-        return
     if result.firms == 0:
         empty(ctx.t("empty_before_data_short", day=ctx.as_of.isoformat()))
         return
@@ -70,7 +63,7 @@ def plan_section(ctx):
     cols[4].metric(ctx.t("liaison_assignments"), views.fmt_int(totals.get("liaison_assignments", 0)))
     cols[5].metric(ctx.t("new_liaisons_needed"), views.fmt_int(totals.get("new_liaisons_needed", 0)))
     actions = views.plan_actions(ctx.engine, ctx.as_of, ctx.scope, ctx.lang)
-    if actions is None or actions.empty:
+    if actions.empty:
         st.success(ctx.t("nothing_to_plan"))
         return
     columns = {"action": ctx.t("action"), "firms": ctx.t("firms"),

@@ -3,8 +3,7 @@ scope (layout only; tracker.reports writes the files)."""
 
 import streamlit as st
 
-from tracker.dashboard import views
-from tracker.dashboard import intersect, run_page, visible_chains
+from tracker.dashboard import intersect, progress_bar, run_page, views, visible_chains
 from tracker.reports import FORMATS, default_filename, render_report
 from tracker.scope import EVERYTHING, Scope
 
@@ -28,7 +27,7 @@ def body(ctx):
     if st.button(ctx.t("report_make"), type="primary", key="r_make"):
         with st.status(ctx.t("report_making"), expanded=False) as status:
             data = render_report(ctx.engine, fmt, ctx.as_of, scope, report_lang,
-                                 progress=lambda text: status.write(text))
+                                 progress=progress_bar(ctx.lang))
             status.update(label=ctx.t("report_ready"), state="complete")
         made = {"key": key, "data": data}
         st.session_state["_report"] = made

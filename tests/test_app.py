@@ -25,17 +25,17 @@ from streamlit.testing.v1 import AppTest
 
 from tests.builders import World
 from tracker import auth, uscc
-from tracker.dashboard import views
 from tracker.chains import init_store
 from tracker.cli import main
 from tracker.coverage import Counts, coverage
+from tracker.dashboard import TOKEN_KEY, views
 from tracker.resources import APP_FILE
-from tracker.dashboard import TOKEN_KEY
 from tracker.scope import Scope
 from tracker.store import get_engine
+from tracker.vocab import PLAN_STATUS
 
 APP = APP_FILE
-PAGES = ["overview", "chain", "firms", "orgs", "plan", "reports", "data"]
+PAGES = ["overview", "chain", "firms", "orgs", "liaisons", "plan", "reports", "data"]
 AS_OF = "2024-06-30"
 ADMIN = ("chief", "chief-password")
 # A cheap argon2 cost: the tests log in often; the default cost is tested in test_auth.
@@ -81,6 +81,14 @@ def assert_clean(at: AppTest) -> None:
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
     return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def table_with(at: AppTest, column: str, after: int = 0):
+    """The first data frame on the page (from the ``after``-th) that has ``column``."""
+    for element in list(at.dataframe)[after:]:
+        if column in element.value.columns:
+            return element.value
+    raise AssertionError(f"no table with {column}: {[list(d.value.columns) for d in at.dataframe]}")
 
 
 def _build(w: World) -> None:
@@ -168,7 +176,7 @@ def test_overview_matches_cli(district, monkeypatch):
     assert shown["工作覆盖率"][1] == f"{delta:+.1f}个百分点"
     # The chain table: one row per chain, figures as `tracker coverage --by chain`.
     groups = {g["name"]: g for g in cli_coverage(url, "--as-of", AS_OF, "--by", "chain")["groups"]}
-    table = at.dataframe[0].value
+    table = table_with(at, "截止日结果")
     assert len(table) == 13
     for _, row in table.iterrows():
         group = groups[row["产业链"]]
@@ -185,10 +193,161 @@ def test_overview_after_deadline_shows_result_and_today(district, monkeypatch):
     shown = metrics(at)
     at_deadline = cli_coverage(url, "--as-of", "2025-12-31")["total"]
     today = cli_coverage(url, "--as-of", "2026-03-31")["total"]
-    assert shown["截止日结果（工作覆盖率）"][0] == views.fmt_pct(at_deadline["coverage_rate"])
-    assert shown["统计日 2026-03-31 的位置"][0] == views.fmt_pct(today["coverage_rate"])
-    assert any("已过" in s.value for s in at.subheader)
-    assert any("未按期达标" in m.value for m in at.markdown)
+    assert shown["截止日覆盖率"][0] == views.fmt_pct(at_deadline["coverage_rate"])
+    assert shown["统计日 2026-03-31 覆盖率"][0] == views.fmt_pct(today["coverage_rate"])
+    assert any("已过 90 天" in s.value for s in at.subheader)
+
+
+def test_overview_verdict_three_words_after_the_deadline(district, monkeypatch):
+    """After the deadline, on a district built by hand: the verdict of the plan and three
+    labelled columns instead of one "状态", the laggards first.
+
+    On the deadline (2025-12-31) A is org-covered, B work-covered: BIO 2/3, DISPLAY 1/3,
+    the district 2/5 = 40 %. On 2026-02-01 the liaison takes on C and D: on 2026-03-31
+    DISPLAY is 3/3 (met; rising from 1/3 three months before), BIO still 2/3 (flat), the
+    district 4/5 = 80 % (1 short of 100 %). One visit to B (2026-03-01) counts: the
+    effective rate is (A + B) / 5 = 40 %.
+    """
+    w, url = district
+    w.assign("联络员一号", "C", start="2026-02-01")
+    w.assign("联络员一号", "D", start="2026-02-01")
+    w.visit("联络员一号", "B", "2026-03-01")
+    at = open_app(url, monkeypatch, as_of="2026-03-31")
+    assert_clean(at)
+    shown = metrics(at)
+    assert shown["截止日覆盖率"][0] == "40.0%"
+    assert shown["截止日结果"] == ("未达标", "差 3 家")
+    assert shown["统计日 2026-03-31 覆盖率"] == ("80.0%", "+40.0个百分点（较截止日）")
+    assert shown["趋势（近3个月）"][0] == "上升"
+    assert shown["工作覆盖率"][0] == "80.0%" and shown["有效覆盖率"][0] == "40.0%"
+    assert any("红杉林计划：截止日 2025-12-31 已过 90 天" == s.value for s in at.subheader)
+    verdict = " ".join(m.value for m in at.markdown)
+    assert "未达标" in verdict and "差 3 家达到目标 100.0%" in verdict
+    assert "低于目标" in verdict and "还差 1 家" in verdict and "上升" in verdict
+    table = table_with(at, "截止日结果")
+    assert "状态" not in table.columns  # the ambiguous word is gone
+    assert {"截止日结果", "统计日状态", "趋势"} <= set(table.columns)
+    rows = table.set_index("产业链")
+    assert list(table["产业链"][:2]) == ["生物技术", "新型显示"]  # lowest rate first
+    assert tuple(rows.loc["生物技术", ["工作覆盖率", "截止日覆盖率", "截止日结果", "统计日状态",
+                                   "趋势"]]) == ("66.7%", "66.7%", "未达标（差 1 家）", "低于目标", "持平")
+    assert tuple(rows.loc["新型显示", ["工作覆盖率", "截止日覆盖率", "截止日结果", "统计日状态",
+                                   "趋势"]]) == ("100.0%", "33.3%", "未达标（差 2 家）", "达到目标", "上升")
+    assert rows.loc["新型显示", "有效覆盖率"] == "33.3%"  # B visited; C and D not
+    assert rows.loc["集成电路", "统计日状态"] == "无数据"  # a chain without firms comes last
+    assert list(table["统计日状态"][2:]) == ["无数据"] * 11
+    # The flow since the deadline: C and D gained cover; nothing entered, left or was lost.
+    assert any("2025-12-31 至 2026-03-31：新入链 0 家" in c.value and "新覆盖 2 家" in c.value
+               for c in at.caption)
+    # In English, the same three words.
+    at = open_app(url, monkeypatch, as_of="2026-03-31", lang="English")
+    assert_clean(at)
+    table = table_with(at, "Result on the deadline")
+    assert {"Standing on the as-of date", "Trend"} <= set(table.columns)
+    assert table.iloc[0]["Result on the deadline"] == "missed (1 short)"
+
+
+def test_overview_overdue_list_rows_and_links(district, monkeypatch):
+    """The officer's to-do list on 2024-06-30 (window 90 days, the plan in force's):
+    D in DISPLAY uncovered since it joined on 2022-03-01 (852 days), C covered by O1 from
+    2023-07-01 until the link ended on 2024-01-15 (lost cover: 167 days); E joined on
+    2024-06-10 (20 days: not overdue yet)."""
+    w, url = district
+    w.link("O1", "C", start="2023-07-01", end="2024-01-15")
+    at = open_app(url, monkeypatch, as_of=AS_OF)
+    assert_clean(at)
+    headings = [s.value for s in at.subheader]
+    assert "逾期未覆盖企业：2 家（超过 90 天）" in headings
+    table = table_with(at, "未覆盖起始日")
+    assert list(table["统一社会信用代码"]) == [w.code("D"), w.code("C")]
+    assert list(table["企业名称"]) == ["丁面板有限公司", "丙光电有限公司"]
+    assert list(table["未覆盖起始日"]) == ["2022-03-01", "2024-01-15"]
+    assert list(table["天数"]) == [852, 167]
+    assert list(table["原因"]) == ["新入链未覆盖", "失去覆盖"]
+    assert list(table["产业链"]) == ["新型显示", "新型显示"]
+    assert all(table["建议覆盖方式"])  # the planner proposes a way for each
+    assert list(table["链接"]) == [
+        f"/firms?firm={w.code(k)}&as_of={AS_OF}&lang=%E4%B8%AD%E6%96%87" for k in "DC"]
+    # The list comes right after the headline (the first table on the page).
+    assert "未覆盖起始日" in at.dataframe[0].value.columns
+    # The link opens that firm directly on the firms page.
+    at = open_app(url, monkeypatch, "firms", as_of=AS_OF, firm=w.code("C"))
+    assert_clean(at)
+    assert at.text_input(key="firm_search").value == w.code("C")
+    assert at.selectbox(key="firm_pick").value == w.code("C")
+    assert f"丙光电有限公司（{w.code('C')}）" in [s.value for s in at.subheader]
+    # A month's losses: C lost its link in January, not in June.
+    at = open_app(url, monkeypatch, as_of="2024-01-31")
+    assert any(s.value == "本月失去覆盖的企业：1 家（2023-12-31 以来）" for s in at.subheader)
+    lost = table_with(at, "失去的覆盖")
+    assert list(lost["统一社会信用代码"]) == [w.code("C")]
+    assert lost.iloc[0]["失去的覆盖"] == "覆盖关系结束：甲生物党支部（O1，2024-01-15）"
+
+
+def test_orgs_page_term_board(district, monkeypatch):
+    """The 换届提醒 board on 2024-06-30: T1 (branch, elected 2021-06-30: due 2024-06-30, that
+    very day: overdue), T2 (committee, 2019-09-01 + 5 years: due in 63 days), T3 (branch,
+    2021-12-01: due 2024-12-01, in 154 days), and P, O1, T4 without a term start."""
+    w, url = district
+    w.org("T1", founded="2019-01-01", term_start="2021-06-30", name="一号党支部")
+    w.org("T2", kind="committee", founded="2019-01-01", term_start="2019-09-01", name="二号党委")
+    w.org("T3", founded="2019-01-01", term_start="2021-12-01", name="三号党支部")
+    w.org("T4", founded="2019-01-01", name="四号党支部")
+    at = open_app(url, monkeypatch, "orgs", as_of=AS_OF)
+    assert_clean(at)
+    shown = metrics(at)
+    assert [shown[k][0] for k in ("换届逾期", "3个月内到期", "6个月内到期", "未登记任期")] == \
+        ["1", "1", "1", "3"]
+    overdue = table_with(at, "应换届日期")
+    assert list(overdue["代码"]) == ["T1"] and list(overdue["应换届日期"]) == ["2024-06-30"]
+    assert list(overdue["链接"]) == [f"/orgs?org=T1&as_of={AS_OF}&lang=%E4%B8%AD%E6%96%87"]
+    soon = table_with(at, "应换届日期", 1)
+    assert list(soon["代码"]) == ["T2"] and list(soon["距到期（天）"]) == ["63"]
+    later = table_with(at, "应换届日期", 2)
+    assert list(later["代码"]) == ["T3"] and list(later["应换届日期"]) == ["2024-12-01"]
+    unknown = table_with(at, "应换届日期", 3)
+    assert set(unknown["代码"]) == {"P", "O1", "T4"}
+    # A row's link opens the organisation.
+    at = open_app(url, monkeypatch, "orgs", as_of=AS_OF, org="T2")
+    assert_clean(at)
+    assert "二号党委（T2）" in [s.value for s in at.subheader]
+    assert any("应于 2024-09-01 换届" in w_.value and "还有 63 天" in w_.value for w_ in at.warning)
+
+
+def test_liaisons_page_and_the_visit_lines(district, monkeypatch):
+    """联络员一号 holds B (visited 2024-06-20) and C (never visited); 联络员二号 holds D (last
+    visited 2024-01-10: outside the 90-day window). Most unvisited first: each has one, and
+    the names sort 一 before 二."""
+    w, url = district
+    w.assign("联络员一号", "C", start="2024-01-01")
+    w.liaison("联络员二号", unit="区委组织部")
+    w.assign("联络员二号", "D", start="2024-01-01")
+    w.visit("联络员一号", "B", "2024-06-20")
+    w.visit("联络员一号", "B", "2024-06-25", mode="talk")
+    w.visit("联络员二号", "D", "2024-01-10")
+    at = open_app(url, monkeypatch, "liaisons", as_of=AS_OF)
+    assert_clean(at)
+    shown = metrics(at)
+    assert shown["联络员数"][0] == "2" and shown["负责企业"][0] == "3"
+    assert shown["近 90 天走访次数"][0] == "2" and shown["未按期走访企业"][0] == "2"
+    people = table_with(at, "未按期走访企业")
+    assert list(people["联络员姓名"]) == ["联络员一号", "联络员二号"]
+    assert list(people["未按期走访企业"]) == [1, 1]
+    mine = table_with(at, "计入有效覆盖")
+    assert dict(zip(mine["统一社会信用代码"], mine["计入有效覆盖"])) == {
+        w.code("B"): "是", w.code("C"): "否"}
+    # The chain page: DISPLAY's work-covered firms with their last visit.
+    at = open_app(url, monkeypatch, "chain", as_of=AS_OF, chain="DISPLAY")
+    assert_clean(at)
+    visits = table_with(at, "最近走访")
+    assert dict(zip(visits["统一社会信用代码"], zip(visits["最近走访"], visits["计入有效覆盖"]))) == {
+        w.code("B"): ("2024-06-25", "是"), w.code("C"): ("无走访记录", "否"),
+        w.code("D"): ("2024-01-10", "否")}
+    # The firm page of a work-covered firm says whether its last visit counts.
+    at = open_app(url, monkeypatch, "firms", as_of=AS_OF, firm=w.code("D"))
+    assert any("2024-01-10" in x.value and "不计入" in x.value for x in at.warning)
+    at = open_app(url, monkeypatch, "firms", as_of=AS_OF, firm=w.code("B"))
+    assert any("2024-06-25" in x.value and "计入有效覆盖" in x.value for x in at.success)
 
 
 def test_chain_page_matches_cli_and_lists_uncovered(district, monkeypatch):
@@ -201,7 +360,7 @@ def test_chain_page_matches_cli_and_lists_uncovered(district, monkeypatch):
     assert shown["企业数"][0] == str(expected["firms"]) == "3"
     assert shown["工作覆盖率"][0] == views.fmt_pct(expected["coverage_rate"])
     assert shown["组织覆盖率"][0] == views.fmt_pct(expected["org_coverage_rate"])
-    uncovered = at.dataframe[-1].value
+    uncovered = table_with(at, "未覆盖原因")
     assert set(uncovered["统一社会信用代码"]) == {w.code("C"), w.code("D")}
     reasons = dict(zip(uncovered["统一社会信用代码"], uncovered["未覆盖原因"]))
     assert "4名正式党员" in reasons[w.code("D")]
@@ -269,10 +428,10 @@ def test_firm_history_periods(district):
 
 
 def test_orgs_page_tree_and_findings(district, monkeypatch):
-    w, url = district
+    _, url = district
     at = open_app(url, monkeypatch, "orgs", as_of=AS_OF)
     assert_clean(at)
-    tree = at.dataframe[0].value
+    tree = table_with(at, "含下级党员")
     assert list(tree["代码"]) == ["P", "O1"]
     top = tree.iloc[0]
     assert top["含下级党员"] == 15 and top["含下级覆盖企业"] == 1 and top["直接覆盖企业"] == 0
@@ -432,8 +591,8 @@ def test_formatting_and_gap():
     assert views.fmt_pct(None) == "—" and views.fmt_pct(1) == "100.0%"
     assert views.fmt_int(1234567) == "1,234,567"
     assert views.fmt_delta_pp(0.5, 0.25) == "+25.0个百分点"
-    assert views.gap_to_target(Counts(firms=20, org_covered=18), 0.95) == 1
-    assert views.gap_to_target(Counts(firms=20, org_covered=19), 0.95) == 0
+    assert Counts(firms=20, org_covered=18).gap_to(0.95) == 1
+    assert Counts(firms=20, org_covered=19).gap_to(0.95) == 0
 
 
 def test_plan_page_matches_planner_and_forecast(district, monkeypatch):
@@ -449,12 +608,12 @@ def test_plan_page_matches_planner_and_forecast(district, monkeypatch):
     assert shown["执行方案后"][0] == views.fmt_pct(result.coverage_after)
     assert shown["新建党组织"][0] == str(result.totals["new_orgs"])
     expected = forecast(w.engine, date(2024, 6, 30)).district
-    assert shown["计划截止日状态"][0] == views.STATUSES[expected.status][0]
+    assert shown["计划截止日状态"][0] == PLAN_STATUS.label(expected.status)
     actions = at.dataframe[-1].value
     assert actions["企业数"].sum() == sum(len(a.firms) for a in result.actions)
     # The chain page shows the planner's way for each uncovered firm.
     at.switch_page("../../pages/chain.py").run()
-    assert "建议覆盖方式" in at.dataframe[-1].value.columns
+    assert "建议覆盖方式" in table_with(at, "未覆盖原因").columns
 
 
 def test_reports_page_makes_a_download(district, monkeypatch):

@@ -17,13 +17,22 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from tests.test_app import (AS_OF, PAGES, _build, assert_clean, cheap_argon2, district,  # noqa: F401
-                            empty_url, metrics, open_app, templates)
+from tests.test_app import (  # noqa: F401
+    AS_OF,
+    PAGES,
+    _build,
+    assert_clean,
+    cheap_argon2,
+    district,
+    empty_url,
+    metrics,
+    open_app,
+    templates,
+)
 from tracker import auth, edits
-from tracker.dashboard import views
 from tracker.audit import entries as history
 from tracker.coverage import coverage, firm_status
-from tracker.dashboard import TOKEN_KEY, edit_membership
+from tracker.dashboard import TOKEN_KEY, edit_membership, views
 from tracker.errors import TrackerError
 from tracker.model import UserSession
 from tracker.provenance import set_info
@@ -84,7 +93,7 @@ def test_every_page_shows_only_the_users_scope(district, monkeypatch, name, role
     assert shown["企业数"][0] == views.fmt_int(expected.total.firms)
     assert shown["工作覆盖率"][0] == views.fmt_pct(expected.total.coverage_rate)
     assert shown["组织覆盖率"][0] == views.fmt_pct(expected.total.org_coverage_rate)
-    table_chains = set(_frame(at, "产业链")["产业链"])
+    table_chains = set(_frame(at, "截止日结果")["产业链"])
     assert table_chains == {g.name for g in expected.groups}
     if chains:  # a chain-scoped user's overview lists their chains only
         assert table_chains == {n for c, n in views.chain_list(w.engine) if c in chains}
@@ -349,3 +358,96 @@ def test_empty_store_after_login(empty_url, monkeypatch):
     _login_form(at, "chief", "chief-password")
     assert_clean(at)
     assert [t.value for t in at.title] == ["总览"] and at.info
+
+
+# --------------------------------------------------------------------------- visits and 换届
+
+
+def _visit_form(url, monkeypatch, user, code, day: date, mode: str = "visit", note: str = ""):
+    at = _open_form(url, monkeypatch, user, "visit", "vs", code)
+    if [b for b in at.button if b.form_id == "form_visit"]:
+        at.date_input(key="vs_day").set_value(day)
+        at.selectbox(key="vs_mode").set_value(mode)
+        at.text_input(key="vs_note").input(note)
+        _submit(at, "form_visit")
+    return at
+
+
+def test_visit_form_records_a_visit(district, monkeypatch):
+    """The admin records a visit by 联络员一号 (assigned to B from 2024-06-01): it is stored,
+    audited under the login, and B's last visit follows at once."""
+    from tracker.visits import last_visits
+
+    w, url = district
+    _users(w.engine)
+    code = w.codes["B"]
+    at = _visit_form(url, monkeypatch, "boss", code, date(2024, 6, 20), "talk", "座谈党建工作")
+    assert_clean(at)
+    assert any("联络员一号" in s.value and "2024-06-20" in s.value for s in at.success)
+    assert last_visits(w.engine, DAY, [code], by_code=True) == {code: date(2024, 6, 20)}
+    last = history(w.engine, entity="visit")[-1]
+    assert (last["user"], last["source"], last["action"]) == ("boss", "dashboard", "visit.add")
+    # The same visit again is refused (person + firm + day + mode is the natural key).
+    at = _visit_form(url, monkeypatch, "boss", code, date(2024, 6, 20), "talk")
+    assert at.error and len(history(w.engine, entity="visit")) == 1
+
+
+def test_visit_form_refuses_a_day_outside_the_assignment(district, monkeypatch):
+    """The import's reason: the person was not assigned to the firm that day, with the periods."""
+    w, url = district
+    _users(w.engine)
+    at = _visit_form(url, monkeypatch, "boss", w.codes["B"], date(2024, 5, 20))
+    message = " ".join(e.value for e in at.error)
+    assert "2024-05-20" in message and "未派驻" in message and "2024-06-01–至今" in message
+    assert not history(w.engine, entity="visit")
+
+
+def test_visit_form_refused_for_a_viewer_and_outside_the_scope(district, monkeypatch):
+    from tracker.dashboard import edit_add_visit
+
+    w, url = district
+    users = _users(w.engine)
+    w.assign("联络员一号", "D", start="2024-01-01")  # D: DISPLAY only
+    at = open_app(url, monkeypatch, "data", as_of=AS_OF, user=("all_viewer", PASSWORD))
+    assert not [b for b in at.button if b.form_id == "form_visit"]
+    assert "您的账户只有查看权限，不能修改数据。" in [i.value for i in at.info]
+    with pytest.raises(TrackerError, match="只有查看权限"):
+        edit_add_visit(w.engine, users["all_viewer"], "联络员一号", "区工业和信息化局",
+                       w.codes["B"], DAY)
+    # A BIO editor: D is not theirs (the loader does not admit it exists), nor may they save.
+    at = _visit_form(url, monkeypatch, "bio_editor", w.codes["D"], DAY)
+    assert any("企业不存在" in e.value for e in at.error)
+    assert not [b for b in at.button if b.form_id == "form_visit"]
+    with pytest.raises(TrackerError, match="不在您的权限范围内"):
+        edit_add_visit(w.engine, users["bio_editor"], "联络员一号", "区工业和信息化局",
+                       w.codes["D"], DAY)
+    # B is in BIO: the same editor records its visit.
+    at = _visit_form(url, monkeypatch, "bio_editor", w.codes["B"], DAY)
+    assert not at.error, [e.value for e in at.error]
+    assert history(w.engine, entity="visit")[-1]["user"] == "bio_editor"
+
+
+def test_election_form_records_a_term(district, monkeypatch):
+    """A 换届 of O1 (a branch, founded 2022-06-01): the term starts 2024-06-01 for the kind's
+    3 years, the board then has it in term; a start before its founding is refused."""
+    from tracker.dashboard import edit_record_election
+    from tracker.terms import terms
+
+    w, url = district
+    users = _users(w.engine)
+    at = open_app(url, monkeypatch, "data", as_of=AS_OF, user=("boss", PASSWORD))
+    at.selectbox(key="edit_kind").set_value("election").run()
+    at.text_input(key="el_code").input("O1")
+    at.button(key="el_load").click().run()
+    at.date_input(key="el_start").set_value(date(2024, 6, 1))
+    _submit(at, "form_election")
+    assert_clean(at)
+    row = next(r for r in terms(w.engine, DAY) if r.org_code == "O1")
+    assert (row.term_start, row.term_years, row.due, row.status) == (
+        date(2024, 6, 1), 3, date(2027, 6, 1), "ok")
+    assert history(w.engine, entity="party_org", key="O1")[-1]["action"] == "org.elect"
+    at.date_input(key="el_start").set_value(date(2021, 1, 1))
+    _submit(at, "form_election")
+    assert any("早于" in e.value for e in at.error)
+    with pytest.raises(TrackerError, match="只有查看权限"):
+        edit_record_election(w.engine, users["all_viewer"], "O1", date(2024, 6, 2))

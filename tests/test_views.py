@@ -9,14 +9,15 @@ from datetime import date
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.builders import World
-from tracker.dashboard import views
-from tracker.coverage import coverage, month_ends, monthly_series
-from tracker.planning.forecast import _slopes, forecast
+from tracker.coverage import Counts, coverage, month_ends, monthly_series
+from tracker.dashboard import charts, views
 from tracker.i18n import percent
 from tracker.model import Plan
+from tracker.planning.forecast import _slopes, forecast
 from tracker.planning.plan import plan_store
 from tracker.scope import EVERYTHING, Scope
 from tracker.vocab import PLAN_ACTION, PLAN_STATUS
@@ -69,11 +70,18 @@ def test_overview_figures_equal_coverage(district, engine, day):
     now = coverage(engine, day, by="chain")
     _same(view.total, now.total)
     _same(view.previous, coverage(engine, views.previous_month_end(day)).total)
-    assert [row.code for row in view.chains] == [g.key for g in now.groups]
-    assert [row.name for row in view.chains] == [g.name for g in now.groups]
-    for row, group in zip(view.chains, now.groups):
+    # Every chain, the laggards first: lowest coverage rate first, chains without firms last.
+    assert sorted(row.code for row in view.chains) == sorted(g.key for g in now.groups)
+    by_key = {g.key: g for g in now.groups}
+    for row in view.chains:
+        group = by_key[row.code]
+        assert row.name == group.name
         _same(row.counts, group.counts)
-        assert row.gap == views.gap_to_target(group.counts, row.target_rate)
+        assert row.gap == group.counts.gap_to(row.target_rate)
+    rates = [(r.counts.coverage_rate is None, r.counts.coverage_rate or 0) for r in view.chains]
+    assert rates == sorted(rates)
+    # The effective rate is coverage()'s (the sweep has no visits).
+    assert view.effective_rate == now.total.effective_rate
     assert view.denominator == now.denominator
     assert view.denominator_text == now.denominator_text
     plan = views.plan_info(engine)
@@ -108,8 +116,9 @@ def test_overview_with_the_above_size_denominator(district, engine):
     assert expected.denominator == "above_size" and view.denominator == "above_size"
     _same(view.total, expected.total)
     assert view.total.firms == 2  # C and E
-    for row, group in zip(view.chains, expected.groups):
-        _same(row.counts, group.counts)
+    by_key = {g.key: g for g in expected.groups}
+    for row in view.chains:
+        _same(row.counts, by_key[row.code].counts)
 
 
 def test_burnup_and_forecast_read_the_shared_history(district, engine):
@@ -171,9 +180,15 @@ def test_plan_actions_use_the_vocabulary(district, engine):
 # --------------------------------------------------------------------------- labels
 
 
-def test_labels_come_from_the_vocabulary():
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_labels_come_from_the_vocabulary(lang):
+    # The chart of the chains names and colours each plan status as the vocabulary does.
+    rows = [views.ChainRow(term.code, term.code, Counts(firms=10, org_covered=5), 0.95, 5,
+                           term.code) for term in PLAN_STATUS.terms]
+    bars = {bar.legendgroup: bar for bar in charts.progress_bars(rows, lang).data}
     for term in PLAN_STATUS.terms:
-        assert views.STATUSES[term.code] == (term.zh, term.en)
+        assert bars[term.code].name == term.label(lang)
+        assert bars[term.code].marker.color == term.colour
     for rate in (None, float("nan"), 0.0, 0.8734, 1.0, 0.99951):
         assert views.fmt_pct(rate) == percent(rate)
 
@@ -216,3 +231,58 @@ def test_series_counts_a_firm_twice_in_a_chain_once(district, engine):
             row = series[(series["date"] == d) & (series["key"] == key)].iloc[0]
             assert (row.firms, row.org_covered, row.work_covered, row.single_unit) == (
                 counts.firms, counts.org_covered, counts.work_covered, counts.single_unit), (d, key)
+
+
+# --------------------------------------------------------------------------- wave 2: after the deadline
+
+
+def test_overdue_flow_and_losses_narrowed_to_the_scope(district, engine):
+    """On 2024-06-30 (the plan's 90 days): A (BIO, 5 members, never covered since
+    2022-01-01), D (BIO, since 2022-05-01), B (BIO, since 2023-02-15), G (DISPLAY, covered by
+    S until it was dissolved on 2024-05-01: 60 days, not overdue yet). A DISPLAY user sees
+    none of the BIO firms."""
+    from tracker.flow import flow
+
+    w = district
+    queue = views.overdue_list(engine, DAY)
+    assert queue.days == 90 and queue.plan == "红杉林计划"
+    assert list(queue.frame["credit_code"]) == [w.code("A"), w.code("D"), w.code("B")]
+    assert list(queue.frame["days"]) == [911, 791, 501]
+    assert list(queue.frame["cause"]) == ["entered"] * 3
+    display = views.overdue_list(engine, DAY, Scope.of(chains=["DISPLAY"]))
+    assert display.frame.empty
+    later = views.overdue_list(engine, date(2024, 8, 1), Scope.of(chains=["DISPLAY"]))
+    assert list(later.frame["credit_code"]) == [w.code("G")]
+    assert list(later.frame["cause_label"]) == ["失去覆盖"] and list(later.frame["days"]) == [92]
+    # The flow is the engine's; the losses of May name the dissolved organisation.
+    start = date(2024, 4, 30)
+    assert views.flow_between(engine, start, date(2024, 5, 31)).as_dict() == \
+        flow(engine, start, date(2024, 5, 31)).as_dict()
+    lost = views.lost_this_month(engine, date(2024, 5, 31))
+    assert list(lost["credit_code"]) == [w.code("G")]
+    assert lost.iloc[0]["ended"] == "党组织撤销：丁面板党支部（S，2024-05-01）"
+    assert views.lost_this_month(engine, date(2024, 5, 31), Scope.of(chains=["BIO"])).empty
+
+
+def test_term_board_and_liaison_board(district, engine):
+    """S was dissolved: not on the board; J (joint branch, elected 2022-07-01 for 2 years) is due on
+    2024-07-01, 1 day after 2024-06-30; the officer holds E (visited 2024-05-02, in the
+    window) alone (F's assignment ended on 2024-06-01)."""
+    from tracker import edits
+
+    w = district
+    edits.record_election(engine, "J", date(2022, 7, 1), 2, today=DAY)
+    board = views.term_board(engine, DAY)
+    assert list(board["within_3_months"]["org_code"]) == ["J"]
+    assert list(board["within_3_months"]["days_to_due"]) == [1]
+    assert board["overdue"].empty and board["unknown"].empty
+    assert views.term_board(engine, date(2024, 4, 1))["unknown"]["org_code"].tolist() == ["S"]
+    w.visit("联络员一号", "E", "2024-05-02")
+    people = views.liaison_board(engine, DAY)
+    assert people.window == 90
+    assert people.officers[["name", "firms", "visits_in_window", "unvisited"]].values.tolist() == [
+        ["联络员一号", 1, 1, 0]]
+    assert views.liaison_board(engine, DAY, Scope.of(chains=["DISPLAY"])).officers.empty
+    assert views.firm_visit(engine, w.code("E"), DAY) == {
+        "last_visit": date(2024, 5, 2), "visited": True, "window": 90}
+    assert views.firm_visit(engine, w.code("E"), date(2024, 7, 31))["visited"] is False

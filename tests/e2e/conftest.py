@@ -23,13 +23,20 @@ START_TIMEOUT = 300  # seconds: the demo load and Streamlit's start on a busy 2-
 
 
 @pytest.fixture(scope="module")
-def served_app(tmp_path_factory):
-    """Base URL of a running dashboard on a fresh SQLite store with the demo data."""
+def served_store(tmp_path_factory):
+    """(base URL, store URL) of a running dashboard on a fresh SQLite store with the demo
+    data: a test that must know what the page should show reads the same store."""
     folder = tmp_path_factory.mktemp("e2e-store")
+    url = f"sqlite:///{folder / 'redwood.db'}"
     with open(folder / "serve.log", "w") as log, served_dashboard(
-            f"sqlite:///{folder / 'redwood.db'}", "--demo", timeout=START_TIMEOUT, log=log,
-            cwd=folder) as (base, _process):
-        yield base
+            url, "--demo", timeout=START_TIMEOUT, log=log, cwd=folder) as (base, _process):
+        yield base, url
+
+
+@pytest.fixture(scope="module")
+def served_app(served_store):
+    """Base URL of a running dashboard on a fresh SQLite store with the demo data."""
+    return served_store[0]
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 PAGES = [("", "总览", ".js-plotly-plot"), ("chain", "生物技术", ".js-plotly-plot"),
          ("firms", "企业", '[data-testid="data-grid-canvas"]'),
          ("orgs", "党组织", '[data-testid="stExpander"]'),
+         ("liaisons", "联络员", '[data-testid="data-grid-canvas"]'),
          ("plan", "缺口与计划", '[data-testid="data-grid-canvas"]'),
          ("reports", "报表", '[data-testid="stSelectbox"]'),
          ("data", "数据", '[data-testid="stFileUploader"]')]

@@ -16,7 +16,6 @@ from tracker import dashboard
 from tracker.i18n import t
 from tracker.resources import PAGES_DIR as PAGES
 
-
 # No emoji icon: the district's office machines often lack an emoji font (a box shows).
 st.set_page_config(page_title="红杉林 Redwood", page_icon=":material/forest:", layout="wide")
 
@@ -24,18 +23,17 @@ ctx = dashboard.setup()
 lang = st.session_state.get("lang", "zh")
 user_ctx = dashboard.login_gate(ctx) if ctx is not None else None
 
-# (file, url path, string key, icon); the 报表 and 缺口与计划 pages join when their
-# modules exist (tracker.reports, tracker.planning.plan).
+# (file, url path, string key, icon): the URL paths are the pages' addresses in shared links.
 SPEC = [
     ("overview.py", "overview", "page_overview", ":material/dashboard:"),
     ("chain.py", "chain", "page_chain", ":material/account_tree:"),
     ("firms.py", "firms", "page_firms", ":material/factory:"),
     ("orgs.py", "orgs", "page_orgs", ":material/groups:"),
+    ("liaisons.py", "liaisons", "page_liaisons", ":material/badge:"),
     ("plan.py", "plan", "page_plan", ":material/flag:"),
     ("reports.py", "reports", "page_reports", ":material/description:"),
     ("data.py", "data", "page_data", ":material/upload_file:"),
 ]
-SPEC = [spec for spec in SPEC if (PAGES / spec[0]).is_file()]
 if ctx is not None and user_ctx is None:
     # Not logged in: every URL path shows the login form and no page file runs. The
     # paths are the pages' own, so a shared link (/chain?chain=BIO) opens that page

@@ -10,6 +10,9 @@ reads the store or computes a figure of its own.
 - :func:`network`: the picture of one chain (firms, organisations, liaisons, supply
   links) coloured by coverage, with hover details.
 - :func:`timeline`: a firm's coverage history as coloured periods.
+- :func:`flow_waterfall`: where the covered (or the uncovered) firms came from between two
+  dates (:func:`tracker.flow.flow`), as a waterfall.
+- :func:`time_to_cover`: the median days from entering a chain to being covered, by month.
 
 Examples
 --------
@@ -18,6 +21,13 @@ Examples
 >>> fig = progress_bars([ChainRow("BIO", "生物技术", Counts(10, 5, 2, 3, 1), 1.0, 3, "pending")])
 >>> fig.data[0].type
 'bar'
+>>> moves = {"start": {"firms": 10, "covered": 8, "uncovered": 2}, "end": {"firms": 11,
+...          "covered": 8, "uncovered": 3}, "entered": 2, "entered_covered": 1, "left": 1,
+...          "left_covered": 1, "gained": 1, "lost": 1}
+>>> list(flow_waterfall(moves).data[0].y)
+[8, -1, 1, 1, -1, 8]
+>>> list(flow_waterfall(moves, uncovered=True).data[0].y)
+[2, 1, 0, -1, 1, 3]
 """
 
 from __future__ import annotations
@@ -28,28 +38,20 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..i18n import percent
-from ..vocab import FORMATION, ORG_KIND, PLAN_STATUS, STATUS
+from ..i18n import percent, t
+from ..vocab import FORMATION, ORG_KIND, PLAN_STATUS, STANDING, STATUS
 
-__all__ = ["STATUS_COLOURS", "COVERAGE_COLOURS", "FONT", "progress_bars", "burnup", "network",
-           "timeline"]
+__all__ = ["FONT", "NOT_IN_CHAIN_COLOUR", "burnup", "flow_waterfall", "network", "progress_bars",
+           "time_to_cover", "timeline"]
 
-#: Plan status → colour (achieved green, on track blue, at risk amber, missed red).
-STATUS_COLOURS = {
-    "achieved": "#2e7d32",
-    "on_track": "#1565c0",
-    "at_risk": "#ef8f00",
-    "missed": "#c62828",
-    "pending": "#78909c",
-    "no_data": "#b0bec5",
-}
-#: Firm coverage status → colour.
-COVERAGE_COLOURS = {"org": "#c62828", "work": "#ef8f00", "none": "#9e9e9e", "out": "#e0e0e0"}
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
+#: A period of a firm's history in no chain: it has no coverage status (and no term).
+NOT_IN_CHAIN_COLOUR = "#e0e0e0"
 
 
-def _zh(lang: str) -> bool:
-    return lang != "en"
+def _t(key: str, lang: str, **values) -> str:
+    """The chart string ``app.chart_<key>`` in ``lang``."""
+    return t(f"app.chart_{key}", lang, **values)
 
 
 def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
@@ -59,46 +61,48 @@ def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
     return fig
 
 
-def progress_bars(rows, lang: str = "zh") -> go.Figure:
+def progress_bars(rows, lang: str = "zh", standing: bool = False) -> go.Figure:
     """Horizontal bars: each chain's work coverage rate against the target.
 
     ``rows`` are :class:`tracker.dashboard.views.ChainRow`; the chain with the largest gap is drawn
-    on top; the colour says the plan status; the label gives the rate and the gap.
+    on top; the label gives the rate and the gap. The colour says the forecast's plan status
+    (:data:`tracker.vocab.PLAN_STATUS`) or, with ``standing`` (after the deadline, when the
+    forecast has nothing left to judge), the 统计日状态 (:data:`tracker.vocab.STANDING`).
     """
-    zh = _zh(lang)
     ordered = sorted(rows, key=lambda r: (r.gap, -(r.counts.coverage_rate or 0)))
+    vocab = STANDING if standing else PLAN_STATUS
     fig = go.Figure()
     shown: set[str] = set()
     for row in ordered:
         rate = row.counts.coverage_rate
-        status_text = PLAN_STATUS.label(row.status, "zh" if zh else "en")
+        code = (row.verdict.standing if standing and row.verdict is not None else row.status)
+        status_text = vocab.label(code, lang)
         rate_text = percent(rate)
         if rate is None:
-            label = "无企业" if zh else "no firms"
+            label = _t("no_firms", lang)
         elif row.gap:
-            label = f"{rate_text}（差{row.gap:,}家）" if zh else f"{rate_text} ({row.gap:,} to go)"
+            label = _t("rate_gap", lang, rate=rate_text, gap=f"{row.gap:,}")
         else:
             label = rate_text
         fig.add_bar(
             y=[row.name], x=[(rate or 0) * 100], orientation="h", name=status_text,
-            marker_color=STATUS_COLOURS.get(row.status, "#78909c"), text=[label],
+            marker_color=vocab.colour(code), text=[label],
             textposition="auto", insidetextanchor="end", cliponaxis=False,
-            legendgroup=row.status,
-            showlegend=row.status not in shown,
-            hovertemplate=(f"{row.name}<br>" + ("企业" if zh else "firms") + f" {row.counts.firms:,}<br>"
-                           + ("已覆盖" if zh else "covered") + f" {row.counts.covered:,}<br>"
-                           + ("覆盖率" if zh else "rate") + f" {rate_text}<br>{status_text}<extra></extra>"),
+            legendgroup=code,
+            showlegend=code not in shown,
+            hovertemplate=(f"{row.name}<br>{_t('firms', lang)} {row.counts.firms:,}<br>"
+                           f"{_t('covered', lang)} {row.counts.covered:,}<br>"
+                           f"{_t('rate', lang)} {rate_text}<br>{status_text}<extra></extra>"),
         )
-        shown.add(row.status)
+        shown.add(code)
     target = ordered[0].target_rate * 100 if ordered else 100
     fig.add_vline(x=target, line_dash="dot", line_color="#37474f",
-                  annotation_text=("目标 " if zh else "target ") + f"{target:.0f}%",
+                  annotation_text=_t("target", lang, target=f"{target:.0f}%"),
                   annotation_position="top")
     fig.update_xaxes(range=[0, 105], ticksuffix="%", gridcolor="#eceff1")
     fig.update_yaxes(categoryorder="array", categoryarray=[r.name for r in ordered])
     return _layout(fig, height=max(260, 34 * len(ordered) + 90), barmode="overlay",
-                   title=("各产业链工作覆盖率（按差距排序）" if zh else
-                          "Work coverage by chain (sorted by gap)"))
+                   title=_t("bars_title", lang))
 
 
 def _vertical(fig: go.Figure, day: date, text: str, colour: str) -> None:
@@ -122,30 +126,29 @@ def burnup(series: pd.DataFrame, deadline: date | None = None, target_rate: floa
         (from :mod:`tracker.planning.forecast`): drawn dashed, labelled 预测, never as observed
     assumption : what the projection assumes, written under the chart
     """
-    zh = _zh(lang)
     fig = go.Figure()
     if series is not None and len(series):
-        fig.add_scatter(x=series["date"], y=series["firms"], name="入链企业（范围）" if zh else
-                        "firms in scope", mode="lines", line={"color": "#455a64", "width": 2},
+        fig.add_scatter(x=series["date"], y=series["firms"], name=_t("firms_in_scope", lang),
+                        mode="lines", line={"color": "#455a64", "width": 2},
                         hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
         if target_rate is not None:
             fig.add_scatter(x=series["date"], y=series["firms"] * target_rate,
-                            name=("目标 " if zh else "target ") + f"{target_rate * 100:.0f}%",
+                            name=_t("target", lang, target=f"{target_rate * 100:.0f}%"),
                             mode="lines", line={"color": "#455a64", "dash": "dot", "width": 1},
                             hovertemplate="%{x|%Y-%m}: %{y:,.0f}<extra></extra>")
-        fig.add_scatter(x=series["date"], y=series["covered"], name="已覆盖企业" if zh else
-                        "covered firms", mode="lines+markers", line={"color": "#c62828", "width": 3},
+        fig.add_scatter(x=series["date"], y=series["covered"], name=_t("covered_firms", lang),
+                        mode="lines+markers", line={"color": "#c62828", "width": 3},
                         marker={"size": 5}, hovertemplate="%{x|%Y-%m}: %{y:,}<extra></extra>")
     if projection is not None and len(projection):
-        label = "预测" if zh else "projection"
+        label = _t("projection", lang)
         if {"low", "high"} <= set(projection.columns):
             fig.add_scatter(x=list(projection["date"]) + list(projection["date"])[::-1],
                             y=list(projection["high"]) + list(projection["low"])[::-1],
                             fill="toself", fillcolor="rgba(198,40,40,0.12)", line={"width": 0},
-                            name=label + ("区间" if zh else " range"), hoverinfo="skip")
+                            name=_t("projection_range", lang), hoverinfo="skip")
         if "firms" in projection.columns:
             fig.add_scatter(x=projection["date"], y=projection["firms"],
-                            name=("预测：入链企业" if zh else "projection: firms in scope"),
+                            name=_t("projection_firms", lang),
                             mode="lines", line={"color": "#455a64", "dash": "dash", "width": 1.5},
                             hovertemplate=label + " %{x|%Y-%m}: %{y:,.0f}<extra></extra>")
         fig.add_scatter(x=projection["date"], y=projection["covered"], name=label, mode="lines",
@@ -155,17 +158,16 @@ def burnup(series: pd.DataFrame, deadline: date | None = None, target_rate: floa
         fig.add_annotation(x=last["date"], y=last["covered"], text=label, showarrow=False,
                            xanchor="left", font={"color": "#c62828"})
     if deadline is not None:
-        _vertical(fig, deadline, ("截止 " if zh else "deadline ") + deadline.isoformat(), "#37474f")
+        _vertical(fig, deadline, _t("deadline", lang, day=deadline.isoformat()), "#37474f")
     fig.update_yaxes(rangemode="tozero", tickformat=",d", gridcolor="#eceff1",
-                     title="企业数" if zh else "firms")
+                     title=_t("firm_count", lang))
     fig.update_xaxes(gridcolor="#eceff1")
     if assumption:
         # The full text goes under the chart on the page; the chart itself says the rest.
-        short = assumption if len(assumption) <= 40 else (
-            "虚线为预测，不是观测值" if zh else "dashed: projection, not observed")
+        short = assumption if len(assumption) <= 40 else _t("projection_note", lang)
         fig.add_annotation(text=short, xref="paper", yref="paper", x=0, y=1, showarrow=False,
                            xanchor="left", yanchor="top", font={"size": 11, "color": "#607d8b"})
-    return _layout(fig, height=380, title=title or ("覆盖进度（燃尽上升图）" if zh else "Burn-up"))
+    return _layout(fig, height=380, title=title or _t("burnup_title", lang))
 
 
 def _positions(G: nx.Graph) -> dict:
@@ -187,7 +189,6 @@ def network(G: nx.MultiDiGraph, lang: str = "zh", max_nodes: int = 800) -> go.Fi
     ``max_nodes`` nodes by importance (the chain, masters, organisations, liaisons, then
     firms) and says so in the title.
     """
-    zh = _zh(lang)
     nodes = list(G.nodes)
     truncated = len(nodes) > max_nodes
     if truncated:
@@ -203,9 +204,6 @@ def network(G: nx.MultiDiGraph, lang: str = "zh", max_nodes: int = 800) -> go.Fi
     fig = go.Figure()
     styles = {"supplies": ("#546e7a", 1.4), "covers": ("#e57373", 0.8),
               "assigned": ("#ffb74d", 0.8), "parent": ("#b71c1c", 1.0), "in_chain": ("#cfd8dc", 0.4)}
-    names = {"supplies": "供应关系" if zh else "supply link",
-             "covers": "组织覆盖" if zh else "covers", "assigned": "联络员派驻" if zh else "assigned",
-             "parent": "上级组织" if zh else "parent org", "in_chain": "入链" if zh else "in chain"}
     for label, (colour, width) in styles.items():
         xs, ys = [], []
         for u, v, data in G.edges(data=True):
@@ -215,24 +213,25 @@ def network(G: nx.MultiDiGraph, lang: str = "zh", max_nodes: int = 800) -> go.Fi
             ys += [pos[u][1], pos[v][1], None]
         if xs:
             fig.add_scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": width},
-                            hoverinfo="skip", name=names[label], showlegend=label != "in_chain")
+                            hoverinfo="skip", name=_t(f"edge_{label}", lang),
+                            showlegend=label != "in_chain")
     groups: dict[str, dict] = {}
     for n, data in G.nodes(data=True):
         kind = data.get("type")
         if kind == "firm":
             key = data.get("status", "none")
             text = (f"{data.get('name')}<br>{data.get('credit_code')}<br>"
-                    + ("状态：" if zh else "status: ") + STATUS.label(key, lang) + "<br>"
-                    + ("正式党员" if zh else "formal members") + f" {data.get('formal_members', 0)}，"
-                    + ("预备党员" if zh else "probationary") + f" {data.get('probationary_members', 0)}"
-                    + (("<br>链主企业" if zh else "<br>chain master") if data.get("chain_master") else "")
+                    + _t("hover_status", lang, status=STATUS.label(key, lang)) + "<br>"
+                    + _t("hover_members", lang, formal=data.get("formal_members", 0),
+                         probationary=data.get("probationary_members", 0))
+                    + (f"<br>{_t('hover_master', lang)}" if data.get("chain_master") else "")
                     + (f"<br>{data.get('park') or data.get('street') or ''}"))
             size = 16 if data.get("chain_master") else 9
         elif kind == "org":
             key = "org_node"
             text = (f"{data.get('name')}<br>{ORG_KIND.label(data.get('kind'), lang)} · "
                     f"{FORMATION.label(data.get('formation'), lang)}<br>"
-                    + ("党员" if zh else "members") + f" {data.get('members', 0)}")
+                    + _t("hover_org_members", lang, n=data.get("members", 0)))
             size = 13
         elif kind == "liaison":
             key = "liaison_node"
@@ -248,32 +247,33 @@ def network(G: nx.MultiDiGraph, lang: str = "zh", max_nodes: int = 800) -> go.Fi
         group["text"].append(text)
         group["size"].append(size)
     looks = {
-        "org": ("组织覆盖企业" if zh else "organisation-covered firm", "circle", COVERAGE_COLOURS["org"]),
-        "work": ("工作覆盖企业" if zh else "work-covered firm", "circle", COVERAGE_COLOURS["work"]),
-        "none": ("未覆盖企业" if zh else "uncovered firm", "circle-open", "#616161"),
-        "org_node": ("党组织" if zh else "party organisation", "square", "#8e0000"),
-        "liaison_node": ("联络员" if zh else "liaison officer", "diamond", "#ff6f00"),
-        "chain_node": ("产业链" if zh else "chain", "star", "#1a237e"),
+        "org": ("circle", STATUS.colour("org")),
+        "work": ("circle", STATUS.colour("work")),
+        # An open circle: darker than the status colour, so that the outline shows.
+        "none": ("circle-open", "#616161"),
+        "org_node": ("square", "#8e0000"),
+        "liaison_node": ("diamond", "#ff6f00"),
+        "chain_node": ("star", "#1a237e"),
     }
-    for key, (name, symbol, colour) in looks.items():
+    for key, (symbol, colour) in looks.items():
         if key not in groups:
             continue
         g = groups[key]
-        fig.add_scatter(x=g["x"], y=g["y"], mode="markers", name=name, text=g["text"],
+        fig.add_scatter(x=g["x"], y=g["y"], mode="markers", name=_t(f"node_{key}", lang),
+                        text=g["text"],
                         hovertemplate="%{text}<extra></extra>",
                         marker={"symbol": symbol, "color": colour, "size": g["size"],
                                 "line": {"width": 1.5 if key == "none" else 0.5, "color": colour}})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    title = "产业链网络图" if zh else "Chain network"
+    title = _t("network_title", lang)
     if truncated:
-        title += (f"（节点较多，仅显示前 {max_nodes} 个）" if zh else f" (first {max_nodes} nodes shown)")
+        title += _t("network_truncated", lang, n=max_nodes)
     return _layout(fig, height=560, title=title)
 
 
 def timeline(history: pd.DataFrame, lang: str = "zh") -> go.Figure:
     """A firm's coverage history (:func:`tracker.dashboard.views.firm_history`) as coloured periods."""
-    zh = _zh(lang)
     fig = go.Figure()
     shown: set[str] = set()
     for _, row in history.iterrows():
@@ -281,8 +281,8 @@ def timeline(history: pd.DataFrame, lang: str = "zh") -> go.Figure:
         days = (end - start).days
         detail = "<br>".join(x for x in (row["orgs"], row["liaisons"], row["chains"]) if x)
         fig.add_bar(
-            base=[pd.Timestamp(start)], x=[days * 86400000], y=["覆盖状态" if zh else "status"],
-            orientation="h", marker_color=COVERAGE_COLOURS.get(row["status"], "#9e9e9e"),
+            base=[pd.Timestamp(start)], x=[days * 86400000], y=[_t("timeline_row", lang)],
+            orientation="h", marker_color=STATUS.colour(row["status"], NOT_IN_CHAIN_COLOUR),
             name=row["status_label"], showlegend=row["status"] not in shown,
             legendgroup=row["status"],
             hovertemplate=(f"{row['status_label']}<br>{start.isoformat()} — "
@@ -291,6 +291,69 @@ def timeline(history: pd.DataFrame, lang: str = "zh") -> go.Figure:
     fig.update_xaxes(type="date", gridcolor="#eceff1")
     fig.update_yaxes(visible=False)
     fig = _layout(fig, height=250, barmode="stack",
-                  title="覆盖历史" if zh else "Coverage history")
+                  title=_t("timeline_title", lang))
     fig.update_layout(legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"})
     return fig
+
+
+def flow_waterfall(moves: dict, lang: str = "zh", uncovered: bool = False,
+                   title: str | None = None) -> go.Figure:
+    """The flow between two dates (``moves``: :meth:`tracker.flow.FlowResult.as_dict`) as a
+    waterfall.
+
+    Covered firms: start covered → − left covered → + entered covered → + gained → − lost →
+    end covered. With ``uncovered``, the uncovered count's movement: start uncovered →
+    + entered uncovered → − left uncovered → − gained → + lost → end uncovered. Each bar is a
+    figure of the flow itself; the two ends equal ``start`` and ``end`` by the flow's identity.
+    """
+    start, end = moves["start"], moves["end"]
+    if uncovered:
+        steps = [("flow_start_uncovered", start["uncovered"]),
+                 ("flow_entered_uncovered", moves["entered"] - moves["entered_covered"]),
+                 ("flow_left_uncovered", -(moves["left"] - moves["left_covered"])),
+                 ("flow_gained", -moves["gained"]), ("flow_lost", moves["lost"]),
+                 ("flow_end_uncovered", end["uncovered"])]
+        up, down = "#c62828", "#2e7d32"  # more uncovered firms is the bad direction
+    else:
+        steps = [("flow_start_covered", start["covered"]),
+                 ("flow_left_covered", -moves["left_covered"]),
+                 ("flow_entered_covered", moves["entered_covered"]),
+                 ("flow_gained", moves["gained"]), ("flow_lost", -moves["lost"]),
+                 ("flow_end_covered", end["covered"])]
+        up, down = "#2e7d32", "#c62828"
+    labels = [_t(key, lang) for key, _ in steps]
+    values = [value for _, value in steps]
+    measures = ["absolute"] + ["relative"] * (len(steps) - 2) + ["total"]
+    texts = [f"{values[0]:,}"] + [f"{v:+,}" for v in values[1:-1]] + [f"{values[-1]:,}"]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=measures, text=texts, textposition="outside",
+        cliponaxis=False, connector={"line": {"color": "#b0bec5", "width": 1}},
+        increasing={"marker": {"color": up}}, decreasing={"marker": {"color": down}},
+        totals={"marker": {"color": "#455a64"}},
+        hovertemplate="%{x}: %{text}<extra></extra>"))
+    fig.update_yaxes(tickformat=",d", gridcolor="#eceff1", title=_t("firm_count", lang),
+                     rangemode="tozero")
+    fig.update_xaxes(tickangle=0, automargin=True)
+    default = "flow_uncovered_title" if uncovered else "flow_covered_title"
+    return _layout(fig, height=340, title=title or _t(default, lang), showlegend=False)
+
+
+def time_to_cover(frame: pd.DataFrame, lang: str = "zh", title: str | None = None) -> go.Figure:
+    """Bars: the median days from entering to being covered, per month
+    (:func:`tracker.dashboard.views.time_to_cover`: ``month, entered, covered, median_days,
+    p90_days``); the hover gives the counts and the 90th percentile. A month whose entrants
+    are all still uncovered has no bar (its count is in the hover of the label)."""
+    fig = go.Figure()
+    if frame is not None and len(frame):
+        medians = [None if pd.isna(v) else float(v) for v in frame["median_days"]]
+        p90 = ["—" if pd.isna(v) else f"{v:,.0f}" for v in frame["p90_days"]]
+        hover = [_t("ttc_hover", lang, entered=int(e), covered=int(c), p90=q)
+                 for e, c, q in zip(frame["entered"], frame["covered"], p90)]
+        fig.add_bar(x=list(frame["month"]), y=medians, marker_color="#1565c0",
+                    text=["" if m is None else f"{m:,.0f}" for m in medians],
+                    textposition="outside", cliponaxis=False, customdata=hover,
+                    hovertemplate="%{x}: %{y:,.1f}<br>%{customdata}<extra></extra>",
+                    name=_t("ttc_median", lang))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(rangemode="tozero", gridcolor="#eceff1", title=_t("ttc_days", lang))
+    return _layout(fig, height=300, title=title or _t("ttc_title", lang), showlegend=False)

@@ -1,0 +1,50 @@
+"""联络员 Liaisons: each officer's firms, the visits in the window and the firms not visited,
+the officers with the most unvisited firms first (layout only; tracker.visits does the work)."""
+
+import pandas as pd
+import streamlit as st
+
+from tracker.dashboard import empty, open_page, page_url, run_page, views
+
+
+def body(ctx):
+    st.title(ctx.t("page_liaisons"))
+    board = views.liaison_board(ctx.engine, ctx.as_of, ctx.scope, ctx.lang)
+    people, firms = board.officers, board.firms
+    if people.empty:
+        empty(ctx.t("liaisons_none", day=ctx.as_of.isoformat()))
+        return
+    cols = st.columns(4)
+    cols[0].metric(ctx.t("liaisons"), views.fmt_int(len(people)))
+    cols[1].metric(ctx.t("assigned_firms"), views.fmt_int(len(firms)))
+    cols[2].metric(ctx.t("visits_in_window", days=board.window),
+                   views.fmt_int(int(people["visits_in_window"].sum())))
+    cols[3].metric(ctx.t("unvisited_firms"), views.fmt_int(int(people["unvisited"].sum())))
+    st.caption(ctx.t("liaisons_note", days=board.window))
+    st.dataframe({ctx.t("liaison_name"): people["name"], ctx.t("liaison_unit"): people["unit"],
+                  ctx.t("liaison_role"): people["role_label"],
+                  ctx.t("assigned_firms"): people["firms"],
+                  ctx.t("visits_in_window", days=board.window): people["visits_in_window"],
+                  ctx.t("unvisited_firms"): people["unvisited"]},
+                 hide_index=True, key="officers", height=min(420, 38 + 35 * len(people)))
+
+    officer = st.selectbox(ctx.t("officer_detail"), list(people["officer"]), key="officer_pick")
+    mine = firms[firms["officer"] == officer].reset_index(drop=True)
+    shown = pd.DataFrame({
+        ctx.t("firm_name"): mine["name"],
+        ctx.t("last_visit"): [views.fmt_day(d, ctx.t("no_visit")) for d in mine["last_visit"]],
+        ctx.t("visits_in_window", days=board.window): mine["visits_in_window"],
+        ctx.t("visit_counts_column"): [ctx.t("yes") if v else ctx.t("no") for v in mine["visited"]],
+        ctx.t("link"): [page_url(ctx, "firms", firm=c) for c in mine["credit_code"]],
+        ctx.t("credit_code"): mine["credit_code"]})
+    count = st.session_state.get("_officer_firm_picks", 0)
+    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key=f"officer_firms_{count}",
+                         column_config={ctx.t("link"): st.column_config.LinkColumn(
+                             display_text=ctx.t("open"))})
+    if event is not None and event.selection.rows:
+        st.session_state["_officer_firm_picks"] = count + 1
+        open_page(ctx, "firms.py", firm=mine["credit_code"].iloc[event.selection.rows[0]])
+
+
+run_page(body)

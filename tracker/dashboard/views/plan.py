@@ -1,0 +1,127 @@
+"""The figures of the plan page: the forecast against the deadline (also drawn as a
+projection on the burn-ups of the overview and the chain page) and the planner's actions.
+
+Examples
+--------
+>>> from datetime import date
+>>> from tracker.chains import empty_store
+>>> engine = empty_store()
+>>> plan_result(engine, date(2024, 6, 30)).firms
+0
+>>> len(plan_actions(engine, date(2024, 6, 30)))
+0
+>>> forecast_result(engine, date(2024, 6, 30)).district.status
+'no_data'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from ...planning.forecast import forecast
+from ...planning.plan import liaison_text, plan_store
+from ...scope import EVERYTHING, Scope
+from ...vocab import PLAN_ACTION
+from .cache import cached
+from .common import chain_list, history_series, plan_info
+from .firms import firm_table
+from .format import in_lang
+
+__all__ = [
+    "Projection",
+    "forecast_assumptions",
+    "forecast_result",
+    "plan_actions",
+    "plan_result",
+    "projection",
+]
+
+
+@cached
+def forecast_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "zh",
+                    orgs_per_month: int | None = None, assignments_per_month: int | None = None):
+    """:func:`tracker.planning.forecast.forecast` (cached), or None when there is no plan to
+    forecast against. The target and the deadline are the plan in force's on ``as_of``."""
+    plan = plan_info(engine, as_of)
+    if plan is None:
+        return None
+    # The history the forecast fits is part of the history the burn-up draws: one sweep.
+    return forecast(engine, as_of, scope=scope, lang=lang, orgs_per_month=orgs_per_month,
+                    assignments_per_month=assignments_per_month,
+                    target_rate=plan["target_rate"], deadline=plan["deadline"],
+                    series=history_series(engine, as_of, scope))
+
+
+def forecast_assumptions(result, lang: str = "zh") -> str:
+    """What a :func:`forecast_result` assumes, in ``lang`` (written under its figures)."""
+    return in_lang(result.assumptions, lang)
+
+
+@dataclass
+class Projection:
+    """A projection to draw on the burn-up: ``frame`` has ``date, covered`` and optionally
+    ``low, high``; ``assumption`` says what it assumes (written under the chart)."""
+
+    frame: pd.DataFrame
+    assumption: str
+    status: str | None = None
+    reach_date: date | None = None
+
+
+@cached
+def projection(engine: Engine, as_of: date, scope: Scope = EVERYTHING, key: str = "*",
+               lang: str = "zh") -> Projection | None:
+    """The forecast of :mod:`tracker.planning.forecast` for the district (``key="*"``) or a
+    chain, as a :class:`Projection` that starts at the last observation; None without a
+    plan or when the forecast has nothing to project."""
+    result = forecast_result(engine, as_of, scope, lang)
+    if result is None:
+        return None
+    found = result.get(key)
+    if found is None or not found.projected or not found.observed:
+        return None
+    last = found.observed[-1]
+    points = [{"date": date.fromisoformat(last["date"]), "firms": last["firms"],
+               "covered": last["covered"]}]
+    points += [{"date": date.fromisoformat(p["date"]), "firms": p["firms"], "covered": p["covered"]}
+               for p in found.projected]
+    frame = pd.DataFrame(points, columns=["date", "firms", "covered"])
+    # Never project past the later of the deadline and a year after the as-of date.
+    horizon = max(found.deadline, as_of.replace(year=as_of.year + 1) if not (
+        as_of.month == 2 and as_of.day == 29) else as_of + timedelta(days=365))
+    frame = frame[frame["date"] <= horizon].reset_index(drop=True)
+    return Projection(frame=frame, assumption=forecast_assumptions(result, lang),
+                      status=found.status, reach_date=found.reach)
+
+
+@cached
+def plan_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING):
+    """:func:`tracker.planning.plan.plan_store` (cached)."""
+    return plan_store(engine, as_of, scope=scope)
+
+
+@cached
+def plan_actions(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
+                 lang: str = "zh") -> pd.DataFrame:
+    """The planner's actions as a display frame: ``type, action, firms`` (count),
+    ``firm_names``, ``org``, ``liaison``, ``area``, ``chain``, ``pooled_formal_members``,
+    ``reason``."""
+    result = plan_result(engine, as_of, scope)
+    names = dict(zip(*[firm_table(engine, as_of, scope, lang)[c] for c in ("credit_code", "name")]))
+    chains = dict(chain_list(engine, lang))
+    rows = [{
+        "type": action.type, "action": PLAN_ACTION.label(action.type, lang),
+        "firms": len(action.firms),
+        "firm_names": "、".join(names.get(c, c) for c in action.firms),
+        "org": action.org or "", "liaison": liaison_text(action, lang),
+        "area": action.park or action.street or action.area or "",
+        "chain": chains.get(action.chain, action.chain or ""),
+        "pooled_formal_members": action.pooled_formal_members,
+        "reason": action.reason_text(lang),
+    } for action in result.actions]
+    return pd.DataFrame(rows, columns=["type", "action", "firms", "firm_names", "org", "liaison",
+                                       "area", "chain", "pooled_formal_members", "reason"])
