@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from tracker import uscc
 from tracker.model import (Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison,
-                           PartyOrg, SupplyLink)
+                           PartyOrg, SupplyLink, Visit)
 
 
 def d(value) -> date | None:
@@ -73,10 +73,11 @@ class World:
                                   joined=d(joined), left=d(left)))
 
     def org(self, code, formation="single", kind="branch", members=3, founded=None,
-            dissolved=None, parent=None, name=None) -> str:
+            dissolved=None, parent=None, name=None, term_start=None, term_years=None) -> str:
         org = self._add(PartyOrg(code=code, name=name or f"{code}党组织", kind=kind,
                                  formation=formation, member_count=members,
                                  founded=d(founded), dissolved=d(dissolved),
+                                 term_start=d(term_start), term_years=term_years,
                                  parent_id=self.org_ids[parent] if parent else None))
         self.org_ids[code] = org.id
         return code
@@ -92,6 +93,36 @@ class World:
         self._add(Assignment(liaison_id=self.liaison_ids[liaison], firm_id=self.firm_ids[firm],
                              start=d(start), end=d(end)))
 
+    def visit(self, liaison, firm, day, mode="visit", note=""):
+        self._add(Visit(liaison_id=self.liaison_ids[liaison], firm_id=self.firm_ids[firm],
+                        day=d(day), mode=mode, note=note))
+
     def supply(self, supplier, buyer, chain=None):
         self._add(SupplyLink(supplier_id=self.firm_ids[supplier], buyer_id=self.firm_ids[buyer],
                              chain_id=self.chain_ids[chain] if chain else None))
+
+
+def fresh_world(engine, firms) -> World:
+    """Empty the store's district (keeping chains and plans) and write ``firms``: the specs of
+    ``tests.test_coverage.model_firm`` (memberships, covering organisations, liaisons), firm
+    ``i`` keyed ``f{i}``. The random districts of the property tests."""
+    from tracker.model import metadata
+
+    with engine.begin() as conn:
+        for table in ("visit", "assignment", "coverage_link", "liaison", "party_org",
+                      "chain_membership", "firm"):
+            conn.execute(metadata.tables[table].delete())
+    w = World(engine)
+    w.liaison("李四")
+    for i, spec in enumerate(firms):
+        w.firm(f"f{i}", chains=(), park=spec["park"], street=spec["street"],
+               ownership=spec["ownership"], above_size=spec["above_size"])
+        for chain, (joined, left), segment in spec["memberships"]:
+            w.join(f"f{i}", chain, joined=joined, left=left, segment=segment)
+        for j, (formation, (founded, dissolved), (start, end)) in enumerate(spec["orgs"]):
+            w.org(f"o{i}-{j}", formation=formation, founded=founded, dissolved=dissolved)
+            w.link(f"o{i}-{j}", f"f{i}", start=start, end=end)
+        for start, end in spec["liaisons"]:
+            w.assign("李四", f"f{i}", start=start, end=end)
+    return w
+

@@ -40,8 +40,12 @@ def test_coverage_json_and_table(cli, sqlite_url, sqlite_engine):
     data = json.loads(out)
     assert code == 0
     assert data["as_of"] == "2023-03-01" and data["denominator"] == "chain_firms"
+    # The contract's keys first, in order; issue 14 added the visited work coverage after them.
     assert data["total"] == {"firms": 1, "org_covered": 1, "work_covered": 0, "uncovered": 0,
-                             "coverage_rate": 1.0, "org_coverage_rate": 1.0, "single_unit_rate": 1.0}
+                             "coverage_rate": 1.0, "org_coverage_rate": 1.0, "single_unit_rate": 1.0,
+                             "work_visited": 0, "effective_rate": 1.0}
+    assert list(data["total"])[:7] == ["firms", "org_covered", "work_covered", "uncovered",
+                                       "coverage_rate", "org_coverage_rate", "single_unit_rate"]
     keys = [g["key"] for g in data["groups"]]
     assert keys[:2] == ["BIO", "DISPLAY"] and len(keys) == 13
     bio = data["groups"][0]

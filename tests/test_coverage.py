@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 import sqlalchemy as sa
 
-from tests.builders import World
+from tests.builders import World, fresh_world
 from tracker.coverage import coverage, firm_status, in_population, month_ends, monthly_series
 from tracker.scope import Scope
 
@@ -266,21 +266,7 @@ def _model(firms, on, by, scope, denominator):
 def test_coverage_equals_a_plain_python_model(engine, firms, on, by, scope, denominator):
     from tracker.model import metadata
 
-    with engine.begin() as conn:  # fresh data for each example, same chains and plan
-        for table in ("assignment", "coverage_link", "liaison", "party_org", "chain_membership", "firm"):
-            conn.execute(metadata.tables[table].delete())
-    w = World(engine)
-    w.liaison("李四")
-    for i, spec in enumerate(firms):
-        w.firm(f"f{i}", chains=(), park=spec["park"], street=spec["street"],
-               ownership=spec["ownership"], above_size=spec["above_size"])
-        for chain, (joined, left), segment in spec["memberships"]:
-            w.join(f"f{i}", chain, joined=joined, left=left, segment=segment)
-        for j, (formation, (founded, dissolved), (start, end)) in enumerate(spec["orgs"]):
-            w.org(f"o{i}-{j}", formation=formation, founded=founded, dissolved=dissolved)
-            w.link(f"o{i}-{j}", f"f{i}", start=start, end=end)
-        for start, end in spec["liaisons"]:
-            w.assign("李四", f"f{i}", start=start, end=end)
+    fresh_world(engine, firms)  # fresh data for each example, same chains and plans
     result = coverage(engine, on, by=by, scope=scope, denominator=denominator)
     total, groups = _model(firms, on, by, scope, denominator)
 

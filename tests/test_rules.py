@@ -23,13 +23,13 @@ def _subjects(findings, rule):
 
 
 def test_rules_are_data_with_articles_and_known_severities():
-    assert list(RULES) == ["R1", "R2", "R3", "R4", "R5"]
+    assert list(RULES) == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
     for rule in RULES.values():
         assert rule.severity in SEVERITY
         assert rule.subject_type in ("firm", "org")
-        assert ("第" in rule.article_zh or "号" in rule.article_zh) and rule.article_en
-    assert "第三十条" in RULES["R1"].article_zh and "第四条" in RULES["R1"].article_zh
-    assert "第五条" in RULES["R3"].article_zh
+        assert ("第" in rule.article("zh") or "号" in rule.article("zh")) and rule.article("en")
+    assert "第三十条" in RULES["R1"].article("zh") and "第四条" in RULES["R1"].article("zh")
+    assert "第五条" in RULES["R3"].article("zh")
     assert (DEFAULT_CONFIG.min_formal_members, DEFAULT_CONFIG.max_branch_members,
             DEFAULT_CONFIG.max_joint_units) == (MIN_FORMAL_MEMBERS, MAX_BRANCH_MEMBERS,
                                                 MAX_JOINT_UNITS) == (3, 50, 5)
@@ -59,7 +59,7 @@ def test_r1_firms_with_three_formal_members_need_their_own_organisation(world):
     finding = next(f for f in found if f.subject_id == w.code("THREE"))
     assert finding.severity == "error" and finding.subject_type == "firm"
     assert finding.subject_name == "测试企业THREE"
-    assert "第三十条" in finding.message and "3" in finding.message
+    assert "第三十条" in finding.message("zh") and "3" in finding.message("zh")
     # A stricter threshold is honoured from the one config.
     assert w.code("TWO") in _subjects(check(w.engine, D, config=RuleConfig(min_formal_members=2),
                                             rules=["R1"]), "R1")
@@ -75,8 +75,8 @@ def test_r2_branches_above_fifty_members(world):
     found = check(w.engine, D)
     assert _subjects(found, "R2") == ["B51"]
     (f,) = [f for f in found if f.rule == "R2"]
-    assert f.severity == "warning" and f.subject_type == "org" and "51" in f.message
-    assert "第四条" in f.message
+    assert f.severity == "warning" and f.subject_type == "org" and "51" in f.message("zh")
+    assert "第四条" in f.message("zh")
     assert _subjects(check(w.engine, D, config=RuleConfig(max_branch_members=49)), "R2") == ["B50", "B51"]
 
 
@@ -103,7 +103,7 @@ def test_r3_joint_organisations_above_five_units(world):
     w.link("J5", "F4", start="2023-01-01")  # the same firm twice: still one unit
     found = check(w.engine, D, rules=["R3"])
     assert _subjects(found, "R3") == ["J6", "JOUT"]
-    assert "6" in next(f for f in found if f.subject_id == "J6").message
+    assert "6" in next(f for f in found if f.subject_id == "J6").message("zh")
     assert _subjects(check(w.engine, date(2024, 6, 29), rules=["R3"]), "R3") == ["J6", "JEND", "JOUT"]
 
 
@@ -137,7 +137,7 @@ def test_r5_chain_masters_without_organisation_coverage(world):
     found = check(w.engine, D, rules=["R5"])
     assert _subjects(found, "R5") == sorted(w.code(k) for k in ("BARE", "WORK", "OTHER"))
     other = next(f for f in found if f.subject_id == w.code("OTHER"))
-    assert "新型显示" in other.message and "New display" in other.message_en
+    assert "新型显示" in other.message("zh") and "New display" in other.message("en")
     # Within the BIO chain OTHER is a plain member: no R5.
     scoped = check(w.engine, D, scope=Scope.of(chains=["BIO"]), rules=["R5"])
     assert _subjects(scoped, "R5") == sorted(w.code(k) for k in ("BARE", "WORK"))
@@ -169,16 +169,18 @@ def test_findings_are_sorted_and_keep_the_json_contract(world):
     w.org("BIG", members=60)
     found = check(w.engine, D)
     assert [(f.rule, f.subject_id) for f in found] == sorted((f.rule, f.subject_id) for f in found)
-    assert [f.rule for f in found] == ["R1", "R1", "R2", "R4", "R5"]
+    # R7 (info): neither organisation has its term recorded.
+    assert [f.rule for f in found] == ["R1", "R1", "R2", "R4", "R5", "R7", "R7"]
+    assert [f.severity for f in found if f.rule == "R7"] == ["info", "info"]
     for f in found:
         d = f.as_dict()
         assert list(d)[:5] == ["rule", "severity", "subject_type", "subject_id", "message"]
-        assert d["message"] == f.message and d["message_en"] == f.message_en
+        assert d["message"] == f.message("zh") and d["message_en"] == f.message("en")
         json.dumps(d, ensure_ascii=False)
     english = check(w.engine, D, lang="en")
     assert english == found  # the language changes the text shown, not the finding
-    assert english[0].as_dict()["message"] == found[0].message_en
-    assert "Basis:" in english[0].text()
+    assert english[0].as_dict()["message"] == found[0].message("en")
+    assert "Basis:" in english[0].message()
     assert isinstance(found[0], Finding)
     with pytest.raises(ValueError, match="R9"):
         check(w.engine, D, rules=["R9"])
@@ -213,7 +215,7 @@ def test_thresholds_follow_config(formal, members, units, cfg):
     for rule, threshold in ((rule_r2, cfg.max_branch_members), (rule_r3, cfg.max_joint_units),
                             (rule_r4, cfg.min_org_members)):
         for finding in rule(G, cfg):
-            assert f"{threshold}名" in finding.message or f"{threshold}家" in finding.message
+            assert f"{threshold}名" in finding.message("zh") or f"{threshold}家" in finding.message("zh")
 
 
 def test_check_command(world, capsys):
@@ -224,7 +226,7 @@ def test_check_command(world, capsys):
     assert run(["--db", url, "check", "--as-of", "2024-06-30", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["rule"], r["subject_id"]) for r in rows] == [
-        ("R1", w.code("A")), ("R4", "SMALL"), ("R5", w.code("A"))]
+        ("R1", w.code("A")), ("R4", "SMALL"), ("R5", w.code("A")), ("R7", "SMALL")]
     assert {"rule", "severity", "subject_type", "subject_id", "message"} <= set(rows[0])
     assert run(["--db", url, "check", "--as-of", "2024-06-30"]) == 0
     out = capsys.readouterr().out

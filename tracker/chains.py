@@ -121,13 +121,20 @@ def read_default_plan(path: Path | str = PLAN_FILE) -> Plan:
         deadline=date.fromisoformat(spec["deadline"]),
         target_rate=float(spec["target_rate"]),
         denominator=spec.get("denominator", "chain_firms"),
+        cover_within_days=int(spec.get("cover_within_days", 90)),
+        source=spec.get("source", ""),
         is_default=True,
     )
 
 
 def ensure_default_plan(session: Session) -> None:
-    if session.exec(select(Plan).where(Plan.is_default)).first() is None:
+    """Add the shipped plan when the store has none; give a migrated one its source text."""
+    plan = session.exec(select(Plan).where(Plan.is_default)).first()
+    if plan is None:
         session.add(read_default_plan())
+    elif not plan.source:
+        plan.source = read_default_plan().source
+        session.add(plan)
 
 
 def default_plan(session: Session) -> Plan | None:

@@ -1,6 +1,6 @@
 """Coverage at a date: the one definition, computed in SQL.
 
-Definitions (see ``../shared/DOMAIN.md`` and :mod:`tracker.intervals`):
+Definitions (README.md, "What the figures mean", and :mod:`tracker.intervals`):
 
 - The **population on D** is the firms in at least one chain on D (within the scope,
   and narrowed further by the denominator, e.g. above-size firms only).
@@ -23,10 +23,8 @@ and equal to a plain-Python model of the definitions.
 Examples
 --------
 >>> from datetime import date
->>> from tracker.store import get_engine
->>> from tracker.chains import init_store
->>> engine = get_engine("sqlite://")
->>> _ = init_store(engine)
+>>> from tracker.chains import empty_store
+>>> engine = empty_store()
 >>> result = coverage(engine, date(2024, 1, 1))
 >>> result.total.firms
 0
@@ -46,10 +44,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from .i18n import t
 from .intervals import NO_DATE, active_clause, active_mask
-from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Plan, PartyOrg
+from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, PartyOrg
+from .plans import in_force_row
 from .scope import EVERYTHING, Scope
-from .vocab import OWNERSHIP, SEGMENT
+from .visits import VISIT_WINDOW_DAYS, visited_query, window_of
+from .vocab import OWNERSHIP, SEGMENT, Term
 
 __all__ = [
     "rate", "firms_needed", "gap_to_target",
@@ -131,6 +132,8 @@ class Counts:
     work_covered: int = 0
     uncovered: int = 0
     single_unit: int = 0
+    #: Work-covered firms visited by their officer within the plan's window (tracker.visits).
+    work_visited: int = 0
 
     @property
     def covered(self) -> int:
@@ -148,6 +151,11 @@ class Counts:
     def single_unit_rate(self) -> float | None:
         return rate(self.single_unit, self.firms)
 
+    @property
+    def effective_rate(self) -> float | None:
+        """Coverage that is real: (organisation-covered + work-covered and visited) / firms."""
+        return rate(self.org_covered + self.work_visited, self.firms)
+
     def gap_to(self, target_rate: float) -> int:
         """Firms still to cover to reach ``target_rate`` (0 when met); see :func:`gap_to_target`."""
         return gap_to_target(self.covered, self.firms, target_rate)
@@ -161,6 +169,8 @@ class Counts:
             "coverage_rate": self.coverage_rate,
             "org_coverage_rate": self.org_coverage_rate,
             "single_unit_rate": self.single_unit_rate,
+            "work_visited": self.work_visited,
+            "effective_rate": self.effective_rate,
         }
 
 
@@ -297,23 +307,26 @@ def _status_subquery(on: date, scope: Scope, denominator: str):
     )
 
 
-def _counts(firms, org, work, single) -> Counts:
+def _counts(firms, org, work, single, visited=0) -> Counts:
     firms, org, work, single = int(firms), int(org), int(work), int(single)
     return Counts(firms=firms, org_covered=org, work_covered=work,
-                  uncovered=firms - org - work, single_unit=single)
+                  uncovered=firms - org - work, single_unit=single, work_visited=int(visited))
 
 
-def _plan_dict(conn) -> dict | None:
-    P = Plan.__table__
-    row = conn.execute(sa.select(P).where(P.c.is_default.is_(True))).mappings().first()
+def _plan_dict(row) -> dict | None:
+    """The plan's part of the JSON contract (the plan in force on the date)."""
     if row is None:
         return None
     return {
         "name": row["name"],
-        "start": row["start"].isoformat(),
-        "deadline": row["deadline"].isoformat(),
+        "start": _iso(row["start"]),
+        "deadline": _iso(row["deadline"]),
         "target_rate": row["target_rate"],
     }
+
+
+def _iso(value) -> str:
+    return value[:10] if isinstance(value, str) else value.isoformat()
 
 
 def coverage(
@@ -343,19 +356,17 @@ def coverage(
     if by is not None and by not in GROUPINGS:
         raise ValueError(f"未知的分组方式：{by}（可选：{'、'.join(GROUPINGS)}）")
     with engine.connect() as conn:
-        plan = _plan_dict(conn)
+        plan_row = in_force_row(conn, as_of)
+        plan = _plan_dict(plan_row)
         if denominator is None:
-            P = Plan.__table__
-            denominator = conn.execute(
-                sa.select(P.c.denominator).where(P.c.is_default.is_(True))
-            ).scalar() or "chain_firms"
+            denominator = plan_row["denominator"] if plan_row is not None else "chain_firms"
         if denominator not in DENOMINATORS:
             raise ValueError(f"未知的统计口径：{denominator}（可选：{'、'.join(DENOMINATORS)}）")
         every_chain = conn.execute(sa.select(C.c.id, C.c.code, C.c.name_zh, C.c.name_en)
                                    .order_by(C.c.sort_order, C.c.code)).all()
         chains = [r for r in every_chain if scope.chains is None or r.code in scope.chains]
         facts = _Facts.read(conn, as_of, scope, denominator, [r.id for r in chains],
-                            max([0, *(r.id for r in every_chain)]))
+                            max([0, *(r.id for r in every_chain)]), window_of(plan_row))
         found: dict = {}
         if by == "chain":
             per_chain = facts.by_chain()
@@ -428,10 +439,11 @@ class _Facts:
     work: np.ndarray  # excludes org-covered firms, as in the definition
     single: np.ndarray
     n_chains: int
+    visited: np.ndarray  # work-covered and visited within the window
 
     @classmethod
     def read(cls, conn, on: date, scope: Scope, denominator: str, chain_ids: list[int],
-             highest_chain_id: int) -> "_Facts":
+             highest_chain_id: int, visit_window: int = VISIT_WINDOW_DAYS) -> "_Facts":
         """One pass over memberships, links (with their organisation) and assignments.
 
         ``chain_ids`` are the chains in the scope, in display order; ``highest_chain_id``
@@ -457,6 +469,7 @@ class _Facts:
             select_from=L.join(O, O.c.id == L.c.org_id + 0))
         org_firms, org_single = np.divmod(org_rows, 2)
         work_firms = _ids(conn, A.c.firm_id, active_clause(A.c.start, A.c.end, on))
+        seen = np.fromiter(conn.execute(visited_query(on, visit_window)).scalars(), dtype=np.int64)
         eligible = None
         if scope.areas is not None or denominator != "chain_firms":
             where = []
@@ -488,17 +501,20 @@ class _Facts:
         work = np.zeros(size, dtype=bool)
         work[work_firms] = True
         work &= ~org
+        visited = np.zeros(size, dtype=bool)
+        visited[seen[seen < size]] = True
         return cls(size, chain_pos, firm_ids, in_pop, org & in_pop, work & in_pop,
-                   single & in_pop, len(chain_ids))
+                   single & in_pop, len(chain_ids), visited & work & in_pop)
 
     def count(self, firms: np.ndarray | None = None) -> Counts:
         """Counts over the population, or over the ``firms`` (ids) of it."""
         if firms is None:
-            return _counts(self.in_pop.sum(), self.org.sum(), self.work.sum(), self.single.sum())
+            return _counts(self.in_pop.sum(), self.org.sum(), self.work.sum(), self.single.sum(),
+                           self.visited.sum())
         firms = np.unique(firms[firms < self.size])
         firms = firms[self.in_pop[firms]]
         return _counts(len(firms), self.org[firms].sum(), self.work[firms].sum(),
-                       self.single[firms].sum())
+                       self.single[firms].sum(), self.visited[firms].sum())
 
     def by_chain(self) -> dict[int, Counts]:
         """Counts per chain position, for the chains with at least one firm."""
@@ -508,7 +524,9 @@ class _Facts:
         org = np.bincount(chain, weights=self.org[firm], minlength=n)
         work = np.bincount(chain, weights=self.work[firm], minlength=n)
         single = np.bincount(chain, weights=self.single[firm], minlength=n)
-        return {i: _counts(firms[i], org[i], work[i], single[i]) for i in range(n) if firms[i]}
+        visited = np.bincount(chain, weights=self.visited[firm], minlength=n)
+        return {i: _counts(firms[i], org[i], work[i], single[i], visited[i])
+                for i in range(n) if firms[i]}
 
 
 def _group_firms(conn, by: str, on: date, scope: Scope, chain_ids: list[int]):
@@ -528,8 +546,8 @@ def _group_firms(conn, by: str, on: date, scope: Scope, chain_ids: list[int]):
         yield key, _parse_ids(text)
 
 
-_SCALE = {True: ("above", "规上企业", "Above designated size"),
-          False: ("below", "规下企业", "Below designated size")}
+_SCALE = {True: Term("above", "规上企业", "Above designated size"),
+          False: Term("below", "规下企业", "Below designated size")}
 
 
 def name_groups(by: str, found: dict, lang: str = "zh",
@@ -542,9 +560,8 @@ def name_groups(by: str, found: dict, lang: str = "zh",
     one without firms. Used by :func:`coverage` and by :mod:`tracker.graph`, which must
     show the same groups.
     """
-    zh = lang == "zh"
     if by == "chain":
-        return [Group(code, name_zh if zh else name_en, found.get(code, Counts()))
+        return [Group(code, Term(code, name_zh, name_en).label(lang), found.get(code, Counts()))
                 for code, name_zh, name_en in chains or []]
     if by == "segment":
         return [Group(code, SEGMENT.label(code, lang), found[code])
@@ -555,9 +572,9 @@ def name_groups(by: str, found: dict, lang: str = "zh",
         return [Group(str(k), OWNERSHIP.label(k, lang), v) for k, v in sorted(found.items(), key=_key)]
     if by == "scale":
         # SQLite hands the flag back as 1/0; True == 1 as a dict key, so one lookup serves.
-        return [Group(key, name_zh if zh else name_en, found[flag])
-                for flag, (key, name_zh, name_en) in _SCALE.items() if flag in found]
-    unknown = "（未填写）" if zh else "(not given)"
+        return [Group(term.code, term.label(lang), found[flag])
+                for flag, term in _SCALE.items() if flag in found]
+    unknown = t("common.not_given", lang)
     return [Group(k if k is not None else "", k if k is not None else unknown, v)
             for k, v in sorted(found.items(), key=_key)]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -101,6 +102,10 @@ class PartyOrg(SQLModel, table=True):
     founded: date | None = Field(default=None)
     dissolved: date | None = Field(default=None)
     member_count: int = Field(default=0)
+    #: The day the current committee or secretary was elected (本届开始日期); None: unknown.
+    term_start: date | None = Field(default=None)
+    #: The term in years (任期); None: the default of the kind (3 for 党支部 and 党总支, 5 for 党委).
+    term_years: int | None = Field(default=None)
     version: int = Field(default=1)
 
 
@@ -138,6 +143,24 @@ class Assignment(SQLModel, table=True):
     end: date | None = Field(default=None)
 
 
+class Visit(SQLModel, table=True):
+    """A liaison officer's or instructor's visit to a firm (走访记录): what makes work coverage real.
+
+    The natural key is officer + firm + day + mode. No party member is named: the officer
+    is already stored by name and sending unit (:class:`Liaison`).
+    """
+
+    __tablename__ = "visit"
+    __table_args__ = (UniqueConstraint("liaison_id", "firm_id", "day", "mode", name="uq_visit"),
+                      Index("ix_visit_firm_day", "firm_id", "day"))
+    id: int | None = Field(default=None, primary_key=True)
+    liaison_id: int = Field(foreign_key="liaison.id", index=True)
+    firm_id: int = Field(foreign_key="firm.id")
+    day: date
+    mode: str = Field(default="visit", max_length=16)
+    note: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+
+
 class SupplyLink(SQLModel, table=True):
     """The supplier firm supplies the buyer firm (上下游), optionally within a chain."""
 
@@ -150,7 +173,14 @@ class SupplyLink(SQLModel, table=True):
 
 
 class Plan(SQLModel, table=True):
-    """A coverage plan: reach ``target_rate`` of work coverage by ``deadline``."""
+    """A coverage plan: reach ``target_rate`` of work coverage by ``deadline``.
+
+    Several plans live in the store (the 红杉林 plan, the next one); the plan in force on a
+    date is the one whose [start, deadline] contains it, otherwise the last that ended
+    (:func:`tracker.plans.plan_in_force`). ``is_default`` marks the shipped plan that the
+    figures fall back on; ``is_example`` marks an illustrative plan of the synthetic demo
+    (示例), never real policy.
+    """
 
     __tablename__ = "plan"
     id: int | None = Field(default=None, primary_key=True)
@@ -160,6 +190,16 @@ class Plan(SQLModel, table=True):
     target_rate: float = Field(default=1.0)
     denominator: str = Field(default="chain_firms", max_length=32)
     is_default: bool = Field(default=False)
+    #: Optional targets for the organisation-coverage rate and the single-unit rate.
+    org_target_rate: float | None = Field(default=None)
+    single_unit_target: float | None = Field(default=None)
+    #: Days within which a firm must be covered after it enters the population (动态全覆盖).
+    cover_within_days: int = Field(default=90, sa_column_kwargs={"server_default": "90"})
+    #: Where the plan comes from (a document, an article), shown beside its verdict.
+    source: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    is_example: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    #: A work-covered firm counts as visited when a visit falls in the last this many days.
+    visit_within_days: int = Field(default=90, sa_column_kwargs={"server_default": "90"})
 
 
 class DatasetInfo(SQLModel, table=True):

@@ -1,8 +1,10 @@
-"""Rule checks R1-R5: where the district's organisation breaks the party's rules on D.
+"""Rule checks R1-R7: where the district's organisation breaks the party's rules on D.
 
-The rules are declared as data (:data:`RULES`: id, severity, the article in Chinese and
-English); each has one function that reads the typed graph of
-:func:`tracker.graph.build_graph` and returns its :class:`Finding` objects. The
+The rules are declared as data (:data:`RULES`: id, severity, subject; their titles,
+articles and finding texts in ``tracker/locales/rules.json``); each has one function that
+reads the typed graph of :func:`tracker.graph.build_graph` and returns its
+:class:`Finding` objects, which carry a text key and parameters and read in either
+language (:meth:`Finding.message`, :meth:`Finding.detail`). The
 thresholds live in one place, :class:`RuleConfig` and the constants beside it, which the
 planner imports as well.
 
@@ -17,6 +19,15 @@ planner imports as well.
   than 3 formal members do not make a branch; such units join a joint branch).
 - ``R5`` (warning): a chain-master firm (active chain-master membership on D) without
   organisation coverage on D — 中办发〔2012〕11号 and the Redwood plan (链主带动).
+- ``R6`` (warning): a work-covered firm that is not **visited** on D: no visit by an officer
+  assigned to it within the plan's ``visit_within_days`` (:mod:`tracker.visits`); the
+  finding names the last visit or says none is recorded.
+- ``R7`` (warning; info when unknown): an organisation whose term is overdue on D (D on or
+  after 本届开始日期 + 任期, :mod:`tracker.terms`), or which has no term start recorded —
+  中办《关于党的基层组织任期的意见》 (2018), 支部工作条例 Art. 21.
+
+R1-R5 read the typed graph; R6 and R7 read the visits and terms of the graph's firms and
+organisations from the store.
 
 Only firms of the population on D (in at least one chain on D, within the scope) give
 firm findings; organisation findings cover the organisations of the graph (all active
@@ -25,10 +36,8 @@ ones, or in a restricted scope those covering a scoped firm plus their ancestors
 Examples
 --------
 >>> from datetime import date
->>> from tracker.store import get_engine
->>> from tracker.chains import init_store
->>> engine = get_engine("sqlite://")
->>> _ = init_store(engine)
+>>> from tracker.chains import empty_store
+>>> engine = empty_store()
 >>> check(engine, date(2024, 1, 1))
 []
 >>> RULES["R2"].severity
@@ -43,20 +52,24 @@ from datetime import date
 import networkx as nx
 from sqlalchemy.engine import Engine
 
-from .graph import build_graph, firm_flags
+from .graph import build_graph, chain_node, firm_flags
+from .i18n import t
+from .plans import plan_in_force
 from .scope import EVERYTHING, Scope
-from .vocab import FORMATION, ORG_KIND, SEVERITY
+from .terms import terms
+from .visits import VISIT_WINDOW_DAYS, is_visited, last_visits
+from .vocab import FORMATION, ORG_KIND, SEVERITY, Term, Vocabulary
 
 __all__ = [
-    "MIN_FORMAL_MEMBERS",
+    "DEFAULT_CONFIG",
     "MAX_BRANCH_MEMBERS",
     "MAX_JOINT_UNITS",
+    "MIN_FORMAL_MEMBERS",
     "MIN_ORG_MEMBERS",
-    "RuleConfig",
-    "DEFAULT_CONFIG",
-    "Rule",
     "RULES",
     "Finding",
+    "Rule",
+    "RuleConfig",
     "check",
     "check_graph",
     "rule_r1",
@@ -64,6 +77,8 @@ __all__ = [
     "rule_r3",
     "rule_r4",
     "rule_r5",
+    "rule_r6",
+    "rule_r7",
 ]
 
 #: A unit with this many formal members or more shall form its own branch (Art. 30, Art. 4).
@@ -78,7 +93,7 @@ MIN_ORG_MEMBERS = 3
 
 @dataclass(frozen=True)
 class RuleConfig:
-    """Thresholds of the rules; the defaults are the regulations' (see DOMAIN.md)."""
+    """Thresholds of the rules; the defaults are the regulations' (cited in README.md)."""
 
     min_formal_members: int = MIN_FORMAL_MEMBERS
     max_branch_members: int = MAX_BRANCH_MEMBERS
@@ -91,82 +106,71 @@ DEFAULT_CONFIG = RuleConfig()
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule as data: its id, severity and subject; title and article in the locale file.
+
+    The strings live in ``tracker/locales/rules.json`` (``rules.<id>_title``,
+    ``rules.<id>_article``; ``rules.<id>`` is the finding's text with its parameters).
+    """
+
     id: str
     severity: str  # a code of tracker.vocab.SEVERITY
     subject_type: str  # "firm" or "org"
-    title_zh: str
-    title_en: str
-    article_zh: str
-    article_en: str
 
     def title(self, lang: str = "zh") -> str:
-        return self.title_zh if lang == "zh" else self.title_en
+        return t(f"rules.{self.id}_title", lang)
 
     def article(self, lang: str = "zh") -> str:
-        return self.article_zh if lang == "zh" else self.article_en
+        return t(f"rules.{self.id}_article", lang)
 
-
-_CONSTITUTION_30 = "《中国共产党章程》第三十条"
-_BRANCH_4 = "《中国共产党支部工作条例（试行）》第四条"
-_BRANCH_5 = "《中国共产党支部工作条例（试行）》第五条"
 
 RULES: dict[str, Rule] = {r.id: r for r in [
-    Rule("R1", "error", "firm",
-         "有3名以上正式党员的企业未单独建立党组织",
-         "Firm with 3+ formal members without its own organisation",
-         f"{_CONSTITUTION_30}、{_BRANCH_4}：凡是有正式党员3人以上的，都应当成立党支部",
-         "Party Constitution Art. 30; Regulations on Party Branch Work (Trial) Art. 4: "
-         "every unit with 3 or more formal members shall form a branch"),
-    Rule("R2", "warning", "org",
-         "党支部党员人数超过50人",
-         "Branch with more than 50 members",
-         f"{_BRANCH_4}：党支部党员人数一般不超过50人",
-         "Regulations on Party Branch Work (Trial) Art. 4: a branch generally has no more "
-         "than 50 members"),
-    Rule("R3", "warning", "org",
-         "联合党组织覆盖单位超过5个",
-         "Joint organisation covering more than 5 units",
-         f"{_BRANCH_5}：联合党支部覆盖单位一般不超过5个",
-         "Regulations on Party Branch Work (Trial) Art. 5: a joint branch generally covers "
-         "no more than 5 units"),
-    Rule("R4", "error", "org",
-         "党组织党员人数不足3人",
-         "Organisation with fewer than 3 members",
-         f"{_BRANCH_4}、第五条：有正式党员3人以上方可成立党支部，不足3人的应成立联合党支部",
-         "Regulations on Party Branch Work (Trial) Arts. 4-5: a branch needs 3 or more "
-         "formal members; units with fewer form a joint branch"),
-    Rule("R5", "warning", "firm",
-         "链主企业未实现党的组织覆盖",
-         "Chain-master firm without organisation coverage",
-         "中办发〔2012〕11号《关于加强和改进非公有制企业党的建设工作的意见（试行）》及"
-         "黄埔区“红杉林”产业链党建计划：链主企业应建立党组织、带动上下游",
-         "CPC General Office document [2012] No. 11 on party building in non-public firms "
-         "and the Huangpu Redwood Forest plan: chain-master firms shall have a party "
-         "organisation and lead their up/downstream"),
+    Rule("R1", "error", "firm"),
+    Rule("R2", "warning", "org"),
+    Rule("R3", "warning", "org"),
+    Rule("R4", "error", "org"),
+    Rule("R5", "warning", "firm"),
+    Rule("R6", "warning", "firm"),
+    Rule("R7", "warning", "org"),
 ]}
+
 
 @dataclass(frozen=True)
 class Finding:
-    """One broken rule for one subject on the date of the check."""
+    """One broken rule for one subject on the date of the check.
+
+    The text is not stored: ``key`` names it in ``tracker/locales/rules.json`` and
+    ``params`` fill it in, so that one finding reads in either language. A parameter that
+    is a :class:`tracker.vocab.Term` (an organisation kind, a chain) shows its label in
+    the reader's language; a tuple of them is listed with the language's separator.
+
+    >>> f = Finding("R4", "error", "org", "O1", "甲支部", "R4",
+    ...             {"name": "甲支部", "kind": _term(ORG_KIND, "branch"), "members": 2, "min": 3})
+    >>> f.detail("zh"), f.detail("en")
+    ('党支部“甲支部”仅有党员2名，不足3名', 'Branch "甲支部" has only 2 members, fewer than 3')
+    >>> f.message("en").endswith("units with fewer form a joint branch.")
+    True
+    """
 
     rule: str
     severity: str
     subject_type: str  # "firm" or "org"
     subject_id: str  # credit code of a firm, code of an organisation
     subject_name: str
-    message: str  # Chinese, citing the article
-    message_en: str
-    lang: str = field(default="zh", compare=False)
-    detail: str = field(default="", compare=False)  # the message without its basis (tables)
-    detail_en: str = field(default="", compare=False)
+    key: str  # the finding's text: rules.<key> in tracker/locales/rules.json
+    params: dict = field(default_factory=dict, hash=False)
+    lang: str = field(default="zh", compare=False)  # the language the check was run in
 
-    def text(self, lang: str | None = None) -> str:
-        return self.message_en if (lang or self.lang) == "en" else self.message
-
-    def short(self, lang: str | None = None) -> str:
+    def detail(self, lang: str | None = None) -> str:
         """The finding without the article it cites (for tables that cite it once)."""
-        short = self.detail_en if (lang or self.lang) == "en" else self.detail
-        return short or self.text(lang)
+        lang = lang or self.lang
+        values = {name: _localise(value, lang) for name, value in self.params.items()}
+        return t(f"rules.{self.key}", lang, **values)
+
+    def message(self, lang: str | None = None) -> str:
+        """The finding citing its article, in ``lang`` (default: the check's language)."""
+        lang = lang or self.lang
+        return t("rules.with_basis", lang, detail=self.detail(lang),
+                 article=RULES[self.rule].article(lang))
 
     def as_dict(self) -> dict:
         """The JSON contract of ``tracker check --json`` (first five keys), plus extras.
@@ -180,27 +184,38 @@ class Finding:
             "severity": self.severity,
             "subject_type": self.subject_type,
             "subject_id": self.subject_id,
-            "message": self.text(),
+            "message": self.message(),
             "subject_name": self.subject_name,
             "severity_label": SEVERITY.label(self.severity, self.lang),
             "title": rule.title(self.lang),
             "article": rule.article(self.lang),
-            "message_zh": self.message,
-            "message_en": self.message_en,
+            "message_zh": self.message("zh"),
+            "message_en": self.message("en"),
         }
 
 
-def _finding(rule_id: str, subject: dict, zh: str, en: str, lang: str) -> Finding:
+def _localise(value, lang: str):
+    """A parameter as the reader sees it: terms by their label, tuples as a list."""
+    if isinstance(value, Term):
+        return value.label(lang)
+    if isinstance(value, tuple):
+        return t("rules.list_sep", lang).join(str(_localise(v, lang)) for v in value)
+    return value
+
+
+def _term(vocabulary: Vocabulary, code: str) -> Term | str:
+    """The term of ``code`` (its labels in both languages), or the code when unknown."""
+    return next((term for term in vocabulary.terms if term.code == code), code)
+
+
+def _finding(rule_id: str, subject: dict, lang: str, key: str | None = None,
+             severity: str | None = None, **params) -> Finding:
     rule = RULES[rule_id]
     subject_id = subject["credit_code"] if rule.subject_type == "firm" else subject["code"]
     return Finding(
-        rule=rule_id, severity=rule.severity, subject_type=rule.subject_type,
-        subject_id=subject_id, subject_name=subject["name"],
-        message=f"{zh}。依据：{rule.article_zh}。",
-        message_en=f"{en}. Basis: {rule.article_en}.",
-        lang=lang,
-        detail=zh,
-        detail_en=en,
+        rule=rule_id, severity=severity or rule.severity, subject_type=rule.subject_type,
+        subject_id=subject_id, subject_name=subject["name"], key=key or rule_id,
+        params={"name": subject["name"], **params}, lang=lang,
     )
 
 
@@ -217,13 +232,7 @@ def rule_r1(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str =
     for node, f in _nodes(G, "firm"):
         n = f["formal_members"]
         if n >= config.min_formal_members and not firm_flags(G, node)[2]:
-            out.append(_finding(
-                "R1", f,
-                f"企业“{f['name']}”有正式党员{n}名（{config.min_formal_members}名以上），"
-                f"统计日未由本企业单独组建的党组织覆盖",
-                f"Firm \"{f['name']}\" has {n} formal members ({config.min_formal_members} or "
-                f"more) but no single-unit organisation of its own on the date",
-                lang))
+            out.append(_finding("R1", f, lang, n=n, min=config.min_formal_members))
     return out
 
 
@@ -232,13 +241,8 @@ def rule_r2(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str =
     out = []
     for _, o in _nodes(G, "org"):
         if o["kind"] == "branch" and o["members"] > config.max_branch_members:
-            out.append(_finding(
-                "R2", o,
-                f"{ORG_KIND.label('branch')}“{o['name']}”有党员{o['members']}名，"
-                f"超过{config.max_branch_members}名，宜改设党总支或拆分",
-                f"Branch \"{o['name']}\" has {o['members']} members, more than "
-                f"{config.max_branch_members}; consider a general branch or a split",
-                lang))
+            out.append(_finding("R2", o, lang, kind=_term(ORG_KIND, "branch"),
+                                members=o["members"], max=config.max_branch_members))
     return out
 
 
@@ -251,13 +255,8 @@ def rule_r3(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str =
     for _, o in _nodes(G, "org"):
         n = o.get("linked_firms", 0)
         if o["formation"] == "joint" and n > config.max_joint_units:
-            out.append(_finding(
-                "R3", o,
-                f"{FORMATION.label('joint')}的“{o['name']}”统计日覆盖{n}家企业，"
-                f"超过{config.max_joint_units}家",
-                f"Joint organisation \"{o['name']}\" covers {n} firms on the date, more than "
-                f"{config.max_joint_units}",
-                lang))
+            out.append(_finding("R3", o, lang, formation=_term(FORMATION, "joint"), n=n,
+                                max=config.max_joint_units))
     return out
 
 
@@ -266,13 +265,8 @@ def rule_r4(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str =
     out = []
     for _, o in _nodes(G, "org"):
         if o["members"] < config.min_org_members:
-            out.append(_finding(
-                "R4", o,
-                f"{ORG_KIND.label(o['kind'])}“{o['name']}”仅有党员{o['members']}名，"
-                f"不足{config.min_org_members}名",
-                f"{ORG_KIND.label(o['kind'], 'en')} \"{o['name']}\" has only {o['members']} "
-                f"members, fewer than {config.min_org_members}",
-                lang))
+            out.append(_finding("R4", o, lang, kind=_term(ORG_KIND, o["kind"]),
+                                members=o["members"], min=config.min_org_members))
     return out
 
 
@@ -283,18 +277,47 @@ def rule_r5(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str =
         masters = sorted(G.nodes[target]["code"] for _, target, data in G.out_edges(node, data=True)
                          if data["label"] == "in_chain" and data.get("chain_master"))
         if masters and not firm_flags(G, node)[0]:
-            chains_zh = "、".join(G.nodes[f"chain:{c}"]["name"] for c in masters)
-            chains_en = ", ".join(G.nodes[f"chain:{c}"]["name_en"] for c in masters)
-            out.append(_finding(
-                "R5", f,
-                f"链主企业“{f['name']}”（{chains_zh}）统计日未被任何党组织覆盖",
-                f"Chain-master firm \"{f['name']}\" ({chains_en}) is covered by no party "
-                f"organisation on the date",
-                lang))
+            chains = tuple(Term(c, G.nodes[chain_node(c)]["name"], G.nodes[chain_node(c)]["name_en"])
+                           for c in masters)
+            out.append(_finding("R5", f, lang, chains=chains))
+    return out
+
+
+def rule_r6(G: nx.MultiDiGraph, engine: Engine, as_of: date, window_days: int,
+            lang: str = "zh") -> list[Finding]:
+    """R6: a work-covered firm of the graph with no counted visit in the window."""
+    work = {f["credit_code"]: f for _, f in _nodes(G, "firm") if f.get("status") == "work"}
+    last = last_visits(engine, as_of, work, by_code=True) if work else {}
+    out = []
+    for code, f in work.items():
+        seen = last.get(code)
+        if is_visited(seen, as_of, window_days):
+            continue
+        if seen is None:
+            out.append(_finding("R6", f, lang, key="R6_none", days=window_days))
+        else:
+            out.append(_finding("R6", f, lang, last=seen.isoformat(), days=window_days))
+    return out
+
+
+def rule_r7(G: nx.MultiDiGraph, engine: Engine, as_of: date, lang: str = "zh") -> list[Finding]:
+    """R7: an organisation of the graph whose term is overdue (warning) or unknown (info)."""
+    codes = {o["code"] for _, o in _nodes(G, "org")}
+    out = []
+    for row in terms(engine, as_of, codes):
+        subject = {"code": row.org_code, "name": row.name}
+        kind = _term(ORG_KIND, row.kind)
+        if row.status == "overdue":
+            out.append(_finding("R7", subject, lang, kind=kind, due=row.due.isoformat(),
+                                days=-row.days_to_due))
+        elif row.status == "unknown":
+            out.append(_finding("R7", subject, lang, key="R7_unknown", severity="info", kind=kind))
     return out
 
 
 _CHECKS = {"R1": rule_r1, "R2": rule_r2, "R3": rule_r3, "R4": rule_r4, "R5": rule_r5}
+#: Rules that read the store beside the graph (visits, terms).
+_STORE_CHECKS = ("R6", "R7")
 
 
 def _sort_key(finding: Finding):
@@ -304,9 +327,9 @@ def _sort_key(finding: Finding):
 def check_graph(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh",
                 rules: list[str] | None = None) -> list[Finding]:
     """All findings on a graph from :func:`tracker.graph.build_graph`, sorted by rule then subject."""
-    unknown = sorted(set(rules or []) - set(_CHECKS))
+    unknown = sorted(set(rules or []) - set(RULES))
     if unknown:
-        raise ValueError(f"未知的规则：{'、'.join(unknown)}（可选：{'、'.join(_CHECKS)}）")
+        raise ValueError(t("rules.unknown_rules", unknown="、".join(unknown), known="、".join(RULES)))
     out: list[Finding] = []
     for rule_id, function in _CHECKS.items():
         if rules is None or rule_id in rules:
@@ -323,7 +346,7 @@ def check(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "z
     engine : the store
     as_of : the date D
     scope : which firms (and hence organisations) to check
-    lang : language of :attr:`Finding.text` and of ``as_dict()["message"]``
+    lang : the default language of :meth:`Finding.message` and of ``as_dict()["message"]``
     config : thresholds
     rules : only these rule ids (default all)
 
@@ -337,4 +360,12 @@ def check(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "z
     >>> [f.rule for f in check(engine, date(2024, 6, 30))]       # doctest: +SKIP
     ['R1', 'R4', 'R5']
     """
-    return check_graph(build_graph(engine, as_of, scope), config, lang, rules)
+    G = build_graph(engine, as_of, scope)
+    found = check_graph(G, config, lang, rules)
+    if rules is None or "R6" in rules:
+        plan = plan_in_force(engine, as_of)
+        window = plan.visit_within_days if plan is not None else VISIT_WINDOW_DAYS
+        found += rule_r6(G, engine, as_of, window, lang)
+    if rules is None or "R7" in rules:
+        found += rule_r7(G, engine, as_of, lang)
+    return sorted(found, key=_sort_key)

@@ -23,6 +23,13 @@ __all__ = [
     "YES_NO",
     "PLAN_ACTION",
     "PLAN_STATUS",
+    "DEADLINE_RESULT",
+    "STANDING",
+    "TREND",
+    "UNCOVERED_CAUSE",
+    "FLOW_CHANGE",
+    "TERM_STATUS",
+    "VISIT_MODE",
 ]
 
 
@@ -35,7 +42,12 @@ class Term:
     colour: str | None = None
 
     def label(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
+        """The Chinese label for ``"zh"``, the English one for any other language.
+
+        >>> Term("branch", "党支部", "Branch").label("en")
+        'Branch'
+        """
+        return {"zh": self.zh, "en": self.en}.get(lang, self.en)
 
 
 class Vocabulary:
@@ -121,6 +133,7 @@ STATUS = Vocabulary("覆盖状态", [
 SEVERITY = Vocabulary("严重程度", [
     Term("error", "违规", "Violation"),
     Term("warning", "提示", "Warning"),
+    Term("info", "信息", "Info"),
 ])
 
 YES_NO = Vocabulary("是否", [
@@ -146,4 +159,58 @@ PLAN_STATUS = Vocabulary("计划状态", [
     # Shown by the dashboard while the forecast cannot judge yet (before the deadline,
     # without enough history).
     Term("pending", "进行中", "in progress", "#78909c"),
+])
+
+#: An ended plan's result on its deadline (截止日结果, :mod:`tracker.plans`).
+DEADLINE_RESULT = Vocabulary("截止日结果", [
+    Term("met", "已达标", "met", "#2e7d32"),
+    Term("missed", "未达标", "missed", "#c62828"),
+    Term("pending", "未到截止日", "deadline ahead", "#78909c"),
+    Term("no_data", "无数据", "no data", "#b0bec5"),
+])
+
+#: Where a chain stands against the target on the as-of date (统计日状态).
+STANDING = Vocabulary("统计日状态", [
+    Term("met", "达到目标", "at target", "#2e7d32"),
+    Term("below", "低于目标", "below target", "#c62828"),
+    Term("no_data", "无数据", "no data", "#b0bec5"),
+])
+
+#: The direction of the coverage rate over the last 3 months (趋势).
+TREND = Vocabulary("趋势", [
+    Term("rising", "上升", "rising", "#2e7d32"),
+    Term("flat", "持平", "flat", "#78909c"),
+    Term("falling", "下降", "falling", "#c62828"),
+])
+
+#: How a firm came to be uncovered (:mod:`tracker.flow`): it entered a chain uncovered, or lost
+#: its organisation or liaison.
+UNCOVERED_CAUSE = Vocabulary("未覆盖原因", [
+    Term("entered", "新入链未覆盖", "entered uncovered"),
+    Term("lost", "失去覆盖", "lost coverage"),
+])
+
+#: The changes a firm can show between two dates (:mod:`tracker.flow`).
+FLOW_CHANGE = Vocabulary("变动", [
+    Term("entered", "新入链", "entered"),
+    Term("left", "退出", "left"),
+    Term("gained", "新覆盖", "gained cover"),
+    Term("lost", "失去覆盖", "lost cover"),
+])
+
+#: Where an organisation's term stands on a date (:mod:`tracker.terms`).
+TERM_STATUS = Vocabulary("换届状态", [
+    Term("overdue", "换届逾期", "overdue", "#c62828"),
+    Term("due_soon", "即将到期", "due soon", "#ef8f00"),
+    Term("ok", "任期内", "in term", "#2e7d32"),
+    Term("unknown", "未登记任期", "no term recorded", "#78909c"),
+])
+
+#: How an officer worked with a firm (走访记录 方式).
+VISIT_MODE = Vocabulary("走访方式", [
+    Term("visit", "走访", "visit"),
+    Term("talk", "座谈", "talk"),
+    Term("guidance", "指导", "guidance"),
+    Term("activity", "活动", "joint activity"),
+    Term("online", "线上", "online"),
 ])

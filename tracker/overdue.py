@@ -1,0 +1,78 @@
+"""The officer's to-do list: firms uncovered for longer than the plan allows, with what to do.
+
+:func:`tracker.flow.overdue` finds the firms whose uncovered spell is longer than the
+window; this module adds the window of the plan in force (``cover_within_days``) when none
+is given, and the planner's suggested action for each firm (:mod:`tracker.planning`), in
+the reader's language.
+
+Examples
+--------
+>>> from datetime import date
+>>> from tracker.chains import empty_store
+>>> queue = overdue_queue(empty_store(), date(2026, 11, 27))
+>>> queue.days, queue.plan, queue.rows
+(90, '红杉林计划', [])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .flow import OverdueFirm, overdue
+from .model import PartyOrg
+from .planning.plan import plan_store
+from .planning.result import action_text
+from .plans import plan_in_force
+from .scope import Scope
+
+__all__ = ["OverdueQueue", "overdue_queue"]
+
+
+@dataclass
+class OverdueQueue:
+    """The overdue firms on ``as_of`` and the window that made them overdue."""
+
+    as_of: date
+    days: int
+    plan: str | None
+    chain: str | None
+    rows: list[OverdueFirm]
+
+    def as_dict(self) -> dict:
+        return {"as_of": self.as_of.isoformat(), "days": self.days, "plan": self.plan,
+                "chain": self.chain, "firms": [r.as_dict() for r in self.rows]}
+
+
+def overdue_queue(engine: Engine, as_of: date, days: int | None = None, chain: str | None = None,
+                  lang: str = "zh", with_actions: bool = True) -> OverdueQueue:
+    """The overdue firms on ``as_of``, longest wait first, each with the planner's action.
+
+    Parameters
+    ----------
+    days : the window; default the plan in force's ``cover_within_days`` (90 without a plan)
+    chain : a chain code: that chain's population only
+    with_actions : run the planner on ``as_of`` (the same scope) for each firm's action
+    """
+    plan = plan_in_force(engine, as_of)
+    if days is None:
+        days = plan.cover_within_days if plan is not None else 90
+    code = chain.strip().upper() if chain else None
+    rows = overdue(engine, as_of, days=days, chain=code,
+                   denominator=plan.denominator if plan is not None else None)
+    if rows and with_actions:
+        scope = Scope.of(chains=[code]) if code else None
+        result = plan_store(engine, as_of, scope)
+        O = PartyOrg.__table__  # noqa: N806 - the table's initial, as in tracker.coverage
+        with engine.connect() as conn:
+            names = dict(conn.execute(sa.select(O.c.code, O.c.name)).all())
+        by_firm = {}
+        for action in result.actions:
+            for firm in action.firms:
+                by_firm.setdefault(firm, action_text(action, lang, names))
+        for row in rows:
+            row.action = by_firm.get(row.credit_code)
+    return OverdueQueue(as_of, days, plan.name if plan is not None else None, code, rows)
