@@ -112,7 +112,7 @@ CELL = st.one_of(
 
 @FUZZ
 @given(firms=st.lists(st.lists(CELL, min_size=0, max_size=15), max_size=6),
-       orgs=st.lists(st.lists(CELL, min_size=0, max_size=9), max_size=4),
+       orgs=st.lists(st.lists(CELL, min_size=0, max_size=10), max_size=4),
        links=st.lists(st.tuples(st.sampled_from(["O-1", "O-2", "x"]), _good_code()), max_size=3),
        partial=st.booleans())
 def test_random_cells_in_a_workbook(store, firms, orgs, links, partial):
@@ -136,6 +136,60 @@ def test_random_cells_in_a_workbook(store, firms, orgs, links, partial):
         assert after == before and not report.written
     else:
         assert after["firm"] - before["firm"] == report.counts["企业"].added
+
+
+# A small store the visit fuzz builds on: one firm, one person assigned to it in 2024.
+_VISIT_FIRM = uscc.make("91440112777777777")
+_PERSON = st.sampled_from([("王明", "区工信局"), ("王明", "区财政局"), ("李四", "区工信局"), (None, None)])
+_VISIT_CELL = st.one_of(CELL, st.sampled_from(["走访", "座谈", "线上", "visit", "喝茶", ""]),
+                        st.dates(min_value=date(2023, 6, 1), max_value=date(2025, 6, 1)))
+
+
+@FUZZ
+@given(visits=st.lists(st.tuples(_PERSON, st.sampled_from([_VISIT_FIRM, "x", None]),
+                                 _VISIT_CELL, _VISIT_CELL, _VISIT_CELL), max_size=6),
+       liaisons=st.lists(st.tuples(_PERSON, _VISIT_CELL, _VISIT_CELL), max_size=3),
+       partial=st.booleans())
+def test_random_visits_and_assignments(tmp_path_factory, visits, liaisons, partial):
+    folder = tmp_path_factory.mktemp("visits")
+    engine = get_engine(f"sqlite:///{folder / 'v.db'}")
+    init_store(engine)
+    try:
+        wb = Workbook()
+        wb.remove(wb.active)
+        ws = wb.create_sheet("企业")
+        ws.append(HEADERS["企业"])
+        ws.append([_VISIT_FIRM, "走访企业", "BIO", None, None, None, None, None, None, 0, 0,
+                   "2023-01-01", None])
+        ws = wb.create_sheet("联络员")
+        ws.append(HEADERS["联络员"])
+        ws.append(["王明", "区工信局", "联络员", _VISIT_FIRM, "2024-01-01", "2025-01-01"])
+        for (name, unit), start, end in liaisons:
+            ws.append([_storable(v) for v in (name, unit, "联络员", _VISIT_FIRM, start, end)])
+        ws = wb.create_sheet("走访记录")
+        ws.append(HEADERS["走访记录"])
+        for (name, unit), firm, day, mode, note in visits:
+            ws.append([_storable(v) for v in (name, unit, firm, day, mode, note)])
+        path = folder / "visits.xlsx"
+        wb.save(path)
+        before = counts(engine)
+        report = attempt(engine, path, partial=partial)
+        assert report is not None
+        after = counts(engine)
+        if report.rejections and not partial:
+            assert after == before
+        else:
+            assert after["visit"] - before["visit"] == report.counts["走访记录"].added
+            # Every stored visit lies within one of its person's assignments to its firm.
+            with engine.connect() as conn:
+                bad = conn.execute(sa.text(
+                    "SELECT count(*) FROM visit v WHERE NOT EXISTS (SELECT 1 FROM assignment a "
+                    "WHERE a.liaison_id = v.liaison_id AND a.firm_id = v.firm_id "
+                    "AND (a.start IS NULL OR a.start <= v.day) "
+                    "AND (a.\"end\" IS NULL OR v.day < a.\"end\"))")).scalar()
+            assert bad == 0
+    finally:
+        engine.dispose()
 
 
 def _storable(value):

@@ -25,10 +25,8 @@ was (time travel):
 Examples
 --------
 >>> from datetime import date
->>> from tracker.store import get_engine
->>> from tracker.chains import init_store
->>> engine = get_engine("sqlite://")
->>> _ = init_store(engine)
+>>> from tracker.chains import empty_store
+>>> engine = empty_store()
 >>> add_firm(engine, "91350100M000100Y43", "甲公司")["version"]
 1
 >>> join_chain(engine, "91350100M000100Y43", "BIO", date(2024, 1, 1))["joined"]
@@ -50,25 +48,34 @@ from sqlmodel import Session, select
 from . import uscc
 from .audit import record
 from .errors import TrackerError
-from .intervals import check_order
+from .i18n import both, t
+from .intervals import check_order, is_active
+from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg, Visit
 from .store import session_scope
-from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
-from .vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT
+from .terms import DEFAULT_TERM_YEARS
+from .vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT, VISIT_MODE
 
 __all__ = [
+    "TERM_YEARS_RANGE",
     "ConflictError",
     "add_firm",
-    "update_firm",
+    "add_visit",
+    "assign_liaison",
+    "assignment_periods",
+    "dissolve_org",
+    "end_liaison",
+    "found_org",
     "join_chain",
     "leave_chain",
-    "found_org",
-    "update_org",
-    "dissolve_org",
     "link",
+    "parse_term_years",
+    "parse_visit_mode",
+    "periods_text",
+    "record_election",
     "unlink",
-    "assign_liaison",
-    "end_liaison",
+    "update_firm",
     "update_liaison",
+    "update_org",
 ]
 
 
@@ -597,3 +604,246 @@ def update_liaison(target, name: str, unit: str, *, role: str,
              {"role": role, "version": person.version}, correct=False, user=user,
              source=source, effective=effective)
         return {**state, "role": role, "version": person.version}
+
+
+# --------------------------------------------------------------------------- visits
+
+#: The longest note a visit keeps (the column's width).
+NOTE_CHARS = Visit.__table__.c.note.type.length
+
+
+def parse_visit_mode(value) -> str:
+    """The code of a visit mode (走访/座谈/指导/活动/线上, or the code); empty means 走访.
+
+    Raises ``ValueError`` with the allowed labels (in Chinese and English) when unknown.
+
+    >>> parse_visit_mode("座谈"), parse_visit_mode(""), parse_visit_mode("online")
+    ('talk', 'visit', 'online')
+    """
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return "visit"
+    try:
+        return VISIT_MODE.parse(text)
+    except ValueError:
+        raise ValueError(both("ingest.visit_bad_mode", value=text,
+                              allowed="、".join(VISIT_MODE.labels("zh")))) from None
+
+
+def assignment_periods(periods) -> list[tuple[date | None, date | None]]:
+    """``(start, end)`` pairs in order of start (an open start first)."""
+    return sorted(periods, key=lambda p: (p[0] is not None, p[0] or date.min))
+
+
+def periods_text(periods, lang: str = "zh") -> str:
+    """Assignment periods for a message: ``2024-03-01–2024-12-01、2025-01-01–至今``."""
+    parts = []
+    for start, end in assignment_periods(periods):
+        left = start.isoformat() if start else t("ingest.period_open_start", lang)
+        right = end.isoformat() if end else t("ingest.period_open_end", lang)
+        parts.append(f"{left}–{right}")
+    return t("ingest.period_sep", lang).join(parts)
+
+
+def _visit_dict(v: Visit, person: Liaison, firm: Firm) -> dict:
+    return {"liaison": person.name, "unit": person.unit, "firm": firm.credit_code,
+            "day": _iso(v.day), "mode": v.mode, "note": v.note}
+
+
+def _visit_key(person: Liaison, firm: Firm, day: date, mode: str) -> str:
+    return f"{person.name}@{person.unit}/{firm.credit_code}/{day.isoformat()}/{mode}"
+
+
+def add_visit(target, name: str, unit: str, credit_code: str, day: date, mode: str = "visit",
+              note: str = "", *, user: str = "cli", source: str = "cli") -> dict:
+    """Record that a liaison officer or instructor visited a firm on ``day`` (走访记录).
+
+    ``name`` + ``unit`` is the person (as in :func:`assign_liaison`); ``mode`` is a code or
+    label of :data:`tracker.vocab.VISIT_MODE` (走访/座谈/指导/活动/线上); ``note`` at most
+    :data:`NOTE_CHARS` characters. The same checks as the import's sheet 走访记录:
+
+    - the person and the firm must be in the store;
+    - the person must have an assignment to the firm **active on** ``day``
+      (``start <= day < end``); otherwise the visit is refused, naming the periods;
+    - the natural key person + firm + day + mode must be new (a second identical visit is
+      refused).
+
+    Refusals raise :class:`tracker.errors.TrackerError` with a "zh / en" message. The visit
+    is audited (``visit.add``, effective ``day``, no state before). Returns the visit:
+    ``{"liaison", "unit", "firm", "day", "mode", "note"}``.
+
+    >>> from tracker.chains import empty_store
+    >>> engine = empty_store()
+    >>> _ = add_firm(engine, "91350100M0002000YC", "甲公司")
+    >>> _ = assign_liaison(engine, "王明", "区工信局", "91350100M0002000YC", date(2024, 3, 1))
+    >>> add_visit(engine, "王明", "区工信局", "91350100M0002000YC", date(2024, 3, 5), "座谈")["mode"]
+    'talk'
+    >>> add_visit(engine, "王明", "区工信局", "91350100M0002000YC", date(2024, 2, 5))
+    Traceback (most recent call last):
+    ...
+    tracker.errors.TrackerError: 王明（区工信局）在 2024-02-05 未派驻该企业（91350100M0002000YC）；其派驻时段：2024-03-01–至今 / ...
+    """
+    name, unit = str(name or "").strip(), str(unit or "").strip()
+    if not name or not unit:
+        raise TrackerError(both("ingest.visit_name_unit_empty"))
+    if not isinstance(day, date):
+        raise TrackerError(both("ingest.visit_no_date"))
+    try:
+        mode = parse_visit_mode(mode)
+    except ValueError as exc:
+        raise TrackerError(str(exc)) from None
+    note = str(note or "").strip()
+    if len(note) > NOTE_CHARS:
+        raise TrackerError(both("ingest.visit_note_too_long", length=len(note), limit=NOTE_CHARS))
+    code = uscc.normalize(credit_code)
+    with _session(target) as session:
+        person = session.exec(select(Liaison).where(Liaison.name == name,
+                                                    Liaison.unit == unit)).first()
+        if person is None:
+            raise TrackerError(both("ingest.visit_unknown_liaison", name=name, unit=unit))
+        firm = session.exec(select(Firm).where(Firm.credit_code == code)).first()
+        if firm is None:
+            raise TrackerError(both("ingest.visit_unknown_firm", code=code))
+        rows = session.exec(select(Assignment).where(Assignment.liaison_id == person.id,
+                                                     Assignment.firm_id == firm.id)).all()
+        if not any(is_active(a.start, a.end, day) for a in rows):
+            periods = [(a.start, a.end) for a in rows]
+            if periods:
+                raise TrackerError(
+                    f"{_not_assigned(name, unit, code, day, periods, 'zh')} / "
+                    f"{_not_assigned(name, unit, code, day, periods, 'en')}")
+            raise TrackerError(both("ingest.visit_not_assigned", name=name, unit=unit,
+                                    code=code, day=day.isoformat()))
+        duplicate = session.exec(select(Visit).where(
+            Visit.liaison_id == person.id, Visit.firm_id == firm.id, Visit.day == day,
+            Visit.mode == mode)).first()
+        if duplicate is not None:
+            raise TrackerError(both("ingest.visit_duplicate", name=name, unit=unit,
+                                    day=day.isoformat(), mode=VISIT_MODE.label(mode),
+                                    code=code))
+        visit = Visit(liaison_id=person.id, firm_id=firm.id, day=day, mode=mode, note=note)
+        session.add(visit)
+        session.flush()
+        after = _visit_dict(visit, person, firm)
+        _log(session, "visit.add", "visit", _visit_key(person, firm, day, mode), None, after,
+             correct=False, user=user, source=source, effective=day)
+        return after
+
+
+def _not_assigned(name, unit, code, day, periods, lang) -> str:
+    return t("ingest.visit_not_assigned_known", lang, name=name, unit=unit, code=code,
+             day=day.isoformat(), periods=periods_text(periods, lang))
+
+
+# --------------------------------------------------------------------------- terms (换届)
+
+#: The term (任期, years) a ledger or an edit may give: anything else is a typing error.
+TERM_YEARS_RANGE = (1, 10)
+
+
+def parse_term_years(value) -> int | None:
+    """A term in whole years within :data:`TERM_YEARS_RANGE`; None (the kind's default) when
+    empty. Raises ``ValueError`` ("zh / en") otherwise.
+
+    >>> parse_term_years(5), parse_term_years(""), parse_term_years("3"), parse_term_years(3.0)
+    (5, None, 3, 3)
+    >>> parse_term_years(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: 任期（年）须为 1 至 10 之间的整数，而不是“0” / the term (years) must be a whole number from 1 to 10, not "0"
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    low, high = TERM_YEARS_RANGE
+    text = str(value).strip()
+    number = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and text.isascii() and text.isdigit():
+        number = int(text)
+    if number is None or not low <= number <= high:
+        raise ValueError(both("ingest.term_years_range", low=low, high=high, value=text))
+    return number
+
+
+def _term_dict(org: PartyOrg) -> dict:
+    years = org.term_years
+    return {"term_start": _iso(org.term_start), "term_years": years,
+            "term_years_effective": years or DEFAULT_TERM_YEARS.get(org.kind),
+            "version": org.version}
+
+
+def record_election(target, org_code: str, term_start: date, term_years: int | None = None, *,
+                    effective: date | None = None, expected_version: int | None = None,
+                    correct: bool = False, today: date | None = None, user: str = "cli",
+                    source: str = "cli") -> dict:
+    """Record an election (换届): the organisation's current term starts on ``term_start``.
+
+    ``term_years`` is the term in years (:data:`TERM_YEARS_RANGE`); None keeps the kind's
+    default (3 for 党支部 and 党总支, 5 for 党委: :data:`tracker.terms.DEFAULT_TERM_YEARS`),
+    stored as None. Refused (:class:`tracker.errors.TrackerError`, "zh / en") when the
+    organisation is unknown, ``term_start`` lies after ``today`` (default: today) or before
+    the organisation's founding, on or after its dissolution, or (unless ``correct``, a
+    correction of the recorded date) before the term start already recorded.
+    ``expected_version`` as in :func:`update_org`. Recording the same term again changes
+    nothing and writes no audit entry.
+
+    Audited as ``org.elect`` (``correction`` with ``correct``), effective ``effective``
+    (default ``term_start``), with the term before and after. The organisation's version
+    goes up by one. Returns ``{"code", "name", "kind", "term_start", "term_years",
+    "term_years_effective", "version"}``.
+
+    >>> from tracker.chains import empty_store
+    >>> engine = empty_store()
+    >>> _ = found_org(engine, "P1", "一支部", date(2020, 1, 1))
+    >>> r = record_election(engine, "P1", date(2023, 6, 1))
+    >>> r["term_start"], r["term_years"], r["term_years_effective"], r["version"]
+    ('2023-06-01', None, 3, 2)
+    >>> record_election(engine, "P1", date(2019, 6, 1))
+    Traceback (most recent call last):
+    ...
+    tracker.errors.TrackerError: 本届开始日期 2019-06-01 早于党组织成立日期 2020-01-01 / ...
+    """
+    if not isinstance(term_start, date):
+        raise TrackerError(both("ingest.election_no_date"))
+    try:
+        years = parse_term_years(term_years)
+    except ValueError as exc:
+        raise TrackerError(str(exc)) from None
+    today = today or date.today()
+    key = uscc.normalize(org_code)
+    with _session(target) as session:
+        org = session.exec(select(PartyOrg).where(PartyOrg.code == key)).first()
+        if org is None:
+            raise TrackerError(both("ingest.election_unknown_org", code=key))
+        _check_version(org, expected_version)
+        day = term_start.isoformat()
+        if term_start > today:
+            raise TrackerError(both("ingest.election_future", day=day, today=today.isoformat()))
+        if org.founded is not None and term_start < org.founded:
+            raise TrackerError(both("ingest.election_before_founded", day=day,
+                                    founded=org.founded.isoformat()))
+        if org.dissolved is not None and term_start >= org.dissolved:
+            raise TrackerError(both("ingest.election_after_dissolved", day=day,
+                                    dissolved=org.dissolved.isoformat()))
+        if (not correct and org.term_start is not None and term_start < org.term_start):
+            raise TrackerError(both("ingest.election_before_current", day=day,
+                                    current=org.term_start.isoformat()))
+        read_version = org.version
+        before = _term_dict(org)
+        if org.term_start == term_start and org.term_years == years:
+            if expected_version is not None:
+                _bump_version(session, org, read_version, bump=False)
+            return {"code": org.code, "name": org.name, "kind": org.kind, **before}
+        org.term_start, org.term_years = term_start, years
+        _bump_version(session, org, read_version)
+        session.add(org)
+        session.flush()
+        after = _term_dict(org)
+        _log(session, "org.elect", "party_org", org.code, before, after, correct=correct,
+             user=user, source=source, effective=effective or term_start)
+        return {"code": org.code, "name": org.name, "kind": org.kind, **after}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import time
 from datetime import date
 
 import click
@@ -20,11 +19,9 @@ from ..audit import entries
 from ..errors import TrackerError
 from ..ingest import import_path, write_rejects
 from ..ingest.template import write_template
-from ..vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT
-from . import Context, main, parse_date
-from .output import table
-
-pass_context = click.make_pass_decorator(Context)
+from ..vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT, VISIT_MODE
+from .base import Context, main, parse_date, pass_context
+from .output import progress_printer, table
 
 
 def _default_user() -> str:
@@ -91,24 +88,9 @@ def import_command(ctx: Context, paths, dry_run, partial, rejects, replace_demo,
     if rejects and not rejects.lower().endswith((".xlsx", ".csv")):
         raise TrackerError("--rejects 文件须为 .xlsx 或 .csv")
     engine = ctx.ready_engine()
-    started = time.monotonic()
-    last = [started, None]  # time of the last line, (stage, sheet) of the last line
-
-    def progress(stage, sheet, done, total, rate):
-        # Quiet during the first second (short imports show nothing); then a line when a
-        # new stage or sheet starts, and at most one a second within it.
-        now = time.monotonic()
-        if quiet or now - started < 1.0:
-            return
-        if (stage, sheet) == last[1] and now - last[0] < 1.0:
-            return
-        last[0], last[1] = now, (stage, sheet)
-        label = {"read": "读取", "validate": "校验", "write": "写入"}.get(stage, stage)
-        click.echo(f"{label} {sheet}：{done:,}/{total:,} 行（{rate:,.0f} 行/秒）", err=True)
-
     report = import_path(engine, list(paths), dry_run=dry_run, partial=partial,
                          user=user or _default_user(), replace_demo=replace_demo,
-                         progress=progress)
+                         progress=progress_printer("zh", quiet=quiet))
     if rejects and report.rejections:
         write_rejects(report, rejects)
     if as_json:
@@ -276,7 +258,7 @@ def membership_leave(ctx, credit_code, chain, effective, correction, user):
 
 @main.group()
 def org() -> None:
-    """党组织：成立、撤销 / found or dissolve an organisation."""
+    """党组织：成立、换届、撤销 / found, elect or dissolve an organisation."""
 
 
 @org.command(name="found")
@@ -293,6 +275,22 @@ def org_found(ctx, code, name, kind, formation, parent, member_count, effective,
     _show(edits.found_org(ctx.ready_engine(), code, name, effective, kind=kind,
                           formation=formation, parent=parent, member_count=member_count,
                           correct=correction, user=_user(user)))
+
+
+@org.command(name="elect")
+@click.argument("code")
+@click.option("--date", "term_start", callback=_date_callback, required=True,
+              metavar="YYYY-MM-DD", help="本届开始日期（换届选举日期） / the day of the election")
+@click.option("--years", "term_years", type=int, default=None,
+              help="任期（年，1–10；默认党支部、党总支3年，党委5年） / term in years")
+@click.option("--correction", is_flag=True,
+              help="更正已记录的本届开始日期（记为“更正”） / correct the recorded term start")
+@click.option("--user", default=None, help="记录在操作日志中的用户（默认当前登录名） / user for the audit log")
+@pass_context
+def org_elect(ctx, code, term_start, term_years, correction, user):
+    """记录换届（本届开始日期和任期） / record an election: the current term's start."""
+    _show(edits.record_election(ctx.ready_engine(), code, term_start, term_years,
+                                correct=correction, user=_user(user), source="cli"))
 
 
 @org.command(name="dissolve")
@@ -363,3 +361,23 @@ def liaison_end(ctx, name, unit, credit_code, effective, correction, user):
                             correct=correction, user=_user(user)))
 
 
+@main.group()
+def visit() -> None:
+    """走访记录 / liaison visits."""
+
+
+@visit.command(name="add")
+@click.argument("name")
+@click.argument("unit")
+@click.argument("credit_code")
+@click.option("--date", "day", callback=_date_callback, required=True, metavar="YYYY-MM-DD",
+              help="走访日期 / the day of the visit")
+@click.option("--mode", default="走访", show_default=True,
+              help=f"方式：{'、'.join(VISIT_MODE.labels())} / mode")
+@click.option("--note", default="", help="备注 / note")
+@click.option("--user", default=None, help="记录在操作日志中的用户（默认当前登录名） / user for the audit log")
+@pass_context
+def visit_add(ctx, name, unit, credit_code, day, mode, note, user):
+    """记录一次走访（须在派驻期内） / record a visit (within an assignment)."""
+    _show(edits.add_visit(ctx.ready_engine(), name, unit, credit_code, day, mode, note,
+                          user=_user(user), source="cli"))

@@ -8,20 +8,21 @@ rows. A killed import leaves the store as it was, since the transaction never co
 The synthetic demo data set and real data are never mixed: importing into a store whose
 provenance says ``synthetic=true`` is refused (:class:`DemoStoreError`, exit code 3)
 unless ``replace_demo=True``, which deletes the demo firms, organisations, links,
-liaisons and memberships in the same transaction before loading the file.
+liaisons, their visits and memberships in the same transaction before loading the file.
 
 Examples
 --------
->>> from tracker.store import get_engine
->>> from tracker.chains import init_store
+>>> from tracker.chains import empty_store
 >>> from tracker.ingest.template import write_template
 >>> import tempfile, pathlib
->>> engine = get_engine("sqlite://")
->>> _ = init_store(engine)
+>>> engine = empty_store()
 >>> path = write_template(pathlib.Path(tempfile.mkdtemp()) / "t.xlsx", engine)
->>> report = import_path(engine, path)   # only example rows: nothing to do
+>>> events = []
+>>> report = import_path(engine, path, progress=events.append)  # example rows only
 >>> report.exit_code, report.total_rows
 (0, 0)
+>>> [(e.stage, e.detail) for e in events][:2]
+[('read', '企业'), ('read', '企业')]
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from sqlmodel import Session
 from ..audit import record
 from ..errors import TrackerError
 from ..model import (Assignment, ChainMembership, CoverageLink, DatasetInfo, Firm, Liaison,
-                     PartyOrg, SupplyLink)
+                     PartyOrg, Plan, SupplyLink, Visit)
+from ..progress import ProgressCallback
 from ..provenance import set_info
 from .load import LoadResult, SheetCounts, load
 from .readers import RawSheet, ReadError, read_path
@@ -98,38 +100,24 @@ class ImportReport:
         }
 
 
-class _Progress:
-    """Calls ``callback(stage, sheet, done, total, rate)`` with rows per second."""
-
-    def __init__(self, callback):
-        self.callback = callback
-        self.start = time.perf_counter()
-
-    def __call__(self, stage, sheet_or_done, *rest):
-        if self.callback is None:
-            return
-        if stage in ("read", "validate"):  # (stage, done, sheet)
-            done, sheet, total = sheet_or_done, rest[0], sheet_or_done
-        else:  # ("write", sheet, done, total)
-            sheet, done, total = sheet_or_done, rest[0], rest[1]
-        elapsed = time.perf_counter() - self.start
-        self.callback(stage, sheet, done, total, done / elapsed if elapsed > 0 else 0.0)
-
-
-_DATA_TABLES = (Assignment, CoverageLink, ChainMembership, SupplyLink, Liaison)
+_DATA_TABLES = (Visit, Assignment, CoverageLink, ChainMembership, SupplyLink, Liaison)
 
 
 def _clear_demo(conn) -> None:
-    """Delete the demo district (firms, organisations and everything hanging on them)."""
+    """Delete the demo district (firms, organisations and everything hanging on them), and
+    the demo's illustrative plan: an example must not become the plan in force of a real
+    district."""
     for model in _DATA_TABLES:
         conn.execute(model.__table__.delete())
     conn.execute(PartyOrg.__table__.update().values(parent_id=None))
     conn.execute(PartyOrg.__table__.delete())
     conn.execute(Firm.__table__.delete())
+    conn.execute(Plan.__table__.delete().where(Plan.__table__.c.is_example.is_(True)))
 
 
 def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
-                user: str = "cli", replace_demo: bool = False, progress=None) -> ImportReport:
+                user: str = "cli", replace_demo: bool = False,
+                progress: ProgressCallback | None = None) -> ImportReport:
     """Import a workbook, a CSV file, a folder of CSV files (or a list of these).
 
     Parameters
@@ -140,7 +128,10 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
     partial : write the valid rows even when others are rejected
     user : recorded in the audit log
     replace_demo : allow replacing the synthetic demo data (see the module notes)
-    progress : ``callback(stage, sheet, done, total, rows_per_second)``
+    progress : called with a :class:`~tracker.progress.Progress` event as the work goes:
+        stages ``read``, ``validate`` and ``write`` (rows, the sheet as detail) and
+        ``audit`` (audit entries written); draw them with
+        :func:`tracker.cli.output.progress_printer` or ``st.progress``
 
     Raises
     ------
@@ -148,11 +139,10 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
     DemoStoreError : the store holds demo data and ``replace_demo`` is not set (exit 3)
     """
     started = time.perf_counter()
-    tick = _Progress(progress)
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files = [Path(p).name for p in paths]
-    sheets = read_path(paths, progress=tick)
+    sheets = read_path(paths, progress=progress)
     notes: list[str] = []
     with engine.connect() as conn:
         transaction = conn.begin()
@@ -173,10 +163,11 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
             if demo and replace_demo:
                 # Validate as against an empty district: the demo data is about to go.
                 keys.firms, keys.orgs = set(), {}
-            validated = validate(sheets, keys, progress=tick)
+                keys.liaisons, keys.assignments = set(), {}
+            validated = validate(sheets, keys, progress=progress)
             write = not dry_run and (validated.ok or partial)
             result: LoadResult = load(conn, validated, keys, write=write, user=user,
-                                      progress=tick)
+                                      progress=progress)
             for sheet, rows in validated.rejected_rows().items():
                 result.counts[sheet].rejected = len(rows)
             if write and (result.changed or (demo and replace_demo)):

@@ -3,14 +3,17 @@
 Natural keys: a firm by credit code, an organisation by its code, a liaison by name +
 sending unit, a chain membership by (firm, chain, joined), a coverage link by
 (organisation, firm, start), an assignment by (liaison, firm, start), a supply link by
-(supplier, buyer, chain). A record whose key is new is inserted; one whose values differ
+(supplier, buyer, chain), a visit by (liaison, firm, day, mode). A record whose key is new is inserted; one whose values differ
 from the store is updated (``version`` + 1 for firms, organisations and liaisons); one
 that matches is left alone. Each insert and update adds an audit entry with the before
 and after values and the file, sheet and row it came from; an unchanged row adds none.
 The import never deletes: a fact ends by filling in its end date.
 
 A row states the whole entity: a blank optional cell means the default (``民营``,
-``否``, 0 members, no park), not "keep what the store has".
+``否``, 0 members, no park), not "keep what the store has". The one exception is a
+column added to a sheet later (:attr:`~tracker.ingest.template.Column.keep_when_absent`:
+党组织's 本届开始日期 and 任期（年）): when the file has no such column at all, the stored
+value is kept, so a ledger written before the column existed imports unchanged.
 
 Work is bulk: the existing keys are read once into dicts, firm rows are handled in chunks
 of :data:`BATCH` (rows, memberships and audit entries of a chunk are written before the
@@ -22,23 +25,23 @@ same way, one per added or changed entity, as before.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from operator import itemgetter
 
 import sqlalchemy as sa
 
-from ..audit import utcnow
+from ..audit import clip_key, clip_source, clip_user, to_json, utcnow
 from ..model import AuditEntry
 from ..model import (Assignment, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg,
-                     SupplyLink)
+                     SupplyLink, Visit)
+from ..progress import ProgressCallback, Reporter
 from .validate import StoreKeys, Validated
 
 __all__ = ["SheetCounts", "LoadResult", "load"]
 
 F, M, O = Firm.__table__, ChainMembership.__table__, PartyOrg.__table__
 L, LI, A, S = CoverageLink.__table__, Liaison.__table__, Assignment.__table__, SupplyLink.__table__
+V = Visit.__table__
 BATCH = 5000
 
 
@@ -73,21 +76,6 @@ def _chunks(items: list, size: int | None = None):
     size = size or BATCH  # read at call time, so a test can make chunks small
     for i in range(0, len(items), size):
         yield items[i:i + size]
-
-
-def _plain(value):
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-# One encoder for every entry: json.dumps with keyword arguments builds a new encoder per
-# call. Same text as tracker.audit.to_json (sorted keys, dates as ISO, no ASCII escapes).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_plain).encode
-
-
-def _json(values: dict | None) -> str | None:
-    return None if values is None else _ENCODE(values)
 
 
 class _BulkInsert:
@@ -141,9 +129,9 @@ class _BulkInsert:
 
 class _Loader:
     def __init__(self, conn, validated: Validated, keys: StoreKeys, *, write: bool, user: str,
-                 progress=None):
+                 progress: ProgressCallback | None = None):
         self.conn, self.v, self.keys, self.write = conn, validated, keys, write
-        self.user, self.progress = user, progress
+        self.user, self.report = user, Reporter(progress)
         self.at = utcnow()
         # Audit entries waiting to be written: (action, entity, key, effective, before,
         # after, source) with before/after already JSON; flushed every BATCH entries.
@@ -162,8 +150,8 @@ class _Loader:
 
     def _log(self, action, entity, key, before, after, source, effective=None):
         # The columns tracker.audit.entry_row would give (same truncation, same JSON).
-        self.audit.append((action, entity, str(key)[:300], effective, _json(before),
-                           _json(after), None if source is None else str(source)[:500]))
+        self.audit.append((action, entity, clip_key(key), effective, to_json(before),
+                           to_json(after), clip_source(source)))
         if len(self.audit) >= BATCH:
             self._flush_audit()
 
@@ -176,11 +164,10 @@ class _Loader:
             self._audit_insert = _BulkInsert(
                 self.conn, AuditEntry.__table__,
                 ["action", "entity", "entity_key", "effective", "before", "after", "source"],
-                constants={"at": self.at, "user": (self.user or "unknown")[:100], "kind": "import"})
+                constants={"at": self.at, "user": clip_user(self.user), "kind": "import"})
         self.audit_written += self._audit_insert(self.audit)
         self.audit.clear()
-        if self.progress:
-            self.progress("write", "操作日志", self.audit_written, self.audit_written)
+        self.report("audit", done=self.audit_written)
 
     def _insert(self, table, rows: list[dict], sheet: str) -> None:
         if not self.write or not rows:
@@ -189,8 +176,7 @@ class _Loader:
         for chunk in _chunks(rows):
             self.conn.execute(table.insert(), chunk)
             done += len(chunk)
-            if self.progress:
-                self.progress("write", sheet, done, len(rows))
+            self.report("write", done=done, total=len(rows), detail=sheet)
 
     def _update(self, table, rows: list[dict], columns: list[str], bump: bool) -> None:
         """``rows``: dicts with ``b_id`` and ``b_<column>`` for each column."""
@@ -310,25 +296,30 @@ class _Loader:
             member_insert([(new_ids[ref] if is_new else ref, cid, joined, segment, master, left)
                            for ref, is_new, cid, joined, segment, master, left in m_inserts])
             self._update(M, m_updates, ["segment", "is_chain_master", "left"], bump=False)
-            if self.progress:
-                self.progress("write", "企业", done, total)
+            self.report("write", done=done, total=total, detail="企业")
 
     # ------------------------------------------------------------------ organisations
 
     ORG_COLUMNS = ["name", "kind", "formation", "founded", "dissolved", "member_count"]
+    #: Columns written only when the sheet has them (see the module notes).
+    TERM_COLUMNS = ("term_start", "term_years")
 
     def orgs(self) -> None:
         records = self.v.records["党组织"]
+        raw = self.v.sheets.get("党组织")
+        terms = [c for c in self.TERM_COLUMNS if raw is not None and raw.position(c) is not None]
+        columns = [*self.ORG_COLUMNS, *terms]
         P = O.alias("p")
         existing = {r.code: r for r in self.conn.execute(
-            sa.select(O.c.id, O.c.code, P.c.code.label("parent"), *[O.c[c] for c in self.ORG_COLUMNS])
+            sa.select(O.c.id, O.c.code, P.c.code.label("parent"), *[O.c[c] for c in columns])
             .select_from(O.outerjoin(P, P.c.id == O.c.parent_id)))}
         inserts, updates, parents = [], [], []
         for rec in records:
             v = rec.values
             want = {"name": v["name"], "kind": v["kind"] or "branch",
                     "formation": v["formation"] or "single", "founded": v["founded"],
-                    "dissolved": v["dissolved"], "member_count": v["member_count"]}
+                    "dissolved": v["dissolved"], "member_count": v["member_count"],
+                    **{c: v[c] for c in terms}}
             old = existing.get(v["code"])
             full = {**want, "parent": v["parent"]}
             if old is None:
@@ -338,7 +329,7 @@ class _Loader:
                 self._log("org.found", "party_org", v["code"], None, full, rec.source, v["founded"])
                 self._mark("党组织", "added")
                 continue
-            before = {**{c: getattr(old, c) for c in self.ORG_COLUMNS}, "parent": old.parent}
+            before = {**{c: getattr(old, c) for c in columns}, "parent": old.parent}
             if before == full:
                 self._mark("党组织", "unchanged")
                 continue
@@ -350,7 +341,7 @@ class _Loader:
                       {k: full[k] for k in changed}, rec.source)
             self._mark("党组织", "updated")
         self._insert(O, inserts, "党组织")
-        self._update(O, updates, self.ORG_COLUMNS, bump=True)
+        self._update(O, updates, columns, bump=True)
         if self.write and parents:
             # New organisations exist only now: parents are set in a second pass, so a row
             # may come before its parent's row.
@@ -479,22 +470,63 @@ class _Loader:
                        for s, b, c in inserts]
         self._insert(S, inserts, "供应关系")
 
+    # ------------------------------------------------------------------ visits
+
+    def visits(self) -> None:
+        records = self.v.records["走访记录"]
+        if not records:
+            return
+        existing = {}
+        for r in self.conn.execute(
+                sa.select(V.c.id, LI.c.name, LI.c.unit, F.c.credit_code, V.c.day, V.c.mode, V.c.note)
+                .select_from(V.join(LI, LI.c.id == V.c.liaison_id).join(F, F.c.id == V.c.firm_id))):
+            existing[(r.name, r.unit, r.credit_code, r.day, r.mode)] = r
+        inserts, updates = [], []
+        for rec in records:
+            v = rec.values
+            note = v["note"] or ""
+            key = (v["name"], v["unit"], v["firm"], v["day"], v["mode"])
+            audit_key = f"{v['name']}@{v['unit']}/{v['firm']}/{v['day'].isoformat()}/{v['mode']}"
+            old = existing.get(key)
+            if old is None:
+                inserts.append({"person": (v["name"], v["unit"]), "firm": v["firm"],
+                                "day": v["day"], "mode": v["mode"], "note": note})
+                self._log("visit.add", "visit", audit_key, None,
+                          {"mode": v["mode"], "note": note}, rec.source, v["day"])
+                self._mark("走访记录", "added")
+            elif (old.note or "") != note:
+                updates.append({"b_id": old.id, "b_note": note})
+                self._log("visit.update", "visit", audit_key, {"note": old.note or ""},
+                          {"note": note}, rec.source, v["day"])
+                self._mark("走访记录", "updated")
+            else:
+                self._mark("走访记录", "unchanged")
+        if self.write and inserts:
+            people, firms = self._ids(LI, ["name", "unit"]), self._ids(F, ["credit_code"])
+            inserts = [{"liaison_id": people[r["person"]], "firm_id": firms[r["firm"]],
+                        "day": r["day"], "mode": r["mode"], "note": r["note"]} for r in inserts]
+        self._insert(V, inserts, "走访记录")
+        self._update(V, updates, ["note"], bump=False)
+
     def run(self) -> LoadResult:
         self.firms()
         self.orgs()
         self.links()
         self.liaisons()
         self.supply()
+        self.visits()
         self._flush_audit()
         self.result.audit_entries = self.audit_written
         return self.result
 
 
 def load(conn, validated: Validated, keys: StoreKeys, *, write: bool = True, user: str = "cli",
-         progress=None) -> LoadResult:
+         progress: ProgressCallback | None = None) -> LoadResult:
     """Upsert the valid records of ``validated`` on ``conn`` (the caller owns the transaction).
 
     With ``write=False`` nothing is written and the counts say what would change.
+    ``progress`` receives :class:`~tracker.progress.Progress` events: stage ``write``
+    (rows of a sheet written, detail the sheet) and ``audit`` (audit entries written).
     """
     return _Loader(conn, validated, keys, write=write, user=user, progress=progress).run()
 

@@ -2,7 +2,7 @@
 
 The sheets and header rows are a contract with the staff who fill them in (see
 ``docs/import.md``): ``企业``, ``党组织``, ``覆盖关系``, ``联络员`` and the optional
-``供应关系``. Each column is declared once here with its Chinese header, an English alias
+``供应关系`` and ``走访记录``. Each column is declared once here with its Chinese header, an English alias
 the importer also accepts, and the kind of value it holds; the reader, the validator and
 the template writer all work from these declarations.
 
@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..uscc import make
-from ..vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT, YES_NO, Vocabulary
+from ..vocab import (
+    FORMATION,
+    LIAISON_ROLE,
+    ORG_KIND,
+    OWNERSHIP,
+    SEGMENT,
+    VISIT_MODE,
+    YES_NO,
+    Vocabulary,
+)
 
 __all__ = [
     "Column",
@@ -41,7 +50,13 @@ class Column:
     """One column of an import sheet.
 
     ``kind`` is one of ``code`` (credit code), ``orgcode``, ``text``, ``chains``, ``enum``
-    (with ``vocab``), ``date``, ``count`` (integer >= 0).
+    (with ``vocab``), ``date``, ``count`` (integer >= 0), ``years`` (a term in whole years,
+    1 to 10).
+
+    ``keep_when_absent``: a column added to a sheet after ledgers were already kept
+    without it. When the file has no such column, the stored value is kept (a ledger
+    written before the column existed imports unchanged); when the column is there, a
+    blank cell means the default, as for every other column.
     """
 
     header: str
@@ -51,6 +66,7 @@ class Column:
     required: bool = False
     vocab: Vocabulary | None = None
     width: int = 14
+    keep_when_absent: bool = False
 
 
 SHEETS: dict[str, list[Column]] = {
@@ -78,6 +94,8 @@ SHEETS: dict[str, list[Column]] = {
         Column("成立日期", "founded", "founded", "date"),
         Column("撤销日期", "dissolved", "dissolved", "date"),
         Column("党员数", "member_count", "member_count", "count"),
+        Column("本届开始日期", "term_start", "term_start", "date", keep_when_absent=True),
+        Column("任期（年）", "term_years", "term_years", "years", keep_when_absent=True),
     ],
     "覆盖关系": [
         Column("党组织代码", "org", "org_code", "orgcode", True, width=18),
@@ -98,13 +116,21 @@ SHEETS: dict[str, list[Column]] = {
         Column("需方信用代码", "buyer", "buyer_code", "code", True, width=22),
         Column("产业链", "chain", "chain", "chains", width=20),
     ],
+    "走访记录": [
+        Column("姓名", "name", "name", "text", True),
+        Column("派出单位", "unit", "unit", "text", True, width=24),
+        Column("统一社会信用代码", "firm", "credit_code", "code", True, width=22),
+        Column("走访日期", "day", "visit_date", "date", True),
+        Column("方式", "mode", "mode", "enum", vocab=VISIT_MODE),
+        Column("备注", "note", "note", "text", width=30),
+    ],
 }
 
 #: English sheet names accepted as well (CSV file names or sheet titles).
 SHEET_ALIASES = {"firms": "企业", "orgs": "党组织", "coverage": "覆盖关系",
-                 "liaisons": "联络员", "supply": "供应关系"}
+                 "liaisons": "联络员", "supply": "供应关系", "visits": "走访记录"}
 
-OPTIONAL_SHEETS = {"供应关系"}
+OPTIONAL_SHEETS = {"供应关系", "走访记录"}
 
 _EXAMPLE_FIRM = make("91440112MA5C1111X")
 _EXAMPLE_BUYER = make("91440112MA5C2222X")
@@ -117,10 +143,12 @@ EXAMPLES: dict[str, list[list[object]]] = {
            [_EXAMPLE_BUYER, "广州示例显示有限公司", "新型显示", "下游", "是", "外资", "是",
             "中新广州知识城", "九佛街道", 0, 0, "2022-12-15", None]],
     "党组织": [["HP-DISPLAY-01", "广州示例科技有限公司党支部", "党支部", "单独组建", None,
-             "2023-06-01", None, 6]],
+             "2023-06-01", None, 6, "2023-06-01", 3]],
     "覆盖关系": [["HP-DISPLAY-01", _EXAMPLE_FIRM, "2023-06-01", None]],
     "联络员": [["王明", "区工业和信息化局", "联络员", _EXAMPLE_BUYER, "2023-03-01", None]],
     "供应关系": [[_EXAMPLE_FIRM, _EXAMPLE_BUYER, "DISPLAY"]],
+    "走访记录": [["王明", "区工业和信息化局", _EXAMPLE_BUYER, "2023-04-10", "走访", "了解企业党建需求"],
+             ["王明", "区工业和信息化局", _EXAMPLE_BUYER, "2023-05-15", "座谈", ""]],
 }
 
 
@@ -153,10 +181,15 @@ _INSTRUCTIONS = [
     ("工作表", "说明"),
     ("企业", "每行一家企业，按统一社会信用代码新增或更新。“产业链”可填多条（代码或名称），"
              "用 ; ； 或 、 分隔，环节、链主、入链/退出日期对每条链相同。"),
-    ("党组织", "每行一个党组织，按党组织代码新增或更新。上级党组织可在本表或已导入的数据中。"),
+    ("党组织", ("每行一个党组织，按党组织代码新增或更新。上级党组织可在本表或已导入的数据中。"
+                "本届开始日期是本届委员会（或书记）选举产生的日期；任期（年）为空时，党支部、党总支按3年，"
+                "党委按5年计算，填写时须为1至10的整数。")),
     ("覆盖关系", "党组织覆盖企业（组织覆盖）。开始日期为空时取党组织成立日期。"),
     ("联络员", "每行一次派驻（工作覆盖）；同名同单位视为同一人。类型：联络员或指导员。"),
     ("供应关系", "可选：供方、需方企业的上下游关系，产业链可空。"),
+    ("走访记录", ("可选：联络员、指导员到企业的走访（同名同单位视为同一人）。方式：走访、座谈、指导、活动、线上，"
+                  "空为走访。走访日期必须在此人派驻该企业的时段内（数据库中或本文件“联络员”表中的派驻）。"
+                  "同一人、同一企业、同一天、同一方式只记一次。")),
     ("", ""),
     ("规则", ""),
     ("示例行", "首格以“示例”开头的行不导入，可删除。"),

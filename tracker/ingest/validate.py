@@ -4,7 +4,9 @@ Nothing is written here. :func:`validate` parses every cell (codes, enumerations
 counts), then checks the sheets against each other and against the store: the parent
 organisation exists (in the file or the store) and the tree has no cycle, coverage links
 and assignments name known firms and organisations, no natural key is given twice, ends
-come after starts. A row whose own cells are fine but which depends on a rejected row
+come after starts, an organisation's term (本届开始日期) lies between its founding and
+today, and a visit (走访记录) is by a person assigned to that firm on that day (an
+assignment in the store, or in the file's 联络员 sheet, which the import writes too). A row whose own cells are fine but which depends on a rejected row
 (a link to a rejected firm) is rejected too, saying so: under ``--partial`` exactly the
 rows that are not rejected are written.
 
@@ -27,8 +29,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from .. import uscc
-from ..intervals import check_order
-from ..model import Chain, Firm, PartyOrg
+from ..i18n import t
+from ..intervals import check_order, is_active
+from ..model import Assignment, Chain, Firm, Liaison, PartyOrg
+from ..progress import ProgressCallback, Reporter
 from .readers import RawSheet
 from .template import EXAMPLE_PREFIX, SHEETS, Column
 
@@ -36,8 +40,12 @@ __all__ = ["Rejection", "Record", "Validated", "StoreKeys", "parse_date", "valid
            "FORMULA_REASON"]
 
 FORMULA_REASON = "单元格含公式，请粘贴为数值"
-_MAX_TEXT = {"name": 200, "park": 100, "street": 100, "unit": 200, "code": 64}
+_MAX_TEXT = {"name": 200, "park": 100, "street": 100, "unit": 200, "code": 64, "note": 500}
+#: The term (任期, years) a ledger may give; the same bounds as ``tracker.edits``.
+TERM_YEARS_RANGE = (1, 10)
 _MAX_COUNT = 1_000_000
+#: Rows between two progress events.
+_PROGRESS_ROWS = 20_000
 _SPLIT = re.compile(r"[;；、,，]")
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _ZH = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
@@ -97,6 +105,9 @@ class StoreKeys:
     chain_codes: dict[int, str] = field(default_factory=dict)
     firms: set[str] = field(default_factory=set)
     orgs: dict[str, tuple[str | None, date | None]] = field(default_factory=dict)  # parent, founded
+    #: Liaisons (name, unit) and their assignments: (name, unit, firm) → {start: end}.
+    liaisons: set[tuple[str, str]] = field(default_factory=set)
+    assignments: dict[tuple[str, str, str], dict] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn) -> "StoreKeys":
@@ -112,6 +123,13 @@ class StoreKeys:
         query = sa.select(O.c.code, parents.c.code, O.c.founded).select_from(
             O.outerjoin(parents, parents.c.id == O.c.parent_id))
         keys.orgs = {code: (parent, founded) for code, parent, founded in conn.execute(query)}
+        LI, A = Liaison.__table__, Assignment.__table__
+        keys.liaisons = {(name, unit) for name, unit in conn.execute(sa.select(LI.c.name, LI.c.unit))}
+        for name, unit, firm, start, end in conn.execute(
+                sa.select(LI.c.name, LI.c.unit, F.c.credit_code, A.c.start, A.c.end)
+                .select_from(A.join(LI, LI.c.id == A.c.liaison_id).join(F, F.c.id == A.c.firm_id))
+                .order_by(A.c.id)):
+            keys.assignments.setdefault((name, unit, firm), {}).setdefault(start, end)
         return keys
 
 
@@ -213,6 +231,26 @@ def _count(value) -> int:
     return value
 
 
+def _term_years(value) -> int:
+    """A term in whole years within :data:`TERM_YEARS_RANGE` (blank is handled before)."""
+    low, high = TERM_YEARS_RANGE
+    number = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        number = int(value) if math.isfinite(value) and value.is_integer() else None
+    else:
+        text = "".join(unicodedata.normalize("NFKC", str(value)).split())
+        if re.fullmatch(r"\d{1,3}(\.0+)?", text):
+            number = int(text.split(".")[0])
+    if number is None or not low <= number <= high:
+        raise ValueError(t("ingest.term_years_range", "zh", low=low, high=high,
+                           value=_text(value)))
+    return number
+
+
 # The check sum of a credit code as one lookup per position: ``_POSITION[i][c]`` is the
 # value of character ``c`` times the weight of position ``i`` (the same arithmetic as
 # :func:`tracker.uscc.check_character`, without a generator per code).
@@ -290,6 +328,8 @@ def _cell(column: Column, value, keys: StoreKeys):
         return parse_date(value)
     if kind == "count":
         return _count(value)
+    if kind == "years":
+        return _term_years(value)
     if kind == "chains":
         ids: list[int] = []
         unknown = []
@@ -360,25 +400,38 @@ def _header(sheet: str, key: str) -> str:
     return next(c.header for c in SHEETS[sheet] if c.key == key)
 
 
-def validate(sheets: dict[str, RawSheet], keys: StoreKeys, progress=None) -> Validated:
-    """Check every row of ``sheets`` against each other and the store ``keys``."""
+def validate(sheets: dict[str, RawSheet], keys: StoreKeys,
+             progress: ProgressCallback | None = None) -> Validated:
+    """Check every row of ``sheets`` against each other and the store ``keys``.
+
+    ``progress`` receives one :class:`~tracker.progress.Progress` event (stage
+    ``validate``, detail the sheet) as each sheet's rows are checked.
+    """
+    report = Reporter(progress)
     errors: list[Rejection] = []
     parsed: dict[str, list[Record]] = {}
     rows: dict[str, int] = {}
     # Keys of rows refused cell by cell, so rows depending on them can say why.
-    failed_keys: dict[str, dict[str, int]] = {"企业": {}, "党组织": {}}
+    failed_keys: dict[str, dict] = {"企业": {}, "党组织": {}, "联络员": {}}
     for name in SHEETS:
         raw = sheets.get(name)
         parsed[name] = []
         rows[name] = 0
         if raw is None:
             continue
+        # A column added later (keep_when_absent) that the file does not have is not
+        # parsed at all: its key stays out of the records, so the store's value is kept.
         parsers = [_ColumnParser(column, raw.position(column.key), keys)
-                   for column in SHEETS[name]]
+                   for column in SHEETS[name]
+                   if not (column.keep_when_absent and raw.position(column.key) is None)]
         key = {"企业": "credit_code", "党组织": "code"}.get(name)
         origin = raw.source
         found_rows = parsed[name]
-        for row in raw.rows:
+        total = len(raw.rows)
+        report("validate", done=0, total=total, detail=name)
+        for seen, row in enumerate(raw.rows, 1):
+            if not seen % _PROGRESS_ROWS and seen != total:
+                report("validate", done=seen, total=total, detail=name)
             cells = row.values
             first = cells[0] if cells else None
             if first.__class__ is str and first.lstrip().startswith(EXAMPLE_PREFIX):
@@ -408,13 +461,31 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys, progress=None) -> Val
                     found = None
                 if found:
                     failed_keys[name].setdefault(found, row.number)
-        if progress:
-            progress("validate", rows[name], name)
+            elif name == "联络员":
+                found = _assignment_key(raw, row)
+                if found:
+                    failed_keys[name].setdefault(found, row.number)
+        report("validate", done=total, total=total, detail=name)
     _cross_checks(parsed, keys, errors, failed_keys)
     errors.sort(key=lambda r: (list(SHEETS).index(r.sheet), r.row))
     bad = {(r.sheet, r.row) for r in errors}
     records = {name: [r for r in recs if (name, r.row) not in bad] for name, recs in parsed.items()}
     return Validated(sheets, records, errors, rows)
+
+
+def _assignment_key(raw: RawSheet, row) -> tuple[str, str, str] | None:
+    """(name, unit, firm) of a 联络员 row refused cell by cell, when those three cells are
+    readable: a visit of that person to that firm then depends on the refused row."""
+    cells = row.values
+    found = []
+    for key in ("name", "unit", "firm"):
+        pos = raw.position(key)
+        value = cells[pos] if pos is not None and pos < len(cells) else None
+        try:
+            found.append(_code(value) if key == "firm" else _text(value))
+        except (ValueError, TypeError):
+            return None
+    return tuple(found) if all(found) else None
 
 
 def _row_checks(record: Record, errors: list[Rejection]) -> bool:
@@ -439,7 +510,27 @@ def _row_checks(record: Record, errors: list[Rejection]) -> bool:
     if sheet == "供应关系" and v["supplier"] == v["buyer"]:
         errors.append(Rejection(sheet, record.row, "需方信用代码", v["buyer"], "供方和需方是同一家企业"))
         ok = False
+    if sheet == "党组织" and v.get("term_start") is not None:
+        reason = _term_start_reason(v["term_start"], v["founded"], v["dissolved"])
+        if reason:
+            errors.append(Rejection(sheet, record.row, "本届开始日期", v["term_start"], reason))
+            ok = False
+    if sheet == "走访记录" and v["mode"] is None:
+        v["mode"] = "visit"  # 方式 left blank: a visit (part of the natural key)
     return ok
+
+
+def _term_start_reason(start: date, founded: date | None, dissolved: date | None) -> str | None:
+    """Why an organisation's 本届开始日期 cannot be, or None: it must lie on or after the
+    founding, before the dissolution, and not after today (an election that has happened)."""
+    today = date.today()
+    if start > today:
+        return t("ingest.term_start_future", "zh", today=today.isoformat())
+    if founded is not None and start < founded:
+        return t("ingest.term_start_before_founded", "zh", founded=founded.isoformat())
+    if dissolved is not None and start >= dissolved:
+        return t("ingest.term_start_after_dissolved", "zh", dissolved=dissolved.isoformat())
+    return None
 
 
 def _reject_duplicates(records: list[Record], key, column: str, errors: list[Rejection],
@@ -487,6 +578,10 @@ def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list
     _reject_duplicates(parsed["供应关系"],
                        lambda r: (r.values["supplier"], r.values["buyer"], tuple(r.values["chain"])),
                        "需方信用代码", errors, "供方、需方和产业链")
+    _reject_duplicates(parsed["走访记录"],
+                       lambda r: (r.values["name"], r.values["unit"], r.values["firm"],
+                                  r.values["day"], r.values["mode"]),
+                       "走访日期", errors, "联络员、企业、走访日期和方式")
 
     bad = {(e.sheet, e.row) for e in errors}
     file_firm_rows = {r.values["credit_code"]: r.row for r in firms}
@@ -592,3 +687,64 @@ def _cross_checks(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list
             missing = firm_missing(r.values[key], "供应关系", r.row, header)
             if missing:
                 errors.append(missing)
+
+    _check_visits(parsed, keys, errors, firm_missing, failed_keys)
+
+
+def _check_visits(parsed: dict[str, list[Record]], keys: StoreKeys, errors: list[Rejection],
+                  firm_missing, failed_keys: dict[str, dict]) -> None:
+    """A visit needs a known person, a known firm and an assignment of that person to that
+    firm active on the visit's day: in the store, or in a valid row of the file's 联络员
+    sheet (whose end date, for an assignment the store has too, is the one that will hold).
+    """
+    visits = parsed["走访记录"]
+    if not visits:
+        return
+    bad = {(e.sheet, e.row) for e in errors}
+    people = set(keys.liaisons)
+    # (name, unit, firm) → {start: end}: the store's assignments, overlaid with the file's.
+    periods: dict[tuple, dict] = {k: dict(v) for k, v in keys.assignments.items()}
+    rejected_rows: dict[tuple, int] = dict(failed_keys.get("联络员", {}))
+    for r in parsed["联络员"]:
+        v = r.values
+        people.add((v["name"], v["unit"]))
+        key = (v["name"], v["unit"], v["firm"])
+        if ("联络员", r.row) in bad:
+            rejected_rows.setdefault(key, r.row)
+            continue
+        periods.setdefault(key, {})[v["start"]] = v["end"]
+    for r in visits:
+        if ("走访记录", r.row) in bad:
+            continue
+        v = r.values
+        person = (v["name"], v["unit"])
+        who = f"{v['name']}（{v['unit']}）"
+        missing = firm_missing(v["firm"], "走访记录", r.row, "统一社会信用代码")
+        if missing:
+            errors.append(missing)
+            continue
+        key = (v["name"], v["unit"], v["firm"])
+        if person not in people and key not in rejected_rows:
+            errors.append(Rejection("走访记录", r.row, "姓名", v["name"],
+                                    t("ingest.visit_reject_unknown_liaison", "zh", who=who)))
+            continue
+        spans = periods.get(key, {})
+        if any(is_active(start, end, v["day"]) for start, end in spans.items()):
+            continue
+        if key in rejected_rows:
+            reason = t("ingest.visit_reject_depends", "zh", row=rejected_rows[key])
+        elif spans:
+            reason = t("ingest.visit_reject_outside", "zh", who=who,
+                       periods=_periods_text(spans.items()))
+        else:
+            reason = t("ingest.visit_reject_not_assigned", "zh", who=who)
+        errors.append(Rejection("走访记录", r.row, "走访日期", v["day"], reason))
+
+
+def _periods_text(spans) -> str:
+    """Assignment periods as ``2024-03-01–2024-12-01、2025-01-01–至今``."""
+    ordered = sorted(spans, key=lambda p: (p[0] is not None, p[0] or date.min))
+    return t("ingest.period_sep", "zh").join(
+        f"{start.isoformat() if start else t('ingest.period_open_start', 'zh')}–"
+        f"{end.isoformat() if end else t('ingest.period_open_end', 'zh')}"
+        for start, end in ordered)
