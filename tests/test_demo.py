@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -14,11 +15,33 @@ from tracker import uscc
 from tracker.chains import init_store
 from tracker.cli import run
 from tracker.coverage import coverage, monthly_series
-from tracker.demo import PARKS, STREETS, _credit_codes, ensure_demo, generate, load_demo
-from tracker.model import (Assignment, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg,
-                           SupplyLink)
+from tracker.demo import (
+    PARKS,
+    STREETS,
+    VISITS_FROM,
+    _add_years,
+    _credit_codes,
+    ensure_demo,
+    example_plan,
+    generate,
+    load_demo,
+)
+from tracker.errors import TrackerError
+from tracker.flow import flow, losses
+from tracker.model import (
+    Assignment,
+    ChainMembership,
+    CoverageLink,
+    Firm,
+    Liaison,
+    PartyOrg,
+    SupplyLink,
+    Visit,
+)
+from tracker.plans import add_plan, list_plans, plan_as_dict, plan_in_force
 from tracker.provenance import get_info, set_info
 from tracker.store import get_engine
+from tracker.terms import term_due, terms
 
 TODAY = date(2026, 11, 25)
 DEADLINE = date(2025, 12, 31)
@@ -56,6 +79,35 @@ def test_same_seed_gives_identical_data_and_another_seed_does_not():
     assert a.counts() == b.counts()
     assert not a.equals(c)
     assert a.firms.column("credit_code") != c.firms.column("credit_code")
+    # The visits, the terms and the losses after the deadline are part of the seed's data.
+    assert "visits" in a.tables and a.visits.equals(b.visits) and not a.visits.equals(c.visits)
+    assert a.orgs.column("term_start") == b.orgs.column("term_start")
+    assert a.orgs.column("term_start") != c.orgs.column("term_start")
+
+
+def _store_dump(engine) -> dict:
+    with engine.connect() as conn:
+        return {
+            "visits": conn.execute(sa.text(
+                "SELECT liaison_id, firm_id, day, mode FROM visit ORDER BY 1, 2, 3, 4")).all(),
+            "terms": conn.execute(sa.text(
+                "SELECT code, term_start, term_years, dissolved FROM party_org ORDER BY code")).all(),
+            "ends": conn.execute(sa.text(
+                'SELECT liaison_id, firm_id, start, "end" FROM assignment ORDER BY 1, 2, 3')).all(),
+        }
+
+
+def test_the_same_seed_loads_the_same_store(sqlite_engine):
+    load_demo(sqlite_engine, firms=300, seed=9, today=TODAY)
+    first = _store_dump(sqlite_engine)
+    load_demo(sqlite_engine, firms=300, seed=10, today=TODAY)
+    other = _store_dump(sqlite_engine)
+    load_demo(sqlite_engine, firms=300, seed=9, today=TODAY)
+    again = _store_dump(sqlite_engine)
+    assert first == again
+    assert first["visits"] and first["visits"] != other["visits"]
+    assert first["terms"] != other["terms"]
+    assert len(list_plans(sqlite_engine)) == 2  # the example plan once, however often loaded
 
 
 def test_refuses_unusable_sizes_and_dates():
@@ -254,10 +306,165 @@ def test_the_rule_engine_finds_each_rule_a_few_times(story):
     from tracker.rules import check
 
     population = coverage(engine, TODAY).total.firms
-    found = Counter(f.rule for f in check(engine, TODAY))
-    assert set(found) == {"R1", "R2", "R3", "R4", "R5"}
+    findings = check(engine, TODAY)
+    found = Counter(f.rule for f in findings)
+    assert set(found) == {"R1", "R2", "R3", "R4", "R5", "R6", "R7"}
     assert found["R5"] == 1
-    assert all(count <= 0.05 * population for count in found.values())
+    assert all(count <= 0.05 * population for count in found.values()), found
+    # R7: overdue terms are warnings, organisations without a term start are information.
+    r7 = Counter(f.severity for f in findings if f.rule == "R7")
+    assert set(r7) == {"warning", "info"}
+    statuses = Counter(row.status for row in terms(engine, TODAY))
+    assert r7 == {"warning": statuses["overdue"], "info": statuses["unknown"]}
+    # R6: the work-covered firms that the officer has not visited in the plan's window.
+    totals = coverage(engine, TODAY).total
+    assert found["R6"] == totals.work_covered - totals.work_visited
+    assert all(f.severity == "warning" and f.subject_type == "firm"
+               for f in findings if f.rule == "R6")
+
+
+# --------------------------------------------------------------------------- after the deadline
+
+
+def test_the_example_plan_is_marked_and_the_shipped_plan_untouched(story):
+    engine, _ = story
+    plans = {p.name: p for p in list_plans(engine)}
+    assert len(plans) == 2
+    shipped = plans["红杉林计划"]
+    assert shipped.is_default and not shipped.is_example
+    assert (shipped.start, shipped.deadline, shipped.target_rate) == (
+        date(2022, 1, 1), DEADLINE, 1.0)
+    example = plans["红杉林计划（二期·示例）"]
+    assert example.is_example and not example.is_default
+    assert (example.start, example.deadline, example.target_rate) == (
+        date(2026, 1, 1), date(2030, 12, 31), 1.0)
+    assert (example.cover_within_days, example.visit_within_days) == (60, 90)
+    assert "示例" in example.source and "并非真实政策" in example.source
+    assert "not real policy" in example.source
+    # In force from its start; the ended 红杉林 plan still rules the deadline.
+    assert plan_in_force(engine, TODAY).name == example.name
+    assert plan_in_force(engine, DEADLINE).name == "红杉林计划"
+    assert coverage(engine, TODAY).plan["name"] == example.name
+
+
+def test_loading_keeps_one_example_plan_and_never_overwrites_a_real_one(sqlite_engine):
+    shipped_before = plan_as_dict(list_plans(sqlite_engine)[0])
+    assert load_demo(sqlite_engine, firms=200, seed=1, today=TODAY)["plans"] == 1
+    load_demo(sqlite_engine, firms=200, seed=1, today=TODAY)
+    plans = list_plans(sqlite_engine)
+    assert [p.is_example for p in plans] == [False, True]
+    assert plan_as_dict(plans[0]) == shipped_before
+    assert plan_as_dict(plans[1]) == {**example_plan(), "start": "2026-01-01",
+                                      "deadline": "2030-12-31"}
+
+
+def test_a_real_plan_with_the_example_name_stops_the_load(sqlite_engine):
+    name = example_plan()["name"]
+    add_plan(sqlite_engine, name, date(2026, 1, 1), date(2030, 12, 31), source="某区文件")
+    with pytest.raises(TrackerError, match="示例|example"):
+        load_demo(sqlite_engine, firms=200, seed=1, today=TODAY)
+    assert _count(sqlite_engine, Firm) == 0  # all or nothing
+    assert [p.is_example for p in list_plans(sqlite_engine)] == [False, False]
+
+
+def test_visits_only_by_the_officer_assigned_on_the_day(story):
+    engine, _ = story
+    with engine.connect() as conn:
+        total = conn.execute(sa.text("SELECT COUNT(*) FROM visit")).scalar()
+        outside = conn.execute(sa.text(
+            'SELECT COUNT(*) FROM visit v WHERE NOT EXISTS (SELECT 1 FROM assignment a '
+            'WHERE a.liaison_id = v.liaison_id AND a.firm_id = v.firm_id '
+            'AND (a.start IS NULL OR a.start <= v.day) AND (a."end" IS NULL OR a."end" > v.day))'
+        )).scalar()
+        first, last = conn.execute(sa.text("SELECT MIN(day), MAX(day) FROM visit")).one()
+        modes = dict(conn.execute(sa.text("SELECT mode, COUNT(*) FROM visit GROUP BY mode")).all())
+    assert total > 3000
+    assert outside == 0
+    assert str(first) >= VISITS_FROM.isoformat() and str(last) <= TODAY.isoformat()
+    assert set(modes) == {"visit", "talk", "guidance", "activity", "online"}
+    assert 0.6 <= modes["visit"] / total <= 0.8  # mostly 走访
+
+
+def _gaps_and_pairs(data):
+    """Per officer-firm pair: the visit days; and per assignment that ran for at least four
+    months of the visit log, the longest stretch of it without a visit by its officer."""
+    v, a = data.visits.columns, data.assignments.columns
+    first, today = VISITS_FROM.toordinal(), TODAY.toordinal()
+    days: dict[tuple[int, int], list[int]] = {}
+    for lid, fid, day in zip(v["liaison_id"].tolist(), v["firm_id"].tolist(), v["day"].tolist()):
+        days.setdefault((lid, fid), []).append(day)
+    longest = []
+    for lid, fid, s, e in zip(a["liaison_id"].tolist(), a["firm_id"].tolist(),
+                              a["start"].tolist(), a["end"].tolist()):
+        lo, hi = max(s, first), (e or today + 1) - 1
+        if hi - lo < 120:
+            continue
+        seen = [lo] + sorted(d for d in days.get((lid, fid), []) if lo <= d <= hi) + [hi]
+        longest.append(max(b - a for a, b in pairwise(seen)))
+    return days, longest
+
+
+def test_visits_come_about_monthly_with_lapses_and_gaps(data):
+    days, longest = _gaps_and_pairs(data)
+    gaps = [b - a for seen in days.values() for a, b in pairwise(sorted(seen))]
+    assert 25 <= float(np.median(gaps)) <= 40  # about monthly
+    assert len(longest) > 200
+    # Most assignments never go a quarter without a visit; some officers lapse for months.
+    lapsed = sum(g > 90 for g in longest) / len(longest)
+    assert 0.05 <= lapsed <= 0.35
+    assert sum(g > 180 for g in longest) >= 3
+    # Visits fall on working days.
+    weekday = (data.visits.columns["day"] - 1) % 7
+    assert (weekday >= 5).mean() < 0.01
+    # Some firms assigned today have never been visited, most have.
+    a = data.assignments.columns
+    assigned_now = set(a["firm_id"][a["end"] == 0].tolist())
+    visited = set(data.visits.columns["firm_id"].tolist())
+    never = len(assigned_now - visited) / len(assigned_now)
+    assert 0.01 <= never <= 0.15
+
+
+def test_terms_are_spread_over_the_statuses(story):
+    engine, _ = story
+    rows = terms(engine, TODAY)
+    share = {k: v / len(rows) for k, v in Counter(r.bucket for r in rows).items()}
+    assert 0.015 <= share["overdue"] <= 0.07
+    assert 0.03 <= share["within_3_months"] <= 0.12
+    assert 0.03 <= share["within_6_months"] <= 0.12
+    assert 0.02 <= share["unknown"] <= 0.05
+    assert share["ok"] >= 0.7
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(PartyOrg.__table__)).mappings().all()
+    years = Counter(r["term_years"] for r in stored)
+    assert years[None] / len(stored) >= 0.85  # mostly the kind's default
+    assert 0 < len(stored) - years[None] and set(years) - {None} <= {3, 5}
+    for r in stored:
+        if r["term_start"] is not None:
+            assert r["founded"] <= r["term_start"] <= TODAY
+            assert r["dissolved"] is None or r["term_start"] < r["dissolved"]
+
+
+def test_add_years_counts_as_the_term_rule_does():
+    days = [date(2024, 2, 29), date(2023, 6, 1), date(2022, 12, 31), date(2020, 2, 29)]
+    years = [3, 5, 3, 4]
+    got = _add_years(np.array([d.toordinal() for d in days]), np.array(years))
+    assert [date.fromordinal(int(x)) for x in got] == [term_due(d, y) for d, y in zip(days, years)]
+    assert [date.fromordinal(int(x)) for x in got] == [date(2027, 2, 28), date(2028, 6, 1),
+                                                       date(2025, 12, 31), date(2024, 2, 29)]
+
+
+def test_a_few_firms_lose_coverage_after_the_deadline(story):
+    engine, _ = story
+    since = flow(engine, DEADLINE, TODAY)
+    months = 11
+    assert 5 <= since.lost <= 0.01 * since.end["firms"] * months / 4  # well under 1 % a month
+    this_month = losses(engine, date(2026, 10, 31), TODAY)
+    assert 1 <= len(this_month) <= 10
+    kinds = Counter(e["kind"] for loss in losses(engine, DEADLINE, TODAY) for e in loss.ended)
+    assert kinds["assignment_ended"] >= 2
+    assert kinds["org_dissolved"] + kinds["link_ended"] >= 2
+    # The figures the issue tells stay in character: a little below the deadline's rate.
+    assert 0.94 <= coverage(engine, TODAY).total.coverage_rate <= 0.97
 
 
 # --------------------------------------------------------------------------- the store
@@ -274,7 +481,8 @@ def test_load_twice_replaces_and_records_provenance(sqlite_engine):
     assert first["firms"] == 300
     for name, model in [("firms", Firm), ("memberships", ChainMembership), ("orgs", PartyOrg),
                         ("links", CoverageLink), ("liaisons", Liaison),
-                        ("assignments", Assignment), ("supply_links", SupplyLink)]:
+                        ("assignments", Assignment), ("supply_links", SupplyLink),
+                        ("visits", Visit)]:
         assert _count(sqlite_engine, model) == second[name], name
     with sqlite_engine.connect() as conn:
         codes = conn.execute(sa.select(Firm.__table__.c.credit_code)).scalars().all()
@@ -291,6 +499,8 @@ def test_load_works_on_both_backends_and_leaves_ids_usable(engine):
     counts = load_demo(engine, firms=200, seed=4, today=TODAY)
     assert _count(engine, Firm) == counts["firms"] == 200
     assert _count(engine, CoverageLink) == counts["links"]
+    assert _count(engine, Visit) == counts["visits"] > 0
+    assert [p.is_example for p in list_plans(engine)] == [False, True]
     # New rows after the load get fresh ids (PostgreSQL sequences moved past the demo ids).
     with Session(engine) as session:
         session.add(Firm(credit_code=uscc.make("91440112MA5DEMX00"), name="新企业有限公司"))
