@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from tests.builders import World
 from tracker.cli import run
+from tracker.cli.output import progress_line
 from tracker.coverage import coverage
 from tracker.reports import FORMATS, render_report, write_report
 from tracker.reports.content import chinese_date, gather
@@ -97,7 +99,8 @@ def _summary_rows(ws) -> dict[str, list]:
 
 def test_xlsx_figures_equal_coverage(district):
     wb, _ = _xlsx(district)
-    assert wb.sheetnames == ["汇总", "企业明细", "未覆盖企业", "党组织", "规则检查", "计划", "说明"]
+    assert wb.sheetnames == ["汇总", "企业明细", "未覆盖企业", "逾期未覆盖", "走访记录", "换届提醒",
+                             "党组织", "规则检查", "计划", "说明"]
     expected = coverage(district, AS_OF, by="chain")
     rows = _summary_rows(wb["汇总"])
     for group in expected.groups:
@@ -111,7 +114,7 @@ def test_xlsx_figures_equal_coverage(district):
     assert total[1] == "全区合计"
     assert total[2:6] == [t.firms, t.org_covered, t.work_covered, t.uncovered] == [10, 4, 1, 5]
     # Target 100 %: the gap is the uncovered count; BIO 5 firms, 3 covered → gap 2.
-    assert rows["BIO"][10:13] == [5, 2, "未达标"]
+    assert rows["BIO"][10:13] == [5, 2, "低于目标"]  # 统计日状态, never a bare 状态
     assert total[11] == 5
     ws = wb["汇总"]
     assert ws.freeze_panes == "A4"
@@ -295,14 +298,18 @@ def test_chinese_date():
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 def test_pdf_text_fonts_and_rendered_page(sqlite_district, tmp_path, artifacts):
     engine = sqlite_district
-    lines: list[str] = []
-    path = write_report(engine, "pdf", tmp_path / "报告.pdf", AS_OF, progress=lines.append)
+    events = []
+    path = write_report(engine, "pdf", tmp_path / "报告.pdf", AS_OF, progress=events.append)
     assert path.read_bytes().startswith(b"%PDF")
-    assert any("正在生成图表" in line for line in lines) and "已生成" in lines[-1]
+    lines = [progress_line(e, "zh") for e in events]
+    assert any(e.stage == "charts" for e in events) and lines[-1].startswith("已生成 ")
+    assert str(path) in lines[-1]
     # Each stage of gathering says when it starts, in order (a province's report gathers
     # for minutes).
-    stages = [line.split("（")[0].strip(" ·") for line in lines if line.startswith("  · ")]
-    assert stages == ["统计覆盖率", "检查组织设置规则", "读取企业台账", "整理党组织名录", "测算补盲计划"]
+    stages = [e.detail for e in events if e.stage == "gather" and e.done < e.total]
+    assert stages == ["统计覆盖率", "检查组织设置规则", "读取企业台账", "整理党组织名录", "测算补盲计划",
+                      "截止日结果与逾期未覆盖", "走访与换届"]
+    assert [e.done for e in events if e.stage == "gather"] == [0, 1, 2, 3, 4, 5, 6, 7]
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
     compact = "".join(text.split())
@@ -378,7 +385,7 @@ def test_summary_counts_uncovered_above_size_and_r1_firms(sqlite_engine):
     w.firm("L", chains=["BIO"], formal=3, above_size=True, park="科学城", name="规上庚公司")
     w.firm("M", chains=["AUTO"], formal=5, name="大党员辛公司")
     zh = gather(sqlite_engine, AS_OF).summary["uncovered"]
-    assert zh[0] == "尚未覆盖的企业共7家，名单见附件。"  # C, D, G, H, K, L, M
+    assert zh[0] == "尚未覆盖的企业共7家。"  # C, D, G, H, K, L, M
     assert "其中规上企业1家" in zh[1] and "单独组建条件的企业2家" in zh[1]
     en = gather(sqlite_engine, AS_OF, lang="en").summary["uncovered"]
     assert "1 are above designated size and 2 have 3 or more formal members" in en[1]
@@ -410,8 +417,8 @@ def test_firm_list_continues_on_further_sheets(sqlite_district, monkeypatch):
 
 @pytest.fixture(scope="module")
 def small_content():
-    from tracker.store import get_engine
     from tracker.chains import init_store
+    from tracker.store import get_engine
 
     engine = get_engine("sqlite://")
     init_store(engine)
@@ -490,3 +497,259 @@ def test_docx_long_table_rows_equal_their_data(sqlite_district):
     assert body == expected
     aligned = {row.cells[5].paragraphs[0].alignment for row in table.rows[1:]}
     assert len(aligned) == 1 and aligned != {None}  # numbers right-aligned in every row
+
+
+# --------------------------------------------------------------------------- after the deadline
+#
+# The 红杉林 plan (the one plan of a fresh store) ended on 2025-12-31: target 100 %, cover
+# within 90 days, visits within 90 days. On AFTER (181 days past the deadline), by hand:
+#
+# firm chain  in P (joined/left)    cover                          deadline  AFTER
+# A    BIO    2022-01-01            O1 from 2022-02-01              covered   covered
+# B    BIO    2022-01-01            王 from 2023-01-01 (visit 6-01) covered   covered (visited)
+# C    BIO    2022-01-01            李 from 2023-01-01 (visit 4-01) covered   covered (not visited:
+#                                                                            4-01 is outside (4-01, 6-30])
+# D    BIO    2022-01-01            none                            uncovered uncovered, 1,641 days
+# E    BIO    2022-01-01            O2 2022-03-01 .. 2026-02-01     covered   lost, 149 days
+# K    BIO    2026-01-10            O1 from 2026-01-20              —         entered, covered (10 d)
+# F    AUTO   2026-03-01            none                            —         entered, 121 days
+# G    AUTO   2026-05-01            none                            —         entered, 60 days (not overdue)
+# H    AUTO   2026-02-01            王 from 2026-03-03 (visit 6-30) —         entered, covered (30 d)
+# I    AUTO   2022-01-01 .. 2026-01-15  O1                          covered   left
+# J    AUTO   2022-01-01            O1 from 2026-04-01              uncovered gained
+#
+# Flow 2025-12-31 → 2026-06-30: start 7 firms / 5 covered / 2 uncovered; end 10 / 6 / 4;
+# entered 4 (covered 2), left 1 (covered 1), gained 1, lost 1 (5 − 1 + 2 + 1 − 1 = 6);
+# time to cover: 4 entered, 2 covered, median (10 + 30) / 2 = 20, p90 = the 2nd smallest = 30.
+# Overdue (> 90 days): D 1,641 (entered), E 149 (lost), F 121 (entered).
+# Verdict: on the deadline BIO 4/5 = 80.0 % (missed by 1), AUTO 1/2 = 50.0 % (missed by 1),
+# district 5/7 = 71.4 % (missed by 2); now BIO 4/6 = 66.7 % (below by 2), AUTO 2/4 = 50.0 %
+# (below by 2), district 6/10 = 60.0 % (below by 4), change −11.4 points; 3 months before
+# (2026-03-30) the district stood at 5/9 = 55.6 %: rising.
+# Visits: work-covered B, C, H; visited B and H: effective (3 + 2) / 10 = 50.0 %.
+# Terms on AFTER: O2 (2021-06-30 + 3 = 2024-06-30) overdue by 730 days; O1 (2023-07-01 + 3 =
+# 2026-07-01) due in 1 day; O3 unknown; O4 committee (2022-01-01 + 5 = 2027-01-01, 185 days) ok.
+
+AFTER = date(2026, 6, 30)
+
+
+def build_after(engine) -> World:
+    w = World(engine)
+    w.org("O1", formation="joint", members=5, founded="2022-01-01", name="科学城联合党支部",
+          term_start="2023-07-01")
+    w.org("O2", formation="single", members=4, founded="2022-01-01", name="戊公司党支部",
+          term_start="2021-06-30")
+    w.org("O3", formation="single", members=3, founded="2022-01-01", name="无任期党支部")
+    w.org("O4", formation="single", kind="committee", members=60, founded="2022-01-01",
+          name="园区党委", term_start="2022-01-01")
+    w.liaison("王联络", unit="区工业和信息化局")
+    w.liaison("李指导", unit="区科技局", role="instructor")
+    on = "2022-01-01"
+    w.firm("A", chains=["BIO"], joined=on, street="萝岗街道", name="生物甲公司")
+    w.link("O1", "A", start="2022-02-01")
+    w.firm("B", chains=["BIO"], joined=on, street="萝岗街道", name="生物乙公司")
+    w.assign("王联络", "B", start="2023-01-01")
+    w.visit("王联络", "B", "2026-06-01")
+    w.visit("李指导", "B", "2026-06-15")  # not assigned to B: does not count
+    w.firm("C", chains=["BIO"], joined=on, street="萝岗街道", name="生物丙公司")
+    w.assign("李指导", "C", start="2023-01-01")
+    w.visit("李指导", "C", "2026-04-01", mode="talk")  # the window's excluded first day
+    w.firm("D", chains=["BIO"], joined=on, street="萝岗街道", formal=2, name="生物丁公司")
+    w.firm("E", chains=["BIO"], joined=on, street="萝岗街道", name="生物戊公司")
+    w.link("O2", "E", start="2022-03-01", end="2026-02-01")
+    w.firm("K", chains=["BIO"], joined="2026-01-10", street="萝岗街道", name="生物癸公司")
+    w.link("O1", "K", start="2026-01-20")
+    w.firm("F", chains=["AUTO"], joined="2026-03-01", street="联和街道", name="汽车己公司")
+    w.firm("G", chains=["AUTO"], joined="2026-05-01", street="联和街道", name="汽车庚公司")
+    w.firm("H", chains=["AUTO"], joined="2026-02-01", street="联和街道", name="汽车辛公司")
+    w.assign("王联络", "H", start="2026-03-03")
+    w.visit("王联络", "H", "2026-06-30")  # the window's last day
+    w.firm("I", chains=["AUTO"], joined=on, left="2026-01-15", street="联和街道", name="汽车壬公司")
+    w.link("O1", "I")
+    w.firm("J", chains=["AUTO"], joined=on, street="联和街道", name="汽车子公司")
+    w.link("O1", "J", start="2026-04-01")
+    return w
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_after_deadline_content_by_hand(engine):
+    w = build_after(engine)
+    c = gather(engine, AFTER)
+    assert c.after_deadline and c.ended.plan.name == "红杉林计划"
+    assert c.ended.days_past_deadline == 181
+    d = c.ended.district
+    assert (d.at_deadline.firms, d.at_deadline.covered, d.short_at_deadline) == (7, 5, 2)
+    assert (d.now.firms, d.now.covered, d.short_now, d.trend) == (10, 6, 4, "rising")
+    assert [ch.key for ch in c.ended.chains if ch.now.firms] == ["AUTO", "BIO"]  # lowest first
+    (part,) = c.flows
+    r = part.result
+    assert (r.start, r.end) == ({"firms": 7, "covered": 5, "uncovered": 2},
+                                {"firms": 10, "covered": 6, "uncovered": 4})
+    assert (r.entered, r.entered_covered, r.left, r.left_covered, r.gained, r.lost) == (4, 2, 1, 1, 1, 1)
+    assert r.time_to_cover.as_dict() == {"entered": 4, "covered": 2, "median_days": 20.0,
+                                         "p90_days": 30}
+    rows = c.overdue_rows
+    assert list(rows["credit_code"]) == [w.code("D"), w.code("E"), w.code("F")]
+    assert list(rows["days"]) == [1641, 149, 121]
+    assert list(rows["cause"]) == ["新入链未覆盖", "失去覆盖", "新入链未覆盖"]
+    assert list(rows["uncovered_since"]) == ["2022-01-01", "2026-02-01", "2026-03-01"]
+    # Each suggested action is the planner's of this report (its 下一步 section).
+    assert list(rows["action"]) == [c.plan_section.actions.get(code, "") for code in rows["credit_code"]]
+    assert all(rows["action"])
+    assert [(n.name, n.firms, n.lost, n.longest) for n in c.overdue_by_chain] == [
+        ("生物技术", 2, 1, 1641), ("汽车制造（智能网联与新能源汽车）", 1, 0, 121)]
+    assert [(n.name, n.firms, n.lost) for n in c.overdue_by_street] == [("萝岗街道", 2, 1), ("联和街道", 1, 0)]
+    assert (c.total.counts.work_covered, c.total.counts.work_visited) == (3, 2)
+    assert c.total.counts.effective_rate == pytest.approx(0.5)
+    assert [r.org_code for r in c.terms] == ["O2", "O1", "O3"]
+    assert c.term_counts["overdue"] == 1 and c.term_counts["within_3_months"] == 1
+    assert c.term_counts["unknown"] == 1 and c.orgs_active == 4
+
+
+def test_after_deadline_ledger_sheets(engine):
+    w = build_after(engine)
+    wb = openpyxl.load_workbook(io.BytesIO(render_report(engine, "xlsx", AFTER)))
+    assert wb.sheetnames[3:6] == ["逾期未覆盖", "走访记录", "换届提醒"]
+    ws = wb["逾期未覆盖"]
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == "A1:H4"
+    assert [c.value for c in ws[1]] == ["统一社会信用代码", "企业名称", "所属产业链", "街道",
+                                        "未覆盖起始日", "未覆盖天数", "原因", "建议措施"]
+    body = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert [r[:7] for r in body] == [
+        [w.code("D"), "生物丁公司", "生物技术", "萝岗街道", "2022-01-01", 1641, "新入链未覆盖"],
+        [w.code("E"), "生物戊公司", "生物技术", "萝岗街道", "2026-02-01", 149, "失去覆盖"],
+        [w.code("F"), "汽车己公司", "汽车制造（智能网联与新能源汽车）", "联和街道", "2026-03-01", 121,
+         "新入链未覆盖"],
+    ]
+    assert all(r[7] for r in body)  # each with its suggested action
+
+    ws = wb["走访记录"]
+    assert [c.value for c in ws[1]][5:] == ["最近一次走访", "距今天数", "近90天走访次数（现派驻人员）",
+                                            "计入有效覆盖"]
+    body = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    # Not visited first; C's visit on 2026-04-01 is one day too old; 李's visit to B does not count.
+    assert [(r[0], r[4], r[5], r[6], r[7], r[8]) for r in body] == [
+        (w.code("C"), "李指导（区科技局，指导员）", "2026-04-01", 90, 0, "否"),
+        (w.code("B"), "王联络（区工业和信息化局，联络员）", "2026-06-01", 29, 1, "是"),
+        (w.code("H"), "王联络（区工业和信息化局，联络员）", "2026-06-30", 0, 1, "是"),
+    ]
+    summary = _summary_rows(wb["汇总"])
+    assert summary["*"][13:15] == [2, pytest.approx(0.5)]  # work_visited, effective rate
+    assert sum(r[8] == "是" for r in body) == summary["*"][13]
+
+    ws = wb["换届提醒"]
+    assert [c.value for c in ws[1]] == ["党组织编码", "党组织名称", "类型", "本届开始日期", "任期（年）",
+                                        "应换届日期", "换届状态", "距到期天数"]
+    assert [list(r) for r in ws.iter_rows(min_row=2, values_only=True)] == [
+        ["O2", "戊公司党支部", "党支部", "2021-06-30", 3, "2024-06-30", "换届逾期", -730],
+        ["O1", "科学城联合党支部", "党支部", "2023-07-01", 3, "2026-07-01", "即将到期", 1],
+        ["O3", "无任期党支部", "党支部", None, 3, None, "未登记任期", None],
+    ]
+    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    assert notes["计划完成情况"].startswith("红杉林计划：截止日2025-12-31工作覆盖率71.4%（未达标，差2家）")
+    en = openpyxl.load_workbook(io.BytesIO(render_report(engine, "xlsx", AFTER, lang="en")))
+    assert en.sheetnames[3:6] == ["Overdue", "Visits", "Term reminders"]
+
+
+def test_after_deadline_word_opens_with_the_verdict(engine):
+    build_after(engine)
+    from tracker.reports.charts import ChartSet
+    from tracker.reports.docx import write_docx
+
+    buffer = io.BytesIO()
+    write_docx(gather(engine, AFTER), ChartSet(error="no browser"), buffer)
+    document = docx.Document(io.BytesIO(buffer.getvalue()))
+    heads = [p.text for p in document.paragraphs if p.style.name == "一级标题"]
+    assert heads[:4] == ["一、计划完成情况", "二、截止日以来企业增减和覆盖变化", "三、逾期未覆盖企业",
+                         "四、统计日总体情况"]
+    assert heads[6:8] == ["七、联络员走访情况", "八、党组织换届情况"]
+    text = _compact(_docx_text(document))
+    assert "截止日已过181天" in text
+    assert ("截止日全区工作覆盖率71.4%，截止日结果：未达标，差2家；统计日工作覆盖率60.0%，"
+            "较截止日下降11.4个百分点，统计日状态：低于目标，差4家；近3个月趋势：上升。") in text
+    assert "新入链4家（统计日已覆盖2家），退出1家（其中原已覆盖1家）" in text
+    assert "新实现覆盖1家，失去覆盖1家" in text and "已覆盖企业由5家变为6家" in text
+    assert "用时中位数20天，90%在30天内完成" in text
+    assert "超过90天仍未覆盖的企业3家" in text and "失去原有覆盖1家" in text
+    assert "等待最久的已达1,641天" in text
+    assert "工作覆盖企业3家，其中近90天按期走访2家，未按期走访1家。工作覆盖率60.0%，有效覆盖率50.0%" in text
+    assert "换届逾期1个，6个月内到期1个（其中3个月内1个），未登记本届开始日期1个" in text
+    assert "状态" not in text.replace("统计日状态", "").replace("换届状态", "").replace("覆盖状态", "")
+    # Table 1: the verdict, lowest rate now first; the total last.
+    verdict_rows = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    assert verdict_rows[0][:3] == ["产业链", "截止日覆盖率", "截止日结果"]
+    assert verdict_rows[1] == ["汽车制造（智能网联与新能源汽车）", "50.0%", "未达标", "1", "50.0%",
+                               "低于目标", "2", "0.0", "上升"]
+    assert verdict_rows[2][:7] == ["生物技术", "80.0%", "未达标", "1", "66.7%", "低于目标", "2"]
+    assert verdict_rows[-1][0] == "全区合计" and verdict_rows[-1][7] == "−11.4"
+    # Table 2: the flow adds up.
+    flow_rows = [[cell.text for cell in row.cells] for row in document.tables[1].rows]
+    assert [r[1:] for r in flow_rows[1:]] == [["7", "5", "2"], ["+4", "+2", "+2"], ["−1", "−1", "0"],
+                                              ["—", "+1", "−1"], ["—", "−1", "+1"], ["10", "6", "4"]]
+    # Three attachments, in the order the text names them.
+    assert "逾期未覆盖企业名单及建议措施见附件1" in text and "未覆盖企业名单见附件2" in text
+    assert "名单见附件3" in text
+    labels = [p.text for p in document.paragraphs if p.style.name == "附件标识"]
+    assert labels == ["附件1", "附件2", "附件3"]
+    overdue = [[cell.text for cell in row.cells] for row in document.tables[-3].rows]
+    assert [r[1] for r in overdue[1:]] == ["生物丁公司", "生物戊公司", "汽车己公司"]
+    assert [r[6] for r in overdue[1:]] == ["1,641", "149", "121"]
+    terms_rows = [[cell.text for cell in row.cells] for row in document.tables[-1].rows]
+    assert [r[1] for r in terms_rows[1:]] == ["O2", "O1"]
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_after_deadline_pdf_text(sqlite_engine, tmp_path):
+    build_after(sqlite_engine)
+    from tracker.reports.charts import ChartSet
+    from tracker.reports.pdf import write_pdf
+
+    path = tmp_path / "r.pdf"
+    with open(path, "wb") as handle:
+        write_pdf(gather(sqlite_engine, AFTER), ChartSet(error="no browser"), handle)
+    text = _compact(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout)
+    assert "一、计划完成情况" in text and "截止日已过181天" in text
+    assert "截止日结果：未达标，差2家" in text and "统计日状态：低于目标，差4家" in text
+    assert "新入链4家" in text and "失去覆盖1家" in text
+    assert "超过90天仍未覆盖的企业3家" in text and "有效覆盖率50.0%" in text
+
+
+def test_before_the_deadline_no_verdict_and_days_left(sqlite_engine):
+    build_after(sqlite_engine)
+    from tracker.reports.charts import ChartSet
+    from tracker.reports.docx import write_docx
+
+    content = gather(sqlite_engine, date(2025, 6, 30))
+    assert not content.after_deadline and content.flows == []
+    buffer = io.BytesIO()
+    write_docx(content, ChartSet(error="no browser"), buffer)
+    document = docx.Document(io.BytesIO(buffer.getvalue()))
+    text = _compact(_docx_text(document))
+    assert "计划完成情况" not in text and "截止日已过" not in text and "截止日结果" not in text
+    assert "逾期未覆盖企业名单" not in text
+    assert "距截止日还有184天" in text  # 2025-06-30 → 2025-12-31
+    heads = [p.text for p in document.paragraphs if p.style.name == "一级标题"]
+    assert heads[0] == "一、总体情况"
+
+
+def test_after_deadline_english_report(sqlite_engine):
+    build_after(sqlite_engine)
+    from tracker.reports.charts import ChartSet
+    from tracker.reports.docx import write_docx
+
+    buffer = io.BytesIO()
+    write_docx(gather(sqlite_engine, AFTER, lang="en"), ChartSet(error="no browser"), buffer)
+    text = _docx_text(docx.Document(io.BytesIO(buffer.getvalue())))
+    assert "1. The plan's result" in text and "the deadline passed 181 days ago" in text
+    assert "result on the deadline: missed, 2 firms short" in text
+    assert "4 entered (2 of them covered on the as-of date)" in text
+    assert "effective coverage 50.0%" in text
+    assert not re.search(r"[\u4e00-\u9fff]", text.replace("红杉林计划", "").replace(
+        "科学城联合党支部", "").replace("戊公司党支部", "").replace("王联络", "").replace(
+        "李指导", "").replace("区工业和信息化局", "").replace("区科技局", "").replace(
+        "萝岗街道", "").replace("联和街道", "").translate({ord(ch): None for ch in
+        "生物甲乙丙丁戊己庚辛壬癸子汽车公司"}))

@@ -8,16 +8,23 @@ the only place figures come from), render the charts once where the format shows
 :func:`~tracker.reports.xlsx.write_xlsx`, :func:`~tracker.reports.docx.write_docx`,
 :func:`~tracker.reports.pdf.write_pdf`, :func:`~tracker.reports.csv.write_csv`.
 
+Long reports (a province's ledger takes minutes) tell where they are through
+:class:`tracker.progress.Progress` events: stage ``gather`` (one event per part of
+:data:`~tracker.reports.content.GATHER_PARTS`, ``done`` of ``total``), ``charts``,
+``write`` (``detail``: the format) and, from :func:`write_report`, ``written``
+(``detail``: the file, its size and the time taken); their labels are ``progress.<stage>``.
+
 Examples
 --------
 >>> from datetime import date
->>> from tracker.store import get_engine
->>> from tracker.chains import init_store
->>> engine = get_engine("sqlite://")
->>> _ = init_store(engine)
->>> data = render_report(engine, "csv", date(2025, 6, 30))
+>>> from tracker.chains import empty_store
+>>> engine = empty_store()
+>>> events = []
+>>> data = render_report(engine, "csv", date(2025, 6, 30), progress=events.append)
 >>> data[:3] == b"\\xef\\xbb\\xbf"
 True
+>>> [(e.stage, e.done, e.total) for e in events][-2:]
+[('gather', 7, 7), ('write', None, None)]
 >>> FORMATS["xlsx"].mime
 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 """
@@ -31,18 +38,23 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy.engine import Engine
 
 from ..i18n import t
+from ..progress import ProgressCallback, Reporter
 from ..scope import EVERYTHING, Scope
 from .content import ReportContent, gather
 
-__all__ = ["FORMATS", "ReportFormat", "render_report", "write_report", "default_filename",
-           "gather", "ReportContent"]
-
-Progress = Callable[[str], None] | None
+__all__ = [
+    "FORMATS",
+    "ReportContent",
+    "ReportFormat",
+    "default_filename",
+    "gather",
+    "render_report",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)
@@ -69,23 +81,19 @@ def default_filename(fmt: str, as_of: date, scope: Scope = EVERYTHING, lang: str
     """A file name such as ``产业链党建覆盖报告_2025-06-30_BIO.docx``."""
     stem = t("reports.file_stem", lang)
     part = "" if scope.chains is None else "_" + "-".join(sorted(scope.chains))
-    return f"{stem}_{as_of.isoformat()}{part}{_format(fmt).suffix}"
+    return f"{stem}_{as_of.isoformat()}{part}{_format(fmt, lang).suffix}"
 
 
-def _format(fmt: str) -> ReportFormat:
+def _format(fmt: str, lang: str = "zh") -> ReportFormat:
     try:
         return FORMATS[fmt]
     except KeyError:
-        raise ValueError(f"未知的报表格式：{fmt}（可选：{'、'.join(FORMATS)}）") from None
-
-
-def _say(progress: Progress, text: str) -> None:
-    if progress is not None:
-        progress(text)
+        raise ValueError(t("reports.error_format", lang, format=fmt,
+                           formats="、".join(FORMATS))) from None
 
 
 def render_report(engine: Engine, fmt: str, as_of: date, scope: Scope = EVERYTHING,
-                  lang: str = "zh", progress: Progress = None) -> bytes:
+                  lang: str = "zh", progress: ProgressCallback | None = None) -> bytes:
     """The report file as bytes (for the dashboard's download buttons).
 
     Parameters
@@ -95,31 +103,30 @@ def render_report(engine: Engine, fmt: str, as_of: date, scope: Scope = EVERYTHI
     as_of : the date of every figure
     scope : restricts everything in the file (figures, firm lists, organisations, findings)
     lang : ``"zh"`` (default) or ``"en"``
-    progress : called with one line of text per step
+    progress : called with each :class:`tracker.progress.Progress` event (see above)
     """
     stream = io.BytesIO()
-    _render(engine, fmt, stream, as_of, scope, lang, progress)
+    _render(engine, fmt, stream, as_of, scope, lang, progress, Reporter(progress))
     return stream.getvalue()
 
 
 def _render(engine: Engine, fmt: str, stream, as_of: date, scope: Scope, lang: str,
-            progress: Progress) -> None:
+            progress: ProgressCallback | None, report: Reporter) -> None:
     """Gather, render the charts where the format has them, and write to ``stream``."""
-    spec = _format(fmt)
-    started = time.perf_counter()
-    _say(progress, t("reports.progress_gather", lang, date=as_of.isoformat()))
+    spec = _format(fmt, lang)
     content = gather(engine, as_of, scope, lang, progress=progress)
-    _say(progress, t("reports.progress_gathered", lang, firms=len(content.firms),
-                     seconds=f"{time.perf_counter() - started:.1f}"))
+    # The format modules are imported when their format is asked for, not with the
+    # package: plotly, python-docx, fpdf2 and openpyxl together take about 2 s to import,
+    # which every `tracker` command (this package is imported by the command line) would pay.
     charts = None
     if spec.charts:
         from .charts import render_charts
 
-        _say(progress, t("reports.progress_charts", lang))
+        report("charts")
         charts = render_charts(content)
         if charts.error:
-            _say(progress, t("reports.progress_charts_failed", lang, reason=charts.error))
-    _say(progress, t("reports.progress_write", lang, format=spec.label(lang)))
+            report("charts", detail=t("reports.charts_failed", lang, reason=charts.error))
+    report("write", detail=spec.label(lang))
     if fmt == "xlsx":
         from .xlsx import write_xlsx
 
@@ -139,7 +146,8 @@ def _render(engine: Engine, fmt: str, stream, as_of: date, scope: Scope, lang: s
 
 
 def write_report(engine: Engine, fmt: str, path: str | os.PathLike, as_of: date,
-                 scope: Scope = EVERYTHING, lang: str = "zh", progress: Progress = None) -> Path:
+                 scope: Scope = EVERYTHING, lang: str = "zh",
+                 progress: ProgressCallback | None = None) -> Path:
     """Write the report to ``path`` (atomically: a half-written file never appears).
 
     The format writes straight into a temporary file beside ``path`` (a province's
@@ -150,19 +158,20 @@ def write_report(engine: Engine, fmt: str, path: str | os.PathLike, as_of: date,
     path = Path(path)
     # Before the work: a typo in the folder should not cost a whole report (and charts).
     if not path.parent.is_dir():
-        raise ValueError(f"目录不存在：{path.parent}")
-    _format(fmt)
+        raise ValueError(t("reports.error_folder", lang, folder=path.parent))
+    _format(fmt, lang)
+    report = Reporter(progress)
     fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            _render(engine, fmt, handle, as_of, scope, lang, progress)
+            _render(engine, fmt, handle, as_of, scope, lang, progress, report)
             size = handle.tell()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _say(progress, t("reports.progress_done", lang, path=str(path), size=_size(size),
-                     seconds=f"{time.perf_counter() - started:.1f}"))
+    report("written", detail=t("reports.written", lang, path=str(path), size=_size(size),
+                               seconds=f"{time.perf_counter() - started:.1f}"))
     return path
 
 

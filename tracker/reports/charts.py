@@ -20,12 +20,21 @@ import plotly.graph_objects as go
 from ..vocab import STATUS
 from .content import ReportContent
 
-__all__ = ["Chart", "ChartSet", "chain_figure", "gap_figure", "figures", "render_charts",
-           "FONT_FAMILY"]
+__all__ = [
+    "FONT_FAMILY",
+    "TARGET_COLOUR",
+    "Chart",
+    "ChartSet",
+    "chain_figure",
+    "figures",
+    "gap_figure",
+    "render_charts",
+]
 
 #: Fonts for chart text; Noto CJK comes with Debian's fonts-noto-cjk.
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
-COLOURS = {"org": "#b22222", "work": "#f0a030", "none": "#c8c8c8", "target": "#333333"}
+#: The target line: neutral, apart from the status colours (:data:`tracker.vocab.STATUS`).
+TARGET_COLOUR = "#333333"
 
 # kaleido's rendering server is global to the process; the dashboard may render from
 # several threads.
@@ -69,14 +78,14 @@ def chain_figure(content: ReportContent) -> go.Figure:
         values = [getattr(ch.counts, attr) / ch.counts.firms for ch in rows]
         counts = [getattr(ch.counts, attr) for ch in rows]
         fig.add_bar(y=names, x=values, orientation="h", name=STATUS.label(status, content.lang),
-                    marker_color=COLOURS[status], customdata=counts,
+                    marker_color=STATUS.colour(status), customdata=counts,
                     text=[f"{v * 100:.0f}%" if v >= 0.06 else "" for v in values],
                     textposition="inside", insidetextanchor="middle")
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat=".0%", range=[0, 1], gridcolor="#e5e5e5")
     fig.update_yaxes(automargin=True)
     if content.target_rate is not None:
-        fig.add_vline(x=content.target_rate, line_dash="dash", line_color=COLOURS["target"],
+        fig.add_vline(x=content.target_rate, line_dash="dash", line_color=TARGET_COLOUR,
                       annotation_text=content.tr("chart_target", target=f"{content.target_rate:.0%}"),
                       annotation_position="top left")
     title = content.tr("chart_chains_title", date=content.as_of.isoformat())
@@ -90,7 +99,7 @@ def gap_figure(content: ReportContent) -> go.Figure | None:
         return None
     fig = go.Figure(go.Bar(
         y=[ch.name for ch in lagging], x=[ch.gap for ch in lagging], orientation="h",
-        marker_color=COLOURS["org"], text=[str(ch.gap) for ch in lagging], textposition="outside",
+        marker_color=STATUS.colour("org"), text=[str(ch.gap) for ch in lagging], textposition="outside",
         name=content.tr("col_gap")))
     fig.update_xaxes(title=content.tr("chart_gap_axis"), gridcolor="#e5e5e5",
                      range=[0, max(ch.gap for ch in lagging) * 1.15 + 1])

@@ -1,8 +1,12 @@
 """The content of a coverage report, gathered once from the package's computations.
 
 :func:`gather` asks :mod:`tracker.coverage` (figures by chain and in total, the firm
-ledger), :mod:`tracker.rules` (findings) and :mod:`tracker.planning.plan` (the
-planner's proposals) for one date and one scope, and returns one :class:`ReportContent`.
+ledger), :mod:`tracker.rules` (findings), :mod:`tracker.planning.plan` (the
+planner's proposals), and for the work after a deadline :mod:`tracker.verdict` (the ended
+plan's verdict), :mod:`tracker.flow` (the flow since the deadline),
+:mod:`tracker.overdue` (the overdue queue), :mod:`tracker.visits` (whether work coverage
+is visited) and :mod:`tracker.terms` (elections due) for one date and one scope, and
+returns one :class:`ReportContent`.
 Every format module (xlsx, docx, pdf, csv) only lays this object out: no figure is
 computed anywhere else, so all formats agree with ``tracker coverage`` by construction.
 
@@ -12,10 +16,8 @@ built here too, from the same figures, in the report's language.
 Examples
 --------
 >>> from datetime import date
->>> from tracker.store import get_engine
->>> from tracker.chains import init_store
->>> engine = get_engine("sqlite://")
->>> _ = init_store(engine)
+>>> from tracker.chains import empty_store
+>>> engine = empty_store()
 >>> content = gather(engine, date(2025, 6, 30))
 >>> content.total.counts.firms, len(content.chains)
 (0, 13)
@@ -23,8 +25,6 @@ Examples
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -32,25 +32,51 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..coverage import Counts, coverage, firm_status
-from ..i18n import percent, t
+from ..coverage import Counts, coverage, firm_status, firms_needed, gap_to_target, name_groups
+from ..flow import FlowResult, flow
+from ..i18n import LANGS, percent, t
 from ..intervals import active_clause
-from ..model import Assignment, Chain, CoverageLink, Liaison, PartyOrg
+from ..model import Assignment, Chain, CoverageLink, Liaison, PartyOrg, Plan
+from ..overdue import OverdueQueue, overdue_queue
+from ..plans import list_plans, plan_in_force
+from ..progress import ProgressCallback, Reporter
 from ..provenance import get_info
 from ..rules import MIN_FORMAL_MEMBERS, RULES, Finding, check
 from ..scope import EVERYTHING, Scope
-from ..vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT, SEVERITY, STATUS
+from ..terms import TermRow, terms
+from ..verdict import PlanVerdict, verdict
+from ..visits import is_visited, last_visits, officers, window_of
+from ..vocab import (
+    DEADLINE_RESULT,
+    FORMATION,
+    LIAISON_ROLE,
+    ORG_KIND,
+    OWNERSHIP,
+    SEGMENT,
+    SEVERITY,
+    STANDING,
+    STATUS,
+    TREND,
+    UNCOVERED_CAUSE,
+)
+from .plan_adapter import PlanSection, plan_section
 
 __all__ = [
-    "ChainFigures",
-    "PlanSection",
-    "ReportContent",
     "FIRM_COLUMNS",
+    "GATHER_PARTS",
     "ORG_COLUMNS",
-    "gather",
+    "OVERDUE_COLUMNS",
+    "TERM_COLUMNS",
+    "VISIT_COLUMNS",
+    "ChainFigures",
+    "FlowPart",
+    "OverdueCount",
+    "ReportContent",
     "chinese_date",
     "chinese_number",
-    "percent",
+    "ended_plan",
+    "gather",
+    "write_summary",
 ]
 
 #: The columns of the firm ledger, in order (header text: ``reports.col_<key>``).
@@ -62,6 +88,17 @@ FIRM_COLUMNS = (
 #: The columns of the organisation list, in order.
 ORG_COLUMNS = ("code", "name", "kind", "formation", "parent", "founded", "member_count",
                "firms_covered")
+#: The columns of the overdue queue (逾期未覆盖; header text ``reports.col_overdue_<key>``).
+OVERDUE_COLUMNS = ("credit_code", "name", "chains", "street", "uncovered_since", "days", "cause",
+                   "action")
+#: The columns of the visit check (走访记录): one row per work-covered firm.
+VISIT_COLUMNS = ("credit_code", "name", "chains", "street", "liaisons", "last_visit",
+                 "days_since", "visits_in_window", "counts")
+#: The columns of the election reminders (换届提醒).
+TERM_COLUMNS = ("org_code", "name", "kind", "term_start", "term_years", "due", "status",
+                "days_to_due")
+#: Term statuses the reminders list (``ok`` is not listed).
+TERM_REMINDED = ("overdue", "due_soon", "unknown")
 
 
 _DIGITS = "〇一二三四五六七八九"
@@ -101,18 +138,17 @@ class ChainFigures:
 
     @property
     def target_firms(self) -> int | None:
-        """Covered firms the target asks for: ``ceil(target_rate × firms)``."""
+        """Covered firms the target asks for (:func:`tracker.coverage.firms_needed`)."""
         if self.target_rate is None:
             return None
-        # Rounded first so that 0.95 × 20 does not become 19.000000000000004 → 20.
-        return math.ceil(round(self.target_rate * self.counts.firms, 9))
+        return firms_needed(self.target_rate, self.counts.firms)
 
     @property
     def gap(self) -> int | None:
-        """Firms still to cover to reach the target (0 when met)."""
-        if self.target_firms is None:
+        """Firms still to cover to reach the target, 0 when met (:func:`tracker.coverage.gap_to_target`)."""
+        if self.target_rate is None:
             return None
-        return max(0, self.target_firms - self.counts.covered)
+        return gap_to_target(self.counts.covered, self.counts.firms, self.target_rate)
 
     @property
     def met(self) -> bool | None:
@@ -123,16 +159,39 @@ class ChainFigures:
 
 
 @dataclass
-class PlanSection:
-    """The planner's proposals, as a table plus summary sentences."""
+class FlowPart:
+    """The flow since the ended plan's deadline for the district (key ``*``) or one chain."""
 
-    title: str
-    headers: list[str]
-    rows: list[list[object]]
-    summary: list[str] = field(default_factory=list)
-    # One row per kind of action (for the written report; the full list goes in the ledger).
-    brief_headers: list[str] = field(default_factory=list)
-    brief_rows: list[list[object]] = field(default_factory=list)
+    key: str
+    name: str
+    result: FlowResult
+
+    def rows(self) -> list[tuple[str, int | None, int, int | None]]:
+        """The flow as a table: (row key, firms, covered, uncovered); signed changes.
+
+        Start, entered, left, gained, lost, end: the covered column adds up
+        (``end.covered = start.covered − left_covered + entered_covered + gained − lost``),
+        and so do the firms and uncovered columns.
+        """
+        r = self.result
+        return [
+            ("start", r.start["firms"], r.start["covered"], r.start["uncovered"]),
+            ("entered", r.entered, r.entered_covered, r.entered - r.entered_covered),
+            ("left", -r.left, -r.left_covered, -(r.left - r.left_covered)),
+            ("gained", None, r.gained, -r.gained),
+            ("lost", None, -r.lost, r.lost),
+            ("end", r.end["firms"], r.end["covered"], r.end["uncovered"]),
+        ]
+
+
+@dataclass
+class OverdueCount:
+    """Overdue firms of one chain or one street: how many, how many lost cover, the longest wait."""
+
+    name: str
+    firms: int = 0
+    lost: int = 0
+    longest: int | None = None
 
 
 @dataclass
@@ -157,6 +216,25 @@ class ReportContent:
     provenance: dict[str, str]
     summary: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what could not be included, and why
+    #: The plan in force is an illustrative example (示例), not real policy.
+    plan_example: bool = False
+    #: The verdict of the last plan whose deadline lies before ``as_of`` (None: none ended).
+    ended: PlanVerdict | None = None
+    #: The flow from that deadline to ``as_of``: the district's, or each scoped chain's.
+    flows: list[FlowPart] = field(default_factory=list)
+    #: The overdue queue of the scope (its window, the plan that set it, its rows).
+    overdue: OverdueQueue | None = None
+    overdue_rows: pd.DataFrame | None = None  # OVERDUE_COLUMNS (display) + cause_code
+    overdue_by_chain: list[OverdueCount] = field(default_factory=list)
+    overdue_by_street: list[OverdueCount] = field(default_factory=list)
+    #: Visits: the window (days), one row per work-covered firm, officers with unvisited firms.
+    visit_window: int = 90
+    visits: pd.DataFrame | None = None  # VISIT_COLUMNS (display) + counts_flag
+    officer_gaps: list[tuple[str, int]] = field(default_factory=list)  # (officer text, firms)
+    #: Organisation terms: the reminder rows (overdue, due soon, unknown) and counts by bucket.
+    terms: list[TermRow] = field(default_factory=list)
+    term_counts: dict[str, int] = field(default_factory=dict)
+    orgs_active: int = 0
 
     @property
     def synthetic(self) -> bool:
@@ -169,6 +247,19 @@ class ReportContent:
     @property
     def deadline(self) -> date | None:
         return date.fromisoformat(self.plan["deadline"]) if self.plan else None
+
+    @property
+    def after_deadline(self) -> bool:
+        """The as-of date lies after a plan's deadline: the report opens with its verdict."""
+        return self.ended is not None
+
+    @property
+    def overdue_count(self) -> int:
+        return 0 if self.overdue_rows is None else len(self.overdue_rows)
+
+    def term_rows(self, statuses=TERM_REMINDED) -> list[TermRow]:
+        """The reminder rows with these statuses, most urgent first."""
+        return [r for r in self.terms if r.status in statuses]
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -192,7 +283,7 @@ class ReportContent:
                 "subject_type": self.tr(f"subject_{f.subject_type}"),
                 "subject_id": f.subject_id,
                 "subject_name": f.subject_name,
-                "message": f.text(self.lang),
+                "message": f.message(self.lang),
             })
         return rows
 
@@ -207,9 +298,10 @@ C = Chain.__table__
 
 
 def _chain_names(engine: Engine, lang: str) -> dict[str, str]:
+    """Code → name in ``lang`` of every chain (a firm's other chains too, out of scope)."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(C.c.code, C.c.name_zh, C.c.name_en)).all()
-    return {code: (zh if lang == "zh" else en) for code, zh, en in rows}
+    return {g.key: g.name for g in name_groups("chain", {}, lang, [tuple(r) for r in rows])}
 
 
 def _coverers(engine: Engine, as_of: date, lang: str) -> tuple[dict, dict]:
@@ -231,9 +323,9 @@ def _coverers(engine: Engine, as_of: date, lang: str) -> tuple[dict, dict]:
             .where(active_clause(A.c.start, A.c.end, as_of))
             .order_by(A.c.firm_id, LI.c.name)
         ):
-            liaisons.setdefault(firm_id, []).append(
-                f"{name}（{unit}，{LIAISON_ROLE.label(role, lang)}）" if lang == "zh"
-                else f"{name} ({unit}, {LIAISON_ROLE.label(role, lang)})")
+            liaisons.setdefault(firm_id, []).append(t(
+                "reports.liaison_entry", lang, name=name, unit=unit,
+                role=LIAISON_ROLE.label(role, lang)))
     return orgs, liaisons
 
 
@@ -241,7 +333,7 @@ def _firm_ledger(engine: Engine, as_of: date, frame: pd.DataFrame, lang: str) ->
     """The ledger's display columns from ``frame`` (:func:`tracker.coverage.firm_status`)."""
     names = _chain_names(engine, lang)
     orgs, liaisons = _coverers(engine, as_of, lang)
-    sep = "、" if lang == "zh" else "; "
+    sep = t("reports.sep_list", lang)
     yes, no = t("reports.yes", lang), t("reports.no", lang)
 
     def join_codes(text, label):
@@ -318,20 +410,25 @@ def _org_list(engine: Engine, as_of: date, scope: Scope, firm_ids: set[int],
     return pd.DataFrame(records, columns=list(ORG_COLUMNS))
 
 
-def _plan_section(engine: Engine, as_of: date, scope: Scope, lang: str, notes: list[str],
-                  names: dict[str, str], frame: pd.DataFrame | None) -> PlanSection | None:
-    """The planner's proposals; None (with a note saying why) when the planner fails."""
-    from .plan_adapter import plan_section  # it imports PlanSection from this module
+#: The parts of :func:`gather`, in order: each is one ``gather`` progress event, labelled
+#: ``reports.gather_<part>`` (``plan`` only when the planner is asked).
+GATHER_PARTS = ("coverage", "rules", "firms", "orgs", "plan", "deadline", "visits")
 
-    try:
-        return plan_section(engine, as_of, scope, lang, names, frame)
-    except Exception as exc:  # noqa: BLE001 - the report goes out without the plan, saying why
-        notes.append(t("reports.note_plan_failed", lang, reason=f"{type(exc).__name__}: {exc}"))
-        return None
+
+def ended_plan(engine: Engine, as_of: date) -> Plan | None:
+    """The last plan whose deadline lies before ``as_of`` (the plan a report gives the verdict of).
+
+    >>> from tracker.chains import empty_store
+    >>> engine = empty_store()
+    >>> ended_plan(engine, date(2026, 11, 27)).name, ended_plan(engine, date(2025, 12, 31))
+    ('红杉林计划', None)
+    """
+    ended = [p for p in list_plans(engine) if p.deadline < as_of]
+    return max(ended, key=lambda p: (p.deadline, p.start)) if ended else None
 
 
 def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "zh",
-           include_plan: bool = True, progress=None) -> ReportContent:
+           include_plan: bool = True, progress: ProgressCallback | None = None) -> ReportContent:
     """Gather the content of a report on ``as_of`` within ``scope``.
 
     Parameters
@@ -340,20 +437,21 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     as_of : the date of every figure
     scope : restricts the figures, the firm lists, the organisations and the findings
     lang : ``"zh"`` or ``"en"``
-    include_plan : ask the planner for proposals when it is available
-    progress : called with one line of text as each stage starts (a province's report
-               gathers for minutes; the user sees where it is)
+    include_plan : ask the planner for proposals (and for the overdue firms' actions)
+    progress : called with a :class:`tracker.progress.Progress` event of stage ``gather``
+        as each part (:data:`GATHER_PARTS`) starts, ``done`` parts of ``total``, and once
+        more when all are done (a province's report gathers for minutes; the user sees
+        where it is)
     """
-    if lang not in ("zh", "en"):
-        raise ValueError(f"未知的语言：{lang}（可选：zh、en）")
-    started = time.perf_counter()
+    if lang not in LANGS:
+        raise ValueError(t("reports.error_lang", lang, code=lang, langs="、".join(LANGS)))
+    report = Reporter(progress)
+    parts = tuple(p for p in GATHER_PARTS if include_plan or p != "plan")
 
     def stage(name: str) -> None:
-        if progress is not None:
-            progress(t(f"reports.progress_stage_{name}", lang,
-                       seconds=f"{time.perf_counter() - started:.0f}"))
+        report("gather", done=parts.index(name), total=len(parts),
+               detail=t(f"reports.gather_{name}", lang))
 
-    notes: list[str] = []
     stage("coverage")
     result = coverage(engine, as_of, by="chain", scope=scope, lang=lang)
     target = result.plan["target_rate"] if result.plan else None
@@ -369,26 +467,149 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     firms = _firm_ledger(engine, as_of, status, lang)
     uncovered = firms[firms["status_code"] == "none"].reset_index(drop=True)
     stage("orgs")
-    orgs = _org_list(engine, as_of, scope, set(int(i) for i in firms["firm_id"]), lang)
+    orgs = _org_list(engine, as_of, scope, {int(i) for i in firms["firm_id"]}, lang)
     names = dict(zip(firms["credit_code"], firms["name"]))
     # The planner plans over every chain firm: it can reuse the ledger's read of the firms
     # (seconds at 100,000 firms) only when the report counts every chain firm too.
     shared = status if result.denominator == "chain_firms" else None
     del status
+    section = None
     if include_plan:
         stage("plan")
-    plan_section = (_plan_section(engine, as_of, scope, lang, notes, names, shared)
-                    if include_plan else None)
+        section = plan_section(engine, as_of, scope, lang, names, shared)
     del shared
+    in_force = plan_in_force(engine, as_of)
     content = ReportContent(
         as_of=as_of, lang=lang, scope=scope, scope_text=_scope_text(engine, scope, lang),
         generated_at=datetime.now().replace(microsecond=0), plan=result.plan,
         denominator=result.denominator, denominator_text=result.denominator_text,
         total=total, chains=chains, firms=firms, uncovered=uncovered, orgs=orgs,
-        findings=findings, plan_section=plan_section, provenance=get_info(engine), notes=notes,
+        findings=findings, plan_section=section, provenance=get_info(engine),
+        plan_example=bool(in_force is not None and in_force.is_example),
     )
+    stage("deadline")
+    _after_deadline(engine, content, section)
+    stage("visits")
+    _visits(engine, content, in_force)
+    _terms(engine, content)
     content.summary = write_summary(content)
+    report("gather", done=len(parts), total=len(parts),
+           detail=t("reports.gathered", lang, firms=f"{len(firms):,}"))
     return content
+
+
+def _after_deadline(engine: Engine, c: ReportContent, section: PlanSection | None) -> None:
+    """The ended plan's verdict, the flow since its deadline, and the overdue queue."""
+    plan = ended_plan(engine, c.as_of)
+    if plan is not None:
+        c.ended = verdict(engine, plan, c.as_of, c.scope, c.lang)
+        if c.scope.areas is not None:
+            # The flow counts a chain's (or the district's) population; an area has none.
+            c.notes.append(c.tr("note_flow_areas"))
+        elif c.scope.is_everything:
+            c.flows = [FlowPart("*", c.total.name,
+                                flow(engine, plan.deadline, c.as_of, denominator=plan.denominator))]
+        else:
+            c.flows = [FlowPart(ch.key, ch.name, flow(engine, plan.deadline, c.as_of, chain=ch.key,
+                                                       denominator=plan.denominator))
+                       for ch in c.chains]
+    # The overdue queue of the district, restricted to the scope's firms (the ledger's rows:
+    # the same population); the actions are the planner's of this report (section).
+    queue = overdue_queue(engine, c.as_of, lang=c.lang, with_actions=False)
+    in_scope = dict(zip(c.firms["credit_code"], zip(c.firms["street"], c.firms["park"])))
+    queue.rows = [r for r in queue.rows if r.credit_code in in_scope]
+    actions = section.actions if section is not None else {}
+    for row in queue.rows:
+        row.action = actions.get(row.credit_code)
+    c.overdue = queue
+    names = _chain_names(engine, c.lang)
+    sep = c.tr("sep_list")
+    no_street = c.tr("no_street")
+    records = []
+    by_chain = {ch.key: OverdueCount(ch.name) for ch in c.chains}
+    by_street: dict[str, OverdueCount] = {}
+    for r in queue.rows:
+        street = in_scope[r.credit_code][0] or no_street
+        records.append({
+            "credit_code": r.credit_code, "name": r.name,
+            "chains": sep.join(names.get(k, k) for k in r.chains),
+            "street": street,
+            "uncovered_since": r.uncovered_since.isoformat() if r.uncovered_since else "",
+            "days": r.days, "cause": UNCOVERED_CAUSE.label(r.cause, c.lang),
+            "action": r.action or "", "cause_code": r.cause,
+        })
+        counts = [by_chain[k] for k in r.chains if k in by_chain]
+        counts.append(by_street.setdefault(street, OverdueCount(street)))
+        for count in counts:
+            count.firms += 1
+            count.lost += r.cause == "lost"
+            if r.days is not None:
+                count.longest = max(count.longest or 0, r.days)
+    c.overdue_rows = pd.DataFrame(records, columns=[*OVERDUE_COLUMNS, "cause_code"])
+    # Whole days or None (unknown start): not floats with NaN.
+    c.overdue_rows["days"] = pd.Series([r["days"] for r in records], dtype=object)
+    c.overdue_by_chain = sorted((n for n in by_chain.values() if n.firms),
+                                key=lambda n: (-n.firms, n.name))
+    c.overdue_by_street = sorted(by_street.values(), key=lambda n: (-n.firms, n.name))
+
+
+def _visits(engine: Engine, c: ReportContent, in_force: Plan | None) -> None:
+    """One row per work-covered firm of the scope: its officers, last visit, and whether it counts.
+
+    "Counts" is :func:`tracker.visits.is_visited` of the firm's last counted visit (by anyone
+    assigned to it on that day) in the plan in force's window: the rows marked yes are the
+    ``work_visited`` of :func:`tracker.coverage.coverage`. The visits in the window are
+    those of the firm's current officers (:func:`tracker.visits.officers`).
+    """
+    window = window_of(in_force)
+    c.visit_window = window
+    work = c.firms[c.firms["status_code"] == "work"]
+    codes = list(work["credit_code"])
+    last = last_visits(engine, c.as_of, codes, by_code=True) if codes else {}
+    in_window: dict[str, int] = {}
+    unvisited: dict[str, int] = {}
+    wanted = set(codes)
+    for officer in officers(engine, c.as_of, window):
+        gaps = 0
+        for f in officer.firms:
+            if f["credit_code"] not in wanted:
+                continue
+            in_window[f["credit_code"]] = in_window.get(f["credit_code"], 0) + f["visits_in_window"]
+            gaps += not f["visited"]
+        if gaps:
+            text = t("reports.liaison_short", c.lang, name=officer.name, unit=officer.unit)
+            unvisited[text] = unvisited.get(text, 0) + gaps
+    c.officer_gaps = sorted(unvisited.items(), key=lambda kv: (-kv[1], kv[0]))
+    yes, no = c.tr("yes"), c.tr("no")
+    records = []
+    for r in work.itertuples(index=False):
+        day = last.get(r.credit_code)
+        counts = is_visited(day, c.as_of, window)
+        records.append({
+            "credit_code": r.credit_code, "name": r.name, "chains": r.chains,
+            "street": r.street, "liaisons": r.liaisons,
+            "last_visit": day.isoformat() if day else "",
+            "days_since": (c.as_of - day).days if day else None,
+            "visits_in_window": in_window.get(r.credit_code, 0),
+            "counts": yes if counts else no, "counts_flag": counts,
+        })
+    # The firms to act on first: not visited, the longest without a visit first.
+    records.sort(key=lambda x: (x["counts_flag"], x["last_visit"] or "", x["chains"], x["name"]))
+    c.visits = pd.DataFrame(records, columns=[*VISIT_COLUMNS, "counts_flag"])
+    c.visits["days_since"] = pd.Series([r["days_since"] for r in records], dtype=object)
+
+
+def _terms(engine: Engine, c: ReportContent) -> None:
+    """The organisations of the scope (those of :attr:`ReportContent.orgs`) and their terms."""
+    codes = None if c.scope.is_everything else set(c.orgs["code"])
+    rows = terms(engine, c.as_of, codes)
+    c.orgs_active = len(rows)
+    counts = {"overdue": 0, "within_3_months": 0, "within_6_months": 0, "unknown": 0, "ok": 0}
+    for r in rows:
+        counts[r.bucket] += 1
+    counts["due_soon"] = counts["within_3_months"] + counts["within_6_months"]
+    c.term_counts = counts
+    c.terms = [r for r in rows if r.status in TERM_REMINDED]
 
 
 def _scope_text(engine: Engine, scope: Scope, lang: str) -> str:
@@ -397,12 +618,11 @@ def _scope_text(engine: Engine, scope: Scope, lang: str) -> str:
     parts = []
     if scope.chains is not None:
         names = _chain_names(engine, lang)
-        sep = "、" if lang == "zh" else ", "
-        parts.append(t("reports.scope_chains", lang,
-                       chains=sep.join(names.get(c, c) for c in sorted(scope.chains))))
+        parts.append(t("reports.scope_chains", lang, chains=t("reports.sep_names", lang).join(
+            names.get(c, c) for c in sorted(scope.chains))))
     if scope.areas is not None:
         parts.append(t("reports.scope_areas", lang, areas="、".join(sorted(scope.areas))))
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return t("reports.sep_parts", lang).join(parts)
 
 
 # --------------------------------------------------------------------------- summary
@@ -411,7 +631,7 @@ def _scope_text(engine: Engine, scope: Scope, lang: str) -> str:
 def write_summary(c: ReportContent) -> dict[str, list[str]]:
     """The written summary, one list of paragraphs per report section."""
     tot = c.total.counts
-    sep = "、" if c.lang == "zh" else ", "
+    sep = c.tr("sep_names")
     overall = [c.tr(
         "sum_overall", date=_date_text(c, c.as_of), scope=c.scope_text, firms=f"{tot.firms:,}",
         org=f"{tot.org_covered:,}", work=f"{tot.work_covered:,}", none=f"{tot.uncovered:,}",
@@ -424,12 +644,15 @@ def write_summary(c: ReportContent) -> dict[str, list[str]]:
     if c.plan:
         deadline = c.deadline
         days = (deadline - c.as_of).days
-        chains.append(c.tr("sum_target", plan=c.plan["name"], deadline=_date_text(c, deadline),
-                           target=percent(c.target_rate, 0)))
+        example = c.tr("plan_example_mark") if c.plan_example else ""
+        chains.append(c.tr("sum_target" if days >= 0 else "sum_target_past", plan=c.plan["name"],
+                           example=example, deadline=_date_text(c, deadline),
+                           target=percent(c.target_rate, 0), days=abs(days)))
         with_firms = [ch for ch in c.chains if ch.counts.firms > 0]
         met = [ch for ch in with_firms if ch.met]
+        # The laggards lead, lowest rate first (issue 13).
         lagging = sorted((ch for ch in with_firms if ch.met is False),
-                         key=lambda ch: (-ch.gap, ch.key))
+                         key=lambda ch: (ch.counts.coverage_rate, ch.key))
         empty = [ch for ch in c.chains if ch.counts.firms == 0]
         if met:
             chains.append(c.tr("sum_met", n=len(met), names=sep.join(ch.name for ch in met)))
@@ -442,8 +665,8 @@ def write_summary(c: ReportContent) -> dict[str, list[str]]:
         if empty:
             chains.append(c.tr("sum_empty", names=sep.join(ch.name for ch in empty)))
         if c.total.gap:
-            key = "sum_gap_days" if days > 0 else "sum_gap_overdue"
-            chains.append(c.tr(key, gap=f"{c.total.gap:,}", days=abs(days)))
+            key = "sum_gap_days" if days > 0 else "sum_gap_deadline_day" if days == 0 else "sum_gap_overdue"
+            chains.append(c.tr(key, gap=f"{c.total.gap:,}", days=f"{abs(days):,}"))
         elif c.total.met:
             chains.append(c.tr("sum_total_met"))
     else:
@@ -472,8 +695,162 @@ def write_summary(c: ReportContent) -> dict[str, list[str]]:
     if not plan:
         plan = [c.tr("sum_advice_generic", n=f"{tot.uncovered:,}")] if tot.uncovered else []
     return {"overall": overall, "chains": chains, "uncovered": uncovered,
-            "findings": findings, "plan": plan}
+            "findings": findings, "plan": plan, "verdict": _verdict_text(c),
+            "flow": _flow_text(c), "overdue": _overdue_text(c), "visits": _visits_text(c),
+            "terms": _terms_text(c)}
+
+
+def _points(change: float | None, lang: str) -> str:
+    """A change of rate in percentage points, in words (上升/下降/持平)."""
+    if change is None:
+        return "—"
+    points = round(change * 100, 1)
+    if points == 0:
+        return t("reports.change_flat", lang)
+    key = "reports.change_up" if points > 0 else "reports.change_down"
+    return t(key, lang, points=f"{abs(points):.1f}")
+
+
+def result_text(c: ReportContent, v) -> str:
+    """截止日结果 of one :class:`tracker.verdict.ChainVerdict`: met, or missed by how many firms."""
+    label = DEADLINE_RESULT.label(v.result_at_deadline, c.lang)
+    if v.result_at_deadline == "missed":
+        return c.tr("short_by", label=label, n=f"{v.short_at_deadline:,}")
+    return label
+
+
+def standing_text(c: ReportContent, v) -> str:
+    """统计日状态 of one chain verdict: at target, or below by how many firms."""
+    label = STANDING.label(v.standing, c.lang)
+    if v.standing == "below":
+        return c.tr("short_by", label=label, n=f"{v.short_now:,}")
+    return label
+
+
+def change_points(change: float | None) -> str:
+    """The change from the deadline in signed percentage points (a table cell)."""
+    if change is None:
+        return "—"
+    points = round(change * 100, 1)
+    return "0.0" if points == 0 else f"{points:+.1f}".replace("-", "−")
+
+
+def _verdict_text(c: ReportContent) -> list[str]:
+    v = c.ended
+    if v is None:
+        return []
+    plan, d = v.plan, v.district
+    lang = c.lang
+    out = [c.tr("verdict_plan", plan=plan.name,
+                example=c.tr("plan_example_mark") if plan.is_example else "",
+                deadline=_date_text(c, plan.deadline), target=percent(plan.target_rate, 0),
+                days=v.days_past_deadline)]
+    if d.result_at_deadline == "no_data":
+        out.append(c.tr("verdict_no_data"))
+        return out
+    out.append(c.tr("verdict_district", scope=c.scope_text,
+                    rate_deadline=percent(d.at_deadline.coverage_rate),
+                    result=result_text(c, d), rate_now=percent(d.now.coverage_rate),
+                    change=_points(d.change, lang), standing=standing_text(c, d),
+                    trend=TREND.label(d.trend, lang) if d.trend else "—"))
+    with_firms = [ch for ch in v.chains if ch.result_at_deadline != "no_data" or ch.now.firms]
+    missed = [ch for ch in with_firms if ch.result_at_deadline == "missed"]
+    met = [ch for ch in with_firms if ch.result_at_deadline == "met"]
+    below = [ch for ch in with_firms if ch.standing == "below"]
+    falling = [ch for ch in with_firms if ch.trend == "falling"]
+    out.append(c.tr("verdict_chains", met=len(met), missed=len(missed),
+                    now_met=sum(ch.standing == "met" for ch in with_firms), below=len(below),
+                    falling=len(falling)))
+    if below:
+        sep = c.tr("sep_names")
+        items = sep.join(c.tr("sum_lag_item", name=ch.name, rate=percent(ch.now.coverage_rate),
+                              gap=f"{ch.short_now:,}") for ch in below[:3])
+        out.append(c.tr("verdict_lowest", items=items))
+    for measure, extra in v.extra_targets.items():
+        out.append(c.tr("verdict_other_target", measure=c.tr(f"col_{measure}"),
+                        target=percent(extra["target"], 0),
+                        at_deadline=percent(extra["at_deadline"]),
+                        result=DEADLINE_RESULT.label(extra["result_at_deadline"], lang),
+                        now=percent(extra["now"]),
+                        standing=STANDING.label(extra["standing"], lang)))
+    return out
+
+
+def _days(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def _flow_text(c: ReportContent) -> list[str]:
+    out = []
+    for part in c.flows:
+        r = part.result
+        prefix = "" if part.key == "*" else c.tr("flow_chain_prefix", name=part.name)
+        out.append(prefix + c.tr(
+            "flow_counts", deadline=_date_text(c, r.start_day), firms_start=f"{r.start['firms']:,}",
+            firms_end=f"{r.end['firms']:,}", entered=f"{r.entered:,}",
+            entered_covered=f"{r.entered_covered:,}", left=f"{r.left:,}",
+            left_covered=f"{r.left_covered:,}", gained=f"{r.gained:,}", lost=f"{r.lost:,}",
+            covered_start=f"{r.start['covered']:,}", covered_end=f"{r.end['covered']:,}",
+            uncovered_start=f"{r.start['uncovered']:,}", uncovered_end=f"{r.end['uncovered']:,}"))
+        ttc = r.time_to_cover
+        if ttc.entered == 0:
+            out.append(c.tr("flow_ttc_none"))
+        elif ttc.covered == 0:
+            out.append(c.tr("flow_ttc_uncovered", n=f"{ttc.entered:,}"))
+        else:
+            out.append(c.tr("flow_ttc", n=f"{ttc.entered:,}", covered=f"{ttc.covered:,}",
+                            waiting=f"{ttc.entered - ttc.covered:,}",
+                            median=_days(ttc.median_days), p90=_days(ttc.p90_days)))
+    return out
+
+
+def _overdue_text(c: ReportContent) -> list[str]:
+    q = c.overdue
+    if q is None:
+        return []
+    rule = c.tr("overdue_rule", plan=q.plan, days=q.days) if q.plan else \
+        c.tr("overdue_rule_default", days=q.days)
+    n = c.overdue_count
+    if n == 0:
+        return [rule + c.tr("overdue_none", days=q.days)]
+    causes = c.overdue_rows["cause_code"]
+    known = [d for d in c.overdue_rows["days"] if d is not None]
+    return [rule + c.tr("overdue_counts", days=q.days, n=f"{n:,}",
+                        uncovered=f"{c.total.counts.uncovered:,}",
+                        entered=f"{int((causes == 'entered').sum()):,}",
+                        lost=f"{int((causes == 'lost').sum()):,}",
+                        longest=f"{int(max(known)):,}" if known else "—")]
+
+
+def _visits_text(c: ReportContent) -> list[str]:
+    tot = c.total.counts
+    out = [c.tr("visits_rule", days=c.visit_window)]
+    if tot.work_covered == 0:
+        out.append(c.tr("visits_no_work"))
+        return out
+    out.append(c.tr("visits_counts", work=f"{tot.work_covered:,}", days=c.visit_window,
+                    visited=f"{tot.work_visited:,}",
+                    unvisited=f"{tot.work_covered - tot.work_visited:,}",
+                    rate=percent(tot.coverage_rate), effective=percent(tot.effective_rate)))
+    out.append(c.tr("visits_definitions"))
+    if c.officer_gaps:
+        sep = c.tr("sep_names")
+        items = sep.join(c.tr("visits_officer_item", officer=o, n=n) for o, n in c.officer_gaps[:3])
+        out.append(c.tr("visits_officers", n=len(c.officer_gaps), items=items))
+    return out
+
+
+def _terms_text(c: ReportContent) -> list[str]:
+    n = c.term_counts
+    if not c.orgs_active:
+        return [c.tr("terms_no_orgs")]
+    out = [c.tr("terms_counts", total=f"{c.orgs_active:,}", overdue=n["overdue"],
+                soon=n["due_soon"], soon3=n["within_3_months"], unknown=n["unknown"]),
+           c.tr("terms_rule")]
+    return out
 
 
 def _date_text(c: ReportContent, day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if c.lang == "zh" else day.isoformat()
+    return c.tr("date", year=day.year, month=day.month, day=day.day, iso=day.isoformat())

@@ -17,20 +17,19 @@ import io
 from typing import BinaryIO
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from .charts import ChartSet
 from .content import ReportContent
-from .outline import (Attachment, Figure, Heading, Para, Recipient, Signature, Table, Title,
-                      build)
+from .outline import Attachment, Figure, Heading, Para, Recipient, Signature, Table, Title, build
 
-__all__ = ["write_docx", "FONTS", "MARGINS_MM"]
+__all__ = ["FONTS", "MARGINS_MM", "write_docx"]
 
 #: Official font names (GB/T 9704) and the Latin font beside them.
 FONTS = {"title": "方正小标宋简体", "body": "仿宋_GB2312", "heading": "黑体",
@@ -40,6 +39,7 @@ MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
 TABLE_PT = 12  # 小四
+SMALL_TABLE_PT = 10.5  # 五号: the wide tables (nine columns)
 LINE_PT = 28.95  # 22 lines in the 225 mm text block
 
 
@@ -99,9 +99,14 @@ def _setup(doc) -> dict:
         "heading": _style(doc, "一级标题", FONTS["heading"], BODY_PT, indent_chars=2),
         "caption": _style(doc, "题注", FONTS["heading"], 14, align=WD_ALIGN_PARAGRAPH.CENTER,
                           line=None, before=6, after=4),
-        "table": _style(doc, "表格文字", FONTS["body"], TABLE_PT, line=None),
+        "table": _style(doc, "表格文字", FONTS["body"], TABLE_PT, line=None,
+                        align=WD_ALIGN_PARAGRAPH.LEFT),
         "table_head": _style(doc, "表头文字", FONTS["heading"], TABLE_PT, line=None,
                              align=WD_ALIGN_PARAGRAPH.CENTER),
+        "table_small": _style(doc, "表格文字（五号）", FONTS["body"], SMALL_TABLE_PT, line=None,
+                              align=WD_ALIGN_PARAGRAPH.LEFT),
+        "table_head_small": _style(doc, "表头文字（五号）", FONTS["heading"], SMALL_TABLE_PT,
+                                   line=None, align=WD_ALIGN_PARAGRAPH.CENTER),
         "figure": _style(doc, "图片", FONTS["body"], BODY_PT, line=None,
                          align=WD_ALIGN_PARAGRAPH.CENTER),
         "signature": _style(doc, "落款", FONTS["body"], BODY_PT, align=WD_ALIGN_PARAGRAPH.RIGHT),
@@ -110,6 +115,9 @@ def _setup(doc) -> dict:
         "attachment": _style(doc, "附件标识", FONTS["heading"], BODY_PT),
         "note": _style(doc, "表注", FONTS["body"], 12, line=None, before=2, after=6),
     }
+    # A caption stays on the page of its table or figure; so does a heading with its text.
+    styles["caption"].paragraph_format.keep_with_next = True
+    styles["heading"].paragraph_format.keep_with_next = True
     # The outline numbering also lets Word's navigation pane list the sections.
     ppr = styles["heading"].element.get_or_add_pPr()
     outline = OxmlElement("w:outlineLvl")
@@ -162,11 +170,16 @@ def _table(doc, block: Table, styles: dict, text_width_mm: float) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     total = sum(block.widths)
     widths = [Mm(text_width_mm * w / total) for w in block.widths]
+    # The grid's column widths: Word and LibreOffice lay the table out by them (the cells'
+    # own widths alone leave the columns equal).
+    table.autofit = False
+    for column, width in zip(table.columns, widths):
+        column.width = width
     header = table.rows[0]
     _repeat_header(header)
     for cell, text, width in zip(header.cells, block.headers, widths):
         cell.width = width
-        _cell_text(cell, text, styles["table_head"])
+        _cell_text(cell, text, styles["table_head_small" if block.small else "table_head"])
     last = len(block.rows) - 1
     template = None
     for i, row in enumerate(block.rows):
@@ -180,11 +193,14 @@ def _table(doc, block: Table, styles: dict, text_width_mm: float) -> None:
                 t_el.text = text
             table._tbl.append(tr)
             continue
-        cells = table.add_row().cells
+        added = table.add_row()
+        _cant_split(added)
+        cells = added.cells
         for j, (cell, text) in enumerate(zip(cells, row)):
             cell.width = widths[j]
             align = WD_ALIGN_PARAGRAPH.RIGHT if j in block.numeric else None
-            _cell_text(cell, text, styles["table"], align, bold=bold)
+            _cell_text(cell, text, styles["table_small" if block.small else "table"], align,
+                       bold=bold)
         if template is None and not bold:
             template = _template(table.rows[-1]._tr)
     if block.note:
@@ -221,12 +237,36 @@ def _template(tr):
 _SPECIAL = ("\t", "\n", "\r")
 
 
+def _cant_split(row) -> None:
+    """Keep a row on one page (a chain's name is not cut between two pages)."""
+    el = OxmlElement("w:cantSplit")
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
 def _repeat_header(row) -> None:
     """Repeat the header row on every page the table spans."""
     trpr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
     trpr.append(el)
+
+
+def _new_section(doc, landscape: bool) -> float:
+    """Start a section on a new page (A4, landscape or portrait); returns its text width in mm."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    wide, high = (297, 210) if landscape else (210, 297)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(wide), Mm(high)
+    if landscape:  # the portrait margins turned with the page
+        top, bottom = MARGINS_MM["right"], MARGINS_MM["left"]
+        left, right = MARGINS_MM["top"], MARGINS_MM["bottom"]
+    else:
+        top, bottom = MARGINS_MM["top"], MARGINS_MM["bottom"]
+        left, right = MARGINS_MM["left"], MARGINS_MM["right"]
+    section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
+    section.left_margin, section.right_margin = Mm(left), Mm(right)
+    return wide - left - right
 
 
 def write_docx(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> None:
@@ -259,9 +299,10 @@ def write_docx(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> No
             doc.add_paragraph(block.issuer, style=styles["signature"])
             doc.add_paragraph(block.date_text, style=styles["signature"])
         elif isinstance(block, Attachment):
-            p = doc.add_paragraph(style=styles["attachment"])
-            p.add_run().add_break(WD_BREAK.PAGE)
-            p.add_run(block.label)
+            # Each attachment starts a section of its own: a new page, landscape for a
+            # wide list; the page numbers run on (the footer is the first section's).
+            text_width_mm = _new_section(doc, block.landscape)
+            doc.add_paragraph(block.label, style=styles["attachment"])
             doc.add_paragraph(block.title, style=styles["title"])
     props = doc.core_properties
     props.title = content.tr("doc_title", scope=content.scope_text)

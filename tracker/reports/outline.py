@@ -12,13 +12,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..i18n import t
+from ..i18n import percent, t
+from ..verdict import three_months_before
+from ..vocab import ORG_KIND, TERM_STATUS
 from .charts import Chart, ChartSet
-from .content import ReportContent, chinese_date, chinese_number, percent
+from .content import ReportContent, change_points, chinese_date, chinese_number
 
-__all__ = ["Block", "Title", "Recipient", "Heading", "Para", "Table", "Figure", "Signature",
-           "Attachment", "build", "section_number", "issuer", "ATTACHMENT_LIMIT",
-           "attachment_firms"]
+__all__ = [
+    "ATTACHMENT_LIMIT",
+    "Attachment",
+    "Block",
+    "Figure",
+    "Heading",
+    "Para",
+    "Recipient",
+    "Signature",
+    "Table",
+    "Title",
+    "attachment_firms",
+    "build",
+    "issuer",
+    "section_number",
+]
 
 #: Most uncovered firms the written report (Word, PDF) lists in its attachment. A city or a
 #: province has tens of thousands: a printed list of them (hundreds of pages) helps no
@@ -62,6 +77,7 @@ class Table(Block):
     numeric: set[int] = field(default_factory=set)  # right-aligned columns
     bold_last: bool = False  # a total row
     note: str | None = None
+    small: bool = False  # a wide table: set a size smaller (五号 in Word)
 
 
 @dataclass
@@ -80,11 +96,16 @@ class Signature(Block):
 class Attachment(Block):
     label: str  # "附件"
     title: str
+    landscape: bool = False  # a wide list (nine columns) is set on landscape pages
 
 
 def section_number(n: int, lang: str) -> str:
-    """``一、`` … in Chinese, ``1.`` in English."""
-    return f"{chinese_number(n)}、" if lang == "zh" else f"{n}. "
+    """``一、`` … in Chinese, ``1.`` in English.
+
+    >>> section_number(2, "zh"), section_number(2, "en")
+    ('二、', '2. ')
+    """
+    return t("reports.doc_section_number", lang, n=n, chinese=chinese_number(n))
 
 
 def issuer(content: ReportContent) -> str:
@@ -92,14 +113,38 @@ def issuer(content: ReportContent) -> str:
     return content.provenance.get("issuer") or content.tr("doc_issuer")
 
 
+def _attachments(c: ReportContent) -> list[str]:
+    """The attachments of the report, in the order the text first mentions them."""
+    keys = []
+    if c.after_deadline and c.overdue_count:
+        keys.append("overdue")
+    if len(c.uncovered):
+        keys.append("uncovered")
+    if c.term_rows(("overdue", "due_soon")):
+        keys.append("terms")
+    return keys
+
+
 def build(c: ReportContent, charts: ChartSet) -> list[Block]:
-    """The blocks of the written report."""
+    """The blocks of the written report.
+
+    After a plan's deadline (:attr:`ReportContent.after_deadline`) the report opens with
+    the plan's verdict, the flow since the deadline and the overdue queue; then, as before
+    the deadline, the figures on the as-of date, visits and terms, rules, next steps.
+    """
     blocks: list[Block] = []
     banner = t("common.synthetic_banner", c.lang) if c.synthetic else None
     blocks.append(Title(c.tr("doc_title", scope=c.scope_text), banner))
     blocks.append(Recipient(c.tr("doc_recipient")))
     blocks.append(Para(c.tr("doc_opening", date=_day(c))))
     number = 0
+    attachments = _attachments(c)
+
+    def ref(key: str) -> str:
+        """How the text names an attachment: 附件 when there is one, else 附件2 …"""
+        if len(attachments) == 1:
+            return c.tr("doc_attachment")
+        return c.tr("doc_attachment_n", n=attachments.index(key) + 1)
 
     def heading(key: str) -> None:
         nonlocal number
@@ -117,10 +162,35 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
         figure_no += 1
         return c.tr("doc_figure_caption", n=figure_no, title=key)
 
-    # 一、总体情况
-    heading("doc_sec_overall")
+    if c.after_deadline:
+        # 一、计划完成情况: the verdict, in the three words.
+        heading("doc_sec_verdict")
+        blocks += [Para(p) for p in c.summary["verdict"]]
+        if c.ended.district.result_at_deadline != "no_data":
+            blocks.append(_verdict_table(c, caption("table", "doc_table_verdict")))
+        # 二、截止日以来覆盖变化: the flow.
+        if c.flows:
+            heading("doc_sec_flow")
+            blocks += [Para(p) for p in c.summary["flow"]]
+            if len(c.flows) == 1:
+                blocks.append(_flow_table(c, c.flows[0], caption("table", "doc_table_flow")))
+        # 三、逾期未覆盖企业: the officer's to-do list, counted; listed in an attachment.
+        heading("doc_sec_overdue")
+        blocks += [Para(p) for p in c.summary["overdue"]]
+        if c.overdue_count:
+            blocks.append(_overdue_count_table(c, c.overdue_by_chain, "col_chain_name",
+                                               caption("table", "doc_table_overdue_chains"),
+                                               c.tr("doc_overdue_chains_note")))
+            blocks.append(_overdue_count_table(c, c.overdue_by_street, "col_street",
+                                               caption("table", "doc_table_overdue_streets")))
+            blocks.append(Para(c.tr("doc_overdue_see", ref=ref("overdue"))))
+            if c.overdue_count > ATTACHMENT_LIMIT:
+                blocks.append(Para(c.tr("doc_overdue_partial", shown=f"{ATTACHMENT_LIMIT:,}",
+                                        n=f"{c.overdue_count:,}")))
+    # 总体情况
+    heading("doc_sec_overall" if not c.after_deadline else "doc_sec_overall_now")
     blocks += [Para(p) for p in c.summary["overall"]]
-    # 二、各产业链覆盖情况
+    # 各产业链覆盖情况
     heading("doc_sec_chains")
     blocks += [Para(p) for p in c.summary["chains"]]
     blocks.append(_chain_table(c, caption("table", "doc_table_chains")))
@@ -128,20 +198,30 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
         blocks.append(Figure(caption("figure", chart.title), chart))
     if charts.error:
         blocks.append(Para(c.tr("doc_charts_missing", reason=charts.error)))
-    # 三、未覆盖企业
+    # 未覆盖企业
     heading("doc_sec_uncovered")
     blocks += [Para(p) for p in c.summary["uncovered"]]
     if len(c.uncovered):
-        blocks.append(Para(c.tr("doc_see_attachment")))
+        blocks.append(Para(c.tr("doc_see_attachment", ref=ref("uncovered"))))
     if len(c.uncovered) > ATTACHMENT_LIMIT:
         blocks.append(Para(c.tr("doc_attachment_partial", shown=f"{ATTACHMENT_LIMIT:,}",
                                 n=f"{len(c.uncovered):,}")))
-    # 四、规则检查
+    # 联络员走访情况 (issue 14): the effective rate beside the coverage rate.
+    heading("doc_sec_visits")
+    blocks += [Para(p) for p in c.summary["visits"]]
+    if c.total.counts.work_covered:
+        blocks.append(_visits_table(c, caption("table", "doc_table_visits")))
+    # 党组织换届情况
+    heading("doc_sec_terms")
+    blocks += [Para(p) for p in c.summary["terms"]]
+    if "terms" in attachments:
+        blocks.append(Para(c.tr("doc_terms_see", ref=ref("terms"))))
+    # 规则检查
     heading("doc_sec_rules")
     blocks += [Para(p) for p in c.summary["findings"]]
     if c.findings:
         blocks.append(_findings_table(c, caption("table", "doc_table_rules")))
-    # 五、下一步工作建议
+    # 下一步工作建议
     if c.summary["plan"] or c.plan_section:
         heading("doc_sec_plan")
         blocks += [Para(p) for p in c.summary["plan"]]
@@ -152,25 +232,50 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
                                 [3.0, 1.0, 1.0, 1.2], numeric={1, 2, 3},
                                 note=c.tr("doc_plan_detail")))
             table_no += 1
-    # 六、数据说明
+    # 数据说明
     heading("doc_sec_data")
     blocks += [Para(p) for p in _data_paragraphs(c)]
-    if len(c.uncovered):
-        blocks.append(Para(c.tr("doc_attachment_note", n=len(c.uncovered))))
+    titles = {"overdue": c.tr("doc_attachment_note_overdue", n=f"{c.overdue_count:,}"),
+              "uncovered": c.tr("doc_attachment_note_uncovered", n=f"{len(c.uncovered):,}"),
+              "terms": c.tr("doc_attachment_note_terms",
+                            n=len(c.term_rows(("overdue", "due_soon"))))}
+    if len(attachments) == 1:
+        blocks.append(Para(c.tr("doc_attachment_note", title=titles[attachments[0]])))
+    for i, key in enumerate(attachments if len(attachments) > 1 else (), start=1):
+        blocks.append(Para(c.tr("doc_attachment_note_first" if i == 1 else "doc_attachment_note_next",
+                                n=i, title=titles[key])))
     blocks.append(Signature(issuer(c), _day(c, official=True)))
-    if len(c.uncovered):
-        blocks.append(Attachment(c.tr("doc_attachment"), c.tr("doc_attachment_title", scope=c.scope_text,
-                                                               date=_day(c))))
-        blocks.append(_uncovered_table(c))
+    for key in attachments:
+        label = ref(key)
+        if key == "overdue":
+            title = c.tr("doc_attachment_title_overdue", scope=c.scope_text, date=_day(c),
+                         days=c.overdue.days)
+            table = _overdue_table(c)
+        elif key == "uncovered":
+            title = c.tr("doc_attachment_title", scope=c.scope_text, date=_day(c))
+            table = _uncovered_table(c)
+        else:
+            title = c.tr("doc_attachment_title_terms", scope=c.scope_text, date=_day(c))
+            table = _terms_table(c)
+        blocks.append(Attachment(label, title, landscape=key in ("overdue", "terms")))
+        blocks.append(table)
     return blocks
 
 
+def _date(c: ReportContent, day) -> str:
+    """A date in the report's text."""
+    return c.tr("doc_date", year=day.year, month=day.month, day=day.day,
+                month_name=day.strftime("%B"))
+
+
 def _day(c: ReportContent, official: bool = False) -> str:
-    if c.lang != "zh":
-        return c.as_of.strftime("%d %B %Y").lstrip("0")
-    if official:
-        return chinese_date(c.generated_at.date())
-    return f"{c.as_of.year}年{c.as_of.month}月{c.as_of.day}日"
+    """The report's date in its text; ``official``: the date under the 落款."""
+    text = _date(c, c.as_of)
+    if not official:
+        return text
+    # The Chinese 落款 carries the day the report is issued, in Chinese numerals; the
+    # English one repeats the as-of date (as the report always did).
+    return c.tr("doc_signed_date", issued=chinese_date(c.generated_at.date()), as_of=text)
 
 
 def _text(value) -> str:
@@ -195,7 +300,7 @@ def _chain_table(c: ReportContent, caption: str) -> Table:
         if c.plan:
             row.append(_text(ch.gap))
         rows.append(row)
-    widths = [3.2] + [1.0] * (len(keys) - 1)
+    widths = [2.4] + [1.0] * (len(keys) - 1)
     return Table(caption, [c.tr(f"col_{k}") for k in keys], rows, widths,
                  numeric=set(range(1, len(keys))), bold_last=True)
 
@@ -210,6 +315,97 @@ def _findings_table(c: ReportContent, caption: str) -> Table:
                c.tr("col_finding_count")]
     return Table(caption, headers, rows, [0.8, 4.0, 1.0, 1.0], numeric={3},
                  note=c.tr("doc_rules_detail"))
+
+
+def _verdict_table(c: ReportContent, caption: str) -> Table:
+    """Per chain, lowest rate now first, then the total: the three words, never a bare 状态."""
+    v = c.ended
+    keys = ["chain_name", "rate_at_deadline", "result_at_deadline", "short_at_deadline",
+            "rate_now", "standing", "short_now", "change", "trend"]
+    rows = []
+    for ch in [*v.chains, v.district]:
+        name = c.total.name if ch.key == "*" else ch.name
+        if ch.key != "*" and ch.result_at_deadline == "no_data" and not ch.now.firms:
+            continue
+        labels = ch.labels(c.lang)
+        rows.append([name,
+                     percent(ch.at_deadline.coverage_rate) if ch.at_deadline else "—",
+                     labels["result_at_deadline"], _text(ch.short_at_deadline),
+                     percent(ch.now.coverage_rate), labels["standing"],
+                     _text(ch.short_now if ch.now.firms else None), change_points(ch.change),
+                     labels["trend"]])
+    return Table(caption, [c.tr(f"col_verdict_{k}") for k in keys], rows,
+                 [2.0, 1.15, 1.0, 0.8, 1.15, 1.2, 0.8, 1.0, 0.8],
+                 numeric={1, 3, 4, 6, 7}, bold_last=True, small=True,
+                 note=c.tr("doc_verdict_note", since=_date(c, three_months_before(v.as_of))))
+
+
+def _signed(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+,}".replace("-", "−") if value else "0"
+
+
+def _flow_table(c: ReportContent, part, caption: str) -> Table:
+    rows = []
+    for key, firms, covered, uncovered in part.rows():
+        plain = key in ("start", "end")
+        fmt = (lambda n: "—" if n is None else f"{n:,}") if plain else _signed
+        day = part.result.end_day if key == "end" else part.result.start_day
+        rows.append([c.tr(f"flow_row_{key}", date=_date(c, day)), fmt(firms), fmt(covered),
+                     fmt(uncovered)])
+    headers = [c.tr(f"col_flow_{k}") for k in ("item", "firms", "covered", "uncovered")]
+    return Table(caption, headers, rows, [3.4, 1.2, 1.2, 1.2], numeric={1, 2, 3}, bold_last=True)
+
+
+def _overdue_count_table(c: ReportContent, counts, first: str, caption: str,
+                         note: str | None = None) -> Table:
+    rows = [[n.name, f"{n.firms:,}", f"{n.lost:,}", _text(n.longest)] for n in counts]
+    rows.append([c.total.name, f"{c.overdue_count:,}",
+                 f"{int((c.overdue_rows['cause_code'] == 'lost').sum()):,}",
+                 _text(max((n.longest for n in counts if n.longest is not None), default=None))])
+    headers = [c.tr(first)] + [c.tr(f"col_overdue_count_{k}") for k in ("firms", "lost", "longest")]
+    return Table(caption, headers, rows, [3.0, 1.2, 1.2, 1.4], numeric={1, 2, 3}, bold_last=True,
+                 note=note)
+
+
+def _overdue_table(c: ReportContent) -> Table:
+    keys = ["name", "credit_code", "chains", "street", "uncovered_since", "days", "cause", "action"]
+    headers = [c.tr("col_no")] + [c.tr(f"col_overdue_{k}") for k in keys]
+    frame = c.overdue_rows.head(ATTACHMENT_LIMIT)
+    rows = []
+    for i, r in enumerate(frame[keys].itertuples(index=False, name=None), start=1):
+        rows.append([str(i), *[_text(v) if k == "days" else str(v) for k, v in zip(keys, r)]])
+    return Table("", headers, rows, [0.75, 2.4, 2.7, 1.5, 1.1, 1.5, 0.9, 1.3, 2.8],
+                 numeric={0, 6}, small=True)
+
+
+def _visits_table(c: ReportContent, caption: str) -> Table:
+    keys = ["chain_name", "work_covered", "work_visited", "work_unvisited", "coverage_rate",
+            "effective_rate"]
+    rows = []
+    for ch in [*c.chains, c.total]:
+        n = ch.counts
+        rows.append([ch.name, f"{n.work_covered:,}", f"{n.work_visited:,}",
+                     f"{n.work_covered - n.work_visited:,}", percent(n.coverage_rate),
+                     percent(n.effective_rate)])
+    headers = [c.tr(f"col_{k}") for k in keys]
+    headers[2] = c.tr("col_work_visited_days", days=c.visit_window)
+    return Table(caption, headers, rows, [3.0, 1.0, 1.2, 1.2, 1.1, 1.1], numeric={1, 2, 3, 4, 5},
+                 bold_last=True, note=c.tr("doc_visits_note"))
+
+
+def _terms_table(c: ReportContent) -> Table:
+    keys = ["org_code", "name", "kind", "term_start", "term_years", "due", "status", "days_to_due"]
+    headers = [c.tr("col_no")] + [c.tr(f"col_term_{k}") for k in keys]
+    rows = []
+    for i, r in enumerate(c.term_rows(("overdue", "due_soon")), start=1):
+        rows.append([str(i), r.org_code, r.name, ORG_KIND.label(r.kind, c.lang),
+                     r.term_start.isoformat() if r.term_start else "", str(r.term_years),
+                     r.due.isoformat() if r.due else "", TERM_STATUS.label(r.status, c.lang),
+                     _text(r.days_to_due)])
+    return Table("", headers, rows, [0.8, 1.5, 3.0, 1.0, 1.4, 0.9, 1.4, 1.2, 1.1],
+                 numeric={0, 5, 8}, small=True)
 
 
 def attachment_firms(c: ReportContent):
@@ -234,7 +430,7 @@ def _uncovered_table(c: ReportContent) -> Table:
     for i, r in enumerate(attachment_firms(c)[keys].itertuples(index=False, name=None), start=1):
         name, code, chains, park, formal = r
         rows.append([str(i), name, code, chains, park, str(formal)])
-    return Table("", headers, rows, [0.6, 3.4, 2.4, 2.2, 1.6, 0.9], numeric={0, 5})
+    return Table("", headers, rows, [0.9, 3.2, 2.9, 2.2, 1.6, 1.0], numeric={0, 5}, small=True)
 
 
 def _data_paragraphs(c: ReportContent) -> list[str]:
@@ -244,6 +440,8 @@ def _data_paragraphs(c: ReportContent) -> list[str]:
     source = info.get("source") or c.tr("unknown")
     out.append(c.tr("doc_data_source", source=source,
                     generated=c.generated_at.strftime("%Y-%m-%d %H:%M")))
+    if c.after_deadline:
+        out.append(c.tr("doc_data_overdue"))
     if c.synthetic:
         out.append(t("common.synthetic_banner", c.lang))
     out += c.notes

@@ -28,10 +28,9 @@ from ..errors import TrackerError
 from ..i18n import t
 from .charts import ChartSet
 from .content import ReportContent
-from .outline import (Attachment, Figure, Heading, Para, Recipient, Signature, Table, Title,
-                      build)
+from .outline import Attachment, Figure, Heading, Para, Recipient, Signature, Table, Title, build
 
-__all__ = ["write_pdf", "find_fonts", "FontSet", "APT_PACKAGES"]
+__all__ = ["APT_PACKAGES", "TYPESETTING", "FontSet", "Typesetting", "find_fonts", "write_pdf"]
 
 #: The Debian packages this module needs on the machine.
 APT_PACKAGES = ("fonts-noto-cjk",)
@@ -39,6 +38,7 @@ FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto",
              "/usr/share/fonts/opentype", "/usr/share/fonts")
 MARGINS = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 BODY_PT, TITLE_PT, TABLE_PT = 15, 22, 9.5
+SMALL_TABLE_PT = 8.5  # the wide tables (nine columns)
 LINE_MM = 9.4
 
 
@@ -99,15 +99,35 @@ def find_fonts() -> FontSet:
     return FontSet(body=serif, title=sans_bold, heading=sans_bold)
 
 
-def _wrapmode(content: ReportContent) -> WrapMode:
-    """Chinese breaks between any two characters; Latin text only at spaces."""
-    return WrapMode.CHAR if content.lang == "zh" else WrapMode.WORD
+@dataclass(frozen=True)
+class Typesetting:
+    """How the text of one script is set; a report's language names its script
+    (``reports.pdf_script``) and its language tag (``reports.pdf_lang``)."""
+
+    #: Where a line may break: between any two characters (CJK), or only at spaces.
+    wrapmode: WrapMode
+    #: Set by :func:`wrap_lines` and justified by spacing the characters out (Chinese has
+    #: no spaces to stretch), or by fpdf2 with word spacing.
+    cjk_lines: bool
+    #: Put before body paragraphs and headings (Chinese indents them two characters).
+    indent: str
+
+
+TYPESETTING = {
+    "cjk": Typesetting(WrapMode.CHAR, True, "\u3000\u3000"),
+    "latin": Typesetting(WrapMode.WORD, False, ""),
+}
+
+
+def _typesetting(content: ReportContent) -> Typesetting:
+    return TYPESETTING[content.tr("pdf_script")]
 
 
 class _Document(FPDF):
     def __init__(self, content: ReportContent, fonts: FontSet):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.content = content
+        self.typesetting = _typesetting(content)
         # Role (body, title, heading) -> family name; a face used twice is loaded once.
         self.face: dict[str, str] = {}
         loaded: dict[FontFile, str] = {}
@@ -125,7 +145,7 @@ class _Document(FPDF):
         self.set_title(content.tr("doc_title", scope=content.scope_text))
         self.set_author("Redwood 红杉林")
         self.set_creator("Redwood 红杉林")
-        self.set_lang("zh-CN" if content.lang == "zh" else "en")
+        self.set_lang(content.tr("pdf_lang"))
 
     def use(self, role: str, size: float) -> None:
         self.set_font(self.face[role], size=size)
@@ -153,7 +173,7 @@ class _Document(FPDF):
 #: not end one (they move to the next line): the usual Chinese line-breaking rules (禁则).
 NO_START = set("，。、；：？！）》」』”’%…—·,.;:?!)]}")
 NO_END = set("（《「『“‘([{")
-_ASCII = re.compile(r"[0-9A-Za-z][0-9A-Za-z.,%/:+\-]*|.", re.S)
+_ASCII = re.compile(r"[0-9A-Za-z][0-9A-Za-z.,%/:+\-]*|.", re.DOTALL)
 
 
 def wrap_lines(text: str, width: float, measure) -> list[str]:
@@ -186,10 +206,10 @@ def wrap_lines(text: str, width: float, measure) -> list[str]:
 
 def _paragraph(pdf: _Document, text: str, indent: bool = True) -> None:
     pdf.use("body", BODY_PT)
-    if pdf.content.lang != "zh":  # Latin text: break at spaces, justify by word spacing
+    if not pdf.typesetting.cjk_lines:  # break at spaces, justify by word spacing
         pdf.multi_cell(0, LINE_MM, text, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         return
-    prefix = "\u3000\u3000" if indent else ""
+    prefix = pdf.typesetting.indent if indent else ""
     lines = wrap_lines(prefix + text, pdf.text_width, pdf.get_string_width)
     for i, line in enumerate(lines):
         # Justify every line but the last by spacing the characters out, as Chinese
@@ -209,18 +229,18 @@ def _table(pdf: _Document, block: Table) -> None:
         pdf.use("heading", 12)
         pdf.ln(2)
         pdf.cell(0, 8, block.caption, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.use("body", TABLE_PT)
-    total = sum(block.widths)
-    widths = [pdf.text_width * w / total for w in block.widths]
-    head = FontFace(family=pdf.face["heading"], size_pt=TABLE_PT, fill_color=(235, 235, 235))
+    size = SMALL_TABLE_PT if block.small else TABLE_PT
+    pdf.use("body", size)
+    widths = _column_widths(block.widths, pdf.text_width, size)
+    head = FontFace(family=pdf.face["heading"], size_pt=size, fill_color=(235, 235, 235))
     with pdf.table(col_widths=widths, width=pdf.text_width, headings_style=head,
-                   line_height=5.2, text_align="LEFT", wrapmode=_wrapmode(pdf.content),
+                   line_height=5.2, text_align="LEFT", wrapmode=pdf.typesetting.wrapmode,
                    padding=(1, 1.5, 1, 1.5)) as table:
         row = table.row()
         for h in block.headers:
             row.cell(h, align="C")
         last = len(block.rows) - 1
-        bold = FontFace(family=pdf.face["heading"], size_pt=TABLE_PT)
+        bold = FontFace(family=pdf.face["heading"], size_pt=size)
         for i, values in enumerate(block.rows):
             row = table.row()
             for j, value in enumerate(values):
@@ -228,9 +248,33 @@ def _table(pdf: _Document, block: Table) -> None:
                          style=bold if block.bold_last and i == last else None)
     if block.note:
         pdf.use("body", 10)
-        pdf.multi_cell(0, 6, block.note, wrapmode=_wrapmode(pdf.content), new_x=XPos.LMARGIN,
+        pdf.multi_cell(0, 6, block.note, wrapmode=pdf.typesetting.wrapmode, new_x=XPos.LMARGIN,
                        new_y=YPos.NEXT)
     pdf.ln(2)
+
+
+#: A column never narrower than this many CJK characters plus padding: fpdf2 loops without
+#: end (memory grew to 22 GB) when a cell cannot hold even one character.
+MIN_COLUMN_CHARS = 2
+
+
+def _column_widths(weights, text_width: float, size_pt: float) -> list[float]:
+    """Column widths (mm) proportional to ``weights``, each wide enough for two characters.
+
+    >>> [round(w, 1) for w in _column_widths([1, 20, 20], 150, 9)]
+    [9.4, 70.3, 70.3]
+    """
+    char = size_pt * 0.3528  # one CJK character is about one em wide (pt → mm)
+    least = MIN_COLUMN_CHARS * char + 3.0  # the cell's left and right padding
+    total = sum(weights)
+    widths = [max(least, text_width * w / total) for w in weights]
+    excess = sum(widths) - text_width
+    if excess > 0:  # take what the floor added back from the wider columns
+        wide = [i for i, w in enumerate(widths) if w > least]
+        room = sum(widths[i] - least for i in wide)
+        for i in wide:
+            widths[i] -= excess * (widths[i] - least) / room
+    return widths
 
 
 def _figure(pdf: _Document, block: Figure) -> None:
@@ -251,7 +295,7 @@ def write_pdf(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> Non
     for block in build(content, charts):
         if isinstance(block, Title):
             pdf.use("title", TITLE_PT)
-            pdf.multi_cell(0, 12, block.text, align="C", wrapmode=_wrapmode(content),
+            pdf.multi_cell(0, 12, block.text, align="C", wrapmode=pdf.typesetting.wrapmode,
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             if block.banner:
                 pdf.use("heading", 11)
@@ -265,8 +309,7 @@ def write_pdf(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> Non
             if pdf.will_page_break(LINE_MM * 3):
                 pdf.add_page()
             pdf.use("heading", BODY_PT)
-            prefix = "\u3000\u3000" if content.lang == "zh" else ""
-            pdf.multi_cell(0, LINE_MM, prefix + block.text, align="L", new_x=XPos.LMARGIN,
+            pdf.multi_cell(0, LINE_MM, pdf.typesetting.indent + block.text, align="L", new_x=XPos.LMARGIN,
                            new_y=YPos.NEXT)
         elif isinstance(block, Para):
             _paragraph(pdf, block.text)
@@ -283,11 +326,11 @@ def write_pdf(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> Non
                 pdf.cell(pdf.text_width - BODY_PT * 0.3528 * 4, LINE_MM, line, align="R",
                          new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         elif isinstance(block, Attachment):
-            pdf.add_page()
+            pdf.add_page(orientation="L" if block.landscape else "P")
             pdf.use("heading", BODY_PT)
             pdf.cell(0, LINE_MM, block.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.use("title", 18)
-            pdf.multi_cell(0, 10, block.title, align="C", wrapmode=_wrapmode(content),
+            pdf.multi_cell(0, 10, block.title, align="C", wrapmode=pdf.typesetting.wrapmode,
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.ln(3)
     stream.write(bytes(pdf.output()))

@@ -1,31 +1,53 @@
 """The planner's proposals (:func:`tracker.planning.plan.plan_store`) as a report section.
 
 The figures are the planner's own; this module only lays them out as rows and sentences.
+It sits below :mod:`tracker.reports.content` (which imports it): the section type lives
+here, so data flows one way, planner → section → content.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..i18n import t
-from ..planning.plan import plan_store
+from ..i18n import percent, t
+from ..model import PartyOrg
+from ..planning.plan import Action, action_text, liaison_text, plan_store
 from ..scope import Scope
 from ..vocab import ORG_KIND, PLAN_ACTION
-from .content import PlanSection, percent
 
-__all__ = ["plan_section"]
+__all__ = ["PlanSection", "plan_section"]
 
 
-def _who(action, lang: str) -> str:
+@dataclass
+class PlanSection:
+    """The planner's proposals, as a table plus summary sentences."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[object]]
+    summary: list[str] = field(default_factory=list)
+    # One row per kind of action (for the written report; the full list goes in the ledger).
+    brief_headers: list[str] = field(default_factory=list)
+    brief_rows: list[list[object]] = field(default_factory=list)
+    #: Credit code → the action proposed for that firm, as one line (the overdue queue's
+    #: "suggested action", from this same run of the planner).
+    actions: dict[str, str] = field(default_factory=dict)
+
+
+def _who(action: Action, lang: str) -> str:
+    """The organisation to join, the officer (with their unit: the ledger is also the
+    department's assignment list) or the kind of the organisation to form."""
     if action.type == "join_joint_branch":
         return action.org or ""
     if action.type == "assign_liaison":
         if action.liaison:
-            return f"{action.liaison['name']}（{action.liaison['unit']}）" if lang == "zh" else \
-                f"{action.liaison['name']} ({action.liaison['unit']})"
-        return t("reports.plan_new_liaison", lang, n=action.new_liaison)
+            return t("reports.plan_who_liaison", lang, name=action.liaison["name"],
+                     unit=action.liaison["unit"])
+        return liaison_text(action, lang)
     return ORG_KIND.label(action.kind, lang) if action.kind else ""
 
 
@@ -35,18 +57,26 @@ def plan_section(engine: Engine, as_of: date, scope: Scope, lang: str,
 
     ``frame``: the ``chain_firms`` :func:`tracker.coverage.firm_status` of the same date
     and scope, when the caller has read it (see :func:`tracker.planning.plan.instance_from_store`).
+
+    Examples
+    --------
+    >>> from tracker.chains import empty_store
+    >>> from tracker.scope import EVERYTHING
+    >>> section = plan_section(empty_store(), date(2025, 6, 30), EVERYTHING, "en", {})
+    >>> section.rows, section.summary
+    ([], ['The planner has nothing to propose: no firm in the scope needs action.'])
     """
     result = plan_store(engine, as_of, scope, frame=frame)
     order = {k: i for i, k in enumerate(PLAN_ACTION.codes)}
     actions = sorted(result.actions, key=lambda a: (order.get(a.type, 9), a.area or "", a.firms))
-    sep = "、" if lang == "zh" else "; "
+    sep = t("reports.sep_list", lang)
     rows = []
     for i, a in enumerate(actions, start=1):
         rows.append([
             i, PLAN_ACTION.label(a.type, lang),
             sep.join(names.get(code, code) for code in a.firms), len(a.firms),
             a.area or "", sep.join(a.chains), a.pooled_formal_members, _who(a, lang),
-            a.reason if lang == "zh" else (a.reason_en or a.reason),
+            a.reason_text(lang),
         ])
     headers = [t(f"reports.plan_col_{k}", lang) for k in
                ("no", "action", "firms", "count", "area", "chains", "formal", "who", "reason")]
@@ -67,6 +97,15 @@ def plan_section(engine: Engine, as_of: date, scope: Scope, lang: str,
             brief_rows.append([PLAN_ACTION.label(kind, lang), len(of_kind),
                                sum(len(a.firms) for a in of_kind),
                                sum(a.pooled_formal_members for a in of_kind)])
+    by_firm: dict[str, str] = {}
+    if actions:
+        O = PartyOrg.__table__
+        with engine.connect() as conn:
+            org_names = dict(conn.execute(sa.select(O.c.code, O.c.name)).all())
+        for a in actions:
+            text = action_text(a, lang, org_names)
+            for code in a.firms:
+                by_firm.setdefault(code, text)
     return PlanSection(title=t("reports.plan_title", lang, date=as_of.isoformat()),
                        headers=headers, rows=rows, summary=summary,
-                       brief_headers=brief_headers, brief_rows=brief_rows)
+                       brief_headers=brief_headers, brief_rows=brief_rows, actions=by_firm)

@@ -1,48 +1,66 @@
 """The Excel ledger (台账): one sheet per part of the report, laid out with openpyxl.
 
 Sheets (Chinese names by default, English with ``lang="en"``): 汇总, 企业明细,
-未覆盖企业, 党组织, 规则检查, 计划 (when the planner is available), 说明. Header rows are
+未覆盖企业, 逾期未覆盖 (the overdue queue with each firm's suggested action), 走访记录 (one
+row per work-covered firm: its officers, last visit, visits in the window and whether it
+counts for the effective rate), 换届提醒 (organisations overdue or due for election within
+6 months, and those with no term recorded), 党组织, 规则检查, 计划 (when the planner is
+available), 说明. Header rows are
 frozen, columns sized to their text, rates in percent format, statuses coloured by
 conditional formatting (so that the colours follow sorting and filtering). Every text
-cell goes through :func:`tracker.reports.safe.put_cell` (or, for the streamed table rows,
-the same rule in :func:`_sheet_rows`).
+cell follows the rules of :mod:`tracker.reports.safe` (never a formula; characters XML
+cannot hold are dropped).
 
-At scale: the workbook is written in openpyxl's write-only mode and the table rows are
-streamed into the saved package (:func:`_fill`), so memory stays flat and a 941,270-row
-ledger takes about 35 s. A firm list longer than one sheet (:data:`MAX_SHEET_ROWS`)
-continues on ``企业明细（续2）`` … rather than being cut.
+At scale: openpyxl lays the workbook out in write-only mode (titles, header rows, the
+small tables, styles) and the table rows are streamed into the saved package by
+:mod:`tracker.reports.xlsxstream`, the one xlsx cell writer, so memory stays flat. A firm
+list longer than one sheet (:data:`MAX_SHEET_ROWS`) continues on ``企业明细（续2）`` …
+rather than being cut.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
-import zipfile
-from dataclasses import dataclass
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError
 
-from ..i18n import display_width, t
-from .content import FIRM_COLUMNS, ORG_COLUMNS, ReportContent
-from ..vocab import SEVERITY, STATUS
-from .safe import FORMULA_TRIGGERS, put_cell, stream_value
+from ..i18n import display_width, percent, t
+from ..vocab import ORG_KIND, SEVERITY, STANDING, STATUS, TERM_STATUS, UNCOVERED_CAUSE
+from .content import (
+    FIRM_COLUMNS,
+    ORG_COLUMNS,
+    OVERDUE_COLUMNS,
+    TERM_COLUMNS,
+    VISIT_COLUMNS,
+    ReportContent,
+    result_text,
+    standing_text,
+)
+from .safe import put_cell, stream_value
+from .xlsxstream import Fill, save
 
-__all__ = ["write_xlsx", "SHEETS", "sheet_name", "SUMMARY_COLUMNS", "MAX_SHEET_ROWS",
-           "firm_sheet_names"]
+__all__ = [
+    "MAX_SHEET_ROWS",
+    "SHEETS",
+    "SUMMARY_COLUMNS",
+    "firm_sheet_names",
+    "sheet_name",
+    "write_xlsx",
+]
 
 #: Sheet keys in order; names come from ``reports.sheet_<key>``.
-SHEETS = ("summary", "firms", "uncovered", "orgs", "findings", "plan", "notes")
+SHEETS = ("summary", "firms", "uncovered", "overdue", "visits", "terms", "orgs", "findings", "plan",
+          "notes")
 #: Columns of the 汇总 sheet.
 SUMMARY_COLUMNS = ("chain_code", "chain_name", "firms", "org_covered", "work_covered",
                    "uncovered", "coverage_rate", "org_coverage_rate", "single_unit_rate",
-                   "target_rate", "target_firms", "gap", "met")
-_RATES = {"coverage_rate", "org_coverage_rate", "single_unit_rate", "target_rate"}
+                   "target_rate", "target_firms", "gap", "met", "work_visited", "effective_rate")
+_RATES = {"coverage_rate", "org_coverage_rate", "single_unit_rate", "target_rate", "effective_rate"}
 FINDING_COLUMNS = ("rule", "title", "severity", "subject_type", "subject_id", "subject_name",
                    "message")
 
@@ -170,14 +188,15 @@ def _summary(ws, c: ReportContent) -> None:
                                        denominator=c.denominator_text))]]
     headers = [c.tr(f"col_{k}") for k in SUMMARY_COLUMNS]
     percent_cols = {i for i, k in enumerate(SUMMARY_COLUMNS) if k in _RATES}
-    yes, no, dash = c.tr("met_yes"), c.tr("met_no"), "—"
+    # 统计日状态: where the chain stands on the as-of date (never the result on a deadline).
+    yes, no, dash = STANDING.label("met", c.lang), STANDING.label("below", c.lang), "—"
 
     def row(ch):
         n = ch.counts
         met = dash if ch.met is None else (yes if ch.met else no)
         return [ch.key, ch.name, n.firms, n.org_covered, n.work_covered, n.uncovered,
                 n.coverage_rate, n.org_coverage_rate, n.single_unit_rate, ch.target_rate,
-                ch.target_firms, ch.gap, met]
+                ch.target_firms, ch.gap, met, n.work_visited, n.effective_rate]
 
     rows = [row(ch) for ch in c.chains] + [row(c.total)]
     ws.freeze_panes = "A4"
@@ -208,13 +227,13 @@ def firm_sheet_names(key: str, rows: int, lang: str = "zh") -> list[str]:
     return [base] + [t("reports.sheet_continued", lang, name=base, n=i) for i in range(2, sheets + 1)]
 
 
-def _firm_sheets(wb, c: ReportContent, key: str, frame) -> list[tuple]:
-    """Lay out the firm list's sheet(s); returns what :func:`_fill` streams into each.
+def _firm_sheets(wb, c: ReportContent, key: str, frame) -> list[Fill]:
+    """Lay out the firm list's sheet(s); returns the rows to stream into each.
 
     openpyxl writes each sheet's frame (column sizes, frozen panes, filter, colour rules,
     header row); the data rows, up to a million per sheet, are streamed in afterwards by
-    :func:`_fill`, which writes the cell XML directly (openpyxl's per-cell objects cost
-    about 25 µs a cell: minutes for a province's ledger).
+    :func:`tracker.reports.xlsxstream.save` (openpyxl's per-cell objects cost about
+    25 µs a cell: minutes for a province's ledger).
     """
     headers = [c.tr(f"col_{k}") for k in FIRM_COLUMNS]
     status_col = FIRM_COLUMNS.index("status") + 1
@@ -232,7 +251,7 @@ def _firm_sheets(wb, c: ReportContent, key: str, frame) -> list[tuple]:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{1 + max(n, 1)}"
         for code, fill in (("none", "red"), ("work", "amber"), ("org", "green")):
             _colour_rule(ws, status_col, 2, n + 1, STATUS.label(code, c.lang), fill)
-        fills.append(_Fill(ws, _frame_rows(frame, start, n), 2))
+        fills.append(Fill(ws, _frame_rows(frame, start, n), 2))
     return fills
 
 
@@ -241,17 +260,7 @@ def _sample(frame, start: int) -> list[tuple]:
     return list(zip(*[part[k].tolist() for k in FIRM_COLUMNS]))
 
 
-_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _CHUNK = 20_000  # rows turned into Python lists at a time
-
-
-@dataclass
-class _Fill:
-    """Rows to stream into a sheet of the saved package, from row ``first`` on."""
-
-    ws: object
-    rows: Iterable
-    first: int
 
 
 def _frame_rows(frame, start: int, n: int, columns=FIRM_COLUMNS):
@@ -261,80 +270,13 @@ def _frame_rows(frame, start: int, n: int, columns=FIRM_COLUMNS):
         yield from zip(*[part[k].tolist() for k in columns])
 
 
-def _sheet_rows(rows: Iterable, first: int, quote_style: int):
-    """The ``<row>`` XML of ``rows`` (numbered from ``first``), in pieces of ~20,000 rows.
-
-    The same cells openpyxl writes: text as inline strings (text a spreadsheet would take
-    for a formula with the quote-prefix style, see :mod:`tracker.reports.safe`), numbers
-    as numbers, empty text and None as no cell.
-    """
-    letters = [get_column_letter(i) for i in range(1, 200)]
-    out = []
-    for r, values in enumerate(rows, start=first):
-        cells = [f'<row r="{r}">']
-        for letter, v in zip(letters, values):
-            if isinstance(v, str):
-                if not v:
-                    continue
-                _check_text(v)
-                style = f' s="{quote_style}"' if v.startswith(FORMULA_TRIGGERS) else ""
-                space = ' xml:space="preserve"' if v[0].isspace() or v[-1].isspace() else ""
-                cells.append(f'<c r="{letter}{r}"{style} t="inlineStr"><is><t{space}>'
-                             f'{v.translate(_ESCAPE)}</t></is></c>')
-            elif isinstance(v, bool):
-                cells.append(f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>')
-            elif isinstance(v, (int, float)):
-                if v == v:  # NaN: no cell
-                    cells.append(f'<c r="{letter}{r}" t="n"><v>{v}</v></c>')
-            elif v is not None:
-                text = str(v)
-                _check_text(text)
-                cells.append(f'<c r="{letter}{r}" t="inlineStr"><is><t>'
-                             f'{text.translate(_ESCAPE)}</t></is></c>')
-        cells.append("</row>")
-        out.append("".join(cells))
-        if len(out) == _CHUNK:
-            yield "".join(out)
-            out = []
-    if out:
-        yield "".join(out)
-
-
-def _check_text(text: str) -> None:
-    # The characters XML 1.0 cannot hold: openpyxl refuses them the same way.
-    if ILLEGAL_CHARACTERS_RE.search(text):
-        raise IllegalCharacterError(f"{text!r} cannot be used in worksheets.")
-
-
-def _fill(data: bytes, fills: list[_Fill], quote: int, stream: BinaryIO) -> None:
-    """Copy the workbook ``data`` to ``stream``, streaming the table rows into their sheets.
-
-    ``quote``: the style id of the quote-prefix style in ``data``.
-    """
-    by_part = {f.ws.path.lstrip("/"): f for f in fills}
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
-        for info in source.infolist():
-            body = source.read(info.filename)
-            if info.filename not in by_part:
-                target.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
-                continue
-            fill = by_part[info.filename]
-            head, tail = body.split(b"</sheetData>", 1)
-            with target.open(info.filename, "w", force_zip64=True) as out:
-                out.write(head)
-                for piece in _sheet_rows(fill.rows, fill.first, quote):
-                    out.write(piece.encode("utf-8"))
-                out.write(b"</sheetData>" + tail)
-
-
-def _streamed_table(ws, header_row: int, headers: list[str], rows: list, fills: list,
+def _streamed_table(ws, header_row: int, headers: list[str], rows: list, fills: list[Fill],
                     max_width: int = 60, preamble: list[list] = ()) -> None:
-    """A filtered table whose rows :func:`_fill` streams in (header and layout by openpyxl)."""
+    """A filtered table whose rows are streamed in on saving (header and layout by openpyxl)."""
     _table(ws, header_row, headers, [], max_width=max_width, preamble=preamble,
            sample=rows[:500])
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{header_row + max(len(rows), 1)}"
-    fills.append(_Fill(ws, rows, header_row + 1))
+    fills.append(Fill(ws, rows, header_row + 1))
 
 
 def _org_sheet(ws, c: ReportContent, fills: list) -> None:
@@ -350,6 +292,46 @@ def _findings_sheet(ws, c: ReportContent, fills: list) -> None:
     col = FINDING_COLUMNS.index("severity") + 1
     _colour_rule(ws, col, 2, len(rows) + 1, SEVERITY.label("error", c.lang), "red")
     _colour_rule(ws, col, 2, len(rows) + 1, SEVERITY.label("warning", c.lang), "amber")
+
+
+def _overdue_sheet(ws, c: ReportContent, fills: list) -> None:
+    """逾期未覆盖: the overdue queue, longest wait first, with each firm's suggested action."""
+    headers = [c.tr(f"col_overdue_{k}") for k in OVERDUE_COLUMNS]
+    rows = list(_frame_rows(c.overdue_rows, 0, len(c.overdue_rows), OVERDUE_COLUMNS))
+    ws.freeze_panes = "C2"
+    _streamed_table(ws, 1, headers, rows, fills, max_width=50)
+    col = OVERDUE_COLUMNS.index("cause") + 1
+    _colour_rule(ws, col, 2, len(rows) + 1, UNCOVERED_CAUSE.label("lost", c.lang), "red")
+    _colour_rule(ws, col, 2, len(rows) + 1, UNCOVERED_CAUSE.label("entered", c.lang), "amber")
+
+
+def _visits_sheet(ws, c: ReportContent, fills: list) -> None:
+    """走访记录: each work-covered firm, not visited first (see :func:`content._visits`)."""
+    headers = [c.tr(f"col_visit_{k}", days=c.visit_window) for k in VISIT_COLUMNS]
+    rows = list(_frame_rows(c.visits, 0, len(c.visits), VISIT_COLUMNS))
+    ws.freeze_panes = "C2"
+    _streamed_table(ws, 1, headers, rows, fills, max_width=50)
+    col = VISIT_COLUMNS.index("counts") + 1
+    _colour_rule(ws, col, 2, len(rows) + 1, c.tr("no"), "red")
+    _colour_rule(ws, col, 2, len(rows) + 1, c.tr("yes"), "green")
+
+
+def term_rows(c: ReportContent) -> list[list]:
+    """The 换届提醒 rows: overdue, due within 6 months, unknown (in that order)."""
+    return [[r.org_code, r.name, ORG_KIND.label(r.kind, c.lang),
+             r.term_start.isoformat() if r.term_start else None, r.term_years,
+             r.due.isoformat() if r.due else None, TERM_STATUS.label(r.status, c.lang),
+             r.days_to_due] for r in c.terms]
+
+
+def _terms_sheet(ws, c: ReportContent, fills: list) -> None:
+    headers = [c.tr(f"col_term_{k}") for k in TERM_COLUMNS]
+    rows = term_rows(c)
+    ws.freeze_panes = "C2"
+    _streamed_table(ws, 1, headers, rows, fills)
+    col = TERM_COLUMNS.index("status") + 1
+    _colour_rule(ws, col, 2, len(rows) + 1, TERM_STATUS.label("overdue", c.lang), "red")
+    _colour_rule(ws, col, 2, len(rows) + 1, TERM_STATUS.label("due_soon", c.lang), "amber")
 
 
 def _plan_sheet(ws, c: ReportContent, fills: list) -> None:
@@ -378,6 +360,7 @@ def notes_rows(c: ReportContent) -> list[list[str]]:
                                    target=f"{c.plan['target_rate']:.0%}") if c.plan else c.tr("none")],
         [c.tr("note_denominator"), c.denominator_text],
         [c.tr("note_definitions"), c.tr("note_definitions_text")],
+        [c.tr("note_effective"), c.tr("note_effective_text", days=c.visit_window)],
         [c.tr("note_source"), info.get("source") or c.tr("unknown")],
         [c.tr("note_licence"), info.get("licence") or c.tr("unknown")],
         [c.tr("note_synthetic"), (yes + "：" + t("common.synthetic_banner", c.lang)) if c.synthetic else no],
@@ -385,6 +368,17 @@ def notes_rows(c: ReportContent) -> list[list[str]]:
         [c.tr("note_generated"), c.generated_at.isoformat(sep=" ")],
         [c.tr("note_software"), c.tr("note_software_text")],
     ]
+    if c.overdue is not None:
+        rows.append([c.tr("note_overdue"), c.tr("note_overdue_text", days=c.overdue.days,
+                                                 plan=c.overdue.plan or c.tr("none"))])
+    rows.append([c.tr("note_terms"), c.tr("note_terms_text")])
+    if c.ended is not None:
+        v, d = c.ended, c.ended.district
+        rows.append([c.tr("note_verdict"), c.tr(
+            "note_verdict_text", plan=v.plan.name, deadline=v.plan.deadline.isoformat(),
+            rate_deadline=percent(d.at_deadline.coverage_rate if d.at_deadline else None),
+            result=result_text(c, d), rate_now=percent(d.now.coverage_rate),
+            standing=standing_text(c, d), trend=d.labels(c.lang)["trend"])])
     rows += [[c.tr("note_remark"), note] for note in c.notes]
     return rows
 
@@ -392,14 +386,15 @@ def notes_rows(c: ReportContent) -> list[list[str]]:
 def write_xlsx(content: ReportContent, stream: BinaryIO) -> None:
     """Write the Excel ledger of ``content`` to a binary stream.
 
-    The small sheets are written by openpyxl in write-only (streaming) mode; the firm
-    lists' rows are streamed into the saved package by :func:`_fill`. At 100,000 firms
+    The small sheets are written by openpyxl in write-only (streaming) mode; the big
+    tables' rows are streamed into the saved package by
+    :func:`tracker.reports.xlsxstream.save`. At 100,000 firms
     the ledger holds 1.5 million cells; a normal openpyxl workbook keeps them all as
     objects (850 MiB) and writes them at about 25 µs a cell.
     """
     c = content
     wb = Workbook(write_only=True)
-    fills: list[tuple] = []
+    fills: list[Fill] = []
     for key in SHEETS:
         if key == "plan" and c.plan_section is None:
             continue
@@ -409,6 +404,12 @@ def write_xlsx(content: ReportContent, stream: BinaryIO) -> None:
         ws = wb.create_sheet(sheet_name(key, c.lang))
         if key == "summary":
             _summary(ws, c)
+        elif key == "overdue":
+            _overdue_sheet(ws, c, fills)
+        elif key == "visits":
+            _visits_sheet(ws, c, fills)
+        elif key == "terms":
+            _terms_sheet(ws, c, fills)
         elif key == "orgs":
             _org_sheet(ws, c, fills)
         elif key == "findings":
@@ -419,8 +420,4 @@ def write_xlsx(content: ReportContent, stream: BinaryIO) -> None:
             _notes_sheet(ws, c)
     wb.properties.title = c.tr("xlsx_title", scope=c.scope_text)
     wb.properties.creator = "Redwood 红杉林"
-    # Registers the quote-prefix style in the workbook's style table, for _fill's cells.
-    quote = put_cell(WriteOnlyCell(wb.worksheets[0]), "=").style_id
-    frame = io.BytesIO()
-    wb.save(frame)
-    _fill(frame.getvalue(), fills, quote, stream)
+    save(wb, fills, stream)
