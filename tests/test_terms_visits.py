@@ -112,6 +112,13 @@ def test_cli_terms_and_liaisons(sqlite_url, capsys):
     assert run(["--db", sqlite_url, "liaisons", "--as-of", "2026-06-30", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["days"] == 90 and data["officers"][0]["unvisited"] == 1
+    # R6 and R7 in `tracker check --json`: A has never been visited; DUE is due that very day.
+    assert run(["--db", sqlite_url, "check", "--as-of", "2026-06-30", "--json"]) == 0
+    found = {(f["rule"], f["subject_id"]): f for f in json.loads(capsys.readouterr().out)}
+    assert found[("R6", w.code("A"))]["severity"] == "warning"
+    assert "无走访记录" in found[("R6", w.code("A"))]["message"]
+    assert found[("R7", "DUE")]["severity"] == "warning"
+    assert "2026-06-30" in found[("R7", "DUE")]["message"]
 
 
 def test_r6_and_r7_in_check(visits, engine):
