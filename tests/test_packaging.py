@@ -26,7 +26,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-UV = [shutil.which("python3") or "python3", "-m", "uv"]
+
+
+def _uv() -> list[str]:
+    """uv as the README's commands installed it. Under ``uv run`` (``scripts/test.sh``, CI) the
+    venv's ``python3`` is first on PATH and has no uv: ``uv run`` names its own binary in
+    ``$UV``; otherwise a ``uv`` on PATH, or ``python3 -m uv`` of the base interpreter (where
+    ``scripts/bootstrap.sh`` installs it)."""
+    if os.environ.get("UV"):
+        return [os.environ["UV"]]
+    if shutil.which("uv"):
+        return [shutil.which("uv")]
+    return [str(Path(sys.base_prefix) / "bin" / "python3"), "-m", "uv"]
+
+
+UV = _uv()
 
 # The keys of the `tracker coverage --json` contract (README.md, "tracker coverage --json").
 TOP_KEYS = {"as_of", "plan", "denominator", "total", "groups"}
