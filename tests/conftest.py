@@ -32,9 +32,12 @@ SLOW_MARKERS = ("e2e", "postgres")
 SLOW_MODULES = ("test_bench.py", "test_import_fuzz.py", "test_packaging.py")
 # Single tests that take most of the fast loop's time on their own (the top of
 # `--durations`): property tests over many random districts, a test that starts three
-# Python processes, and the PDF rendered through Chromium (kaleido) and poppler. Named here,
+# Python processes, the PDF rendered through Chromium (kaleido) and poppler, every page
+# opened once per kind of user (seven sessions), and saves racing in threads. Named here,
 # not marked in their modules, so that one place says what the fast loop leaves out.
 SLOW_TESTS = (
+    "test_app_auth.py::test_every_page_shows_only_the_users_scope",
+    "test_concurrency.py::test_simultaneous_saves_one_is_refused",
     "test_graph.py::test_graph_figures_equal_sql_on_random_data",
     "test_flow.py::test_flow_agrees_with_coverage",
     "test_plan.py::test_the_same_plan_in_every_process",
