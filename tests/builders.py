@@ -19,8 +19,17 @@ from datetime import date
 from sqlmodel import Session, select
 
 from tracker import uscc
-from tracker.model import (Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison,
-                           PartyOrg, SupplyLink, Visit)
+from tracker.model import (
+    Assignment,
+    Chain,
+    ChainMembership,
+    CoverageLink,
+    Firm,
+    Liaison,
+    PartyOrg,
+    SupplyLink,
+    Visit,
+)
 
 
 def d(value) -> date | None:
@@ -126,3 +135,19 @@ def fresh_world(engine, firms) -> World:
             w.assign("李四", f"f{i}", start=start, end=end)
     return w
 
+
+def checksum(engine) -> str:
+    """A digest of every table's rows: equal before and after means nothing was written."""
+    import hashlib
+
+    import sqlalchemy as sa
+
+    from tracker.model import metadata
+
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            digest.update(table.name.encode())
+            for row in sorted(map(repr, conn.execute(sa.select(table)).all())):
+                digest.update(row.encode())
+    return digest.hexdigest()

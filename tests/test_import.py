@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 import zipfile
 from datetime import date, datetime
@@ -15,13 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from tests.builders import checksum
 from tracker import uscc
 from tracker.audit import entries
 from tracker.cli import run
 from tracker.coverage import coverage
 from tracker.ingest import DemoStoreError, ReadError, import_path, write_rejects
 from tracker.ingest.template import EXAMPLE_PREFIX, SHEETS, write_template
-from tracker.model import Firm, PartyOrg, metadata
+from tracker.model import Firm, PartyOrg
 from tracker.provenance import get_info, set_info
 
 HEADERS = {name: [c.header for c in cols] for name, cols in SHEETS.items()}
@@ -51,18 +51,6 @@ def firm_row(credit, name="企业", chains="BIO", joined="2022-01-01", left=None
              prob=0, segment="上游", master="否", ownership="民营", above="否"):
     return [credit, name, chains, segment, master, ownership, above, "科学城", "萝岗街道",
             formal, prob, joined, left]
-
-
-def checksum(engine) -> str:
-    """A digest of every row of every table (ids included)."""
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            rows = conn.execute(sa.select(table)).all()
-            digest.update(table.name.encode())
-            for row in sorted(map(repr, rows)):
-                digest.update(row.encode())
-    return digest.hexdigest()
 
 
 def count(engine, model) -> int:

@@ -6,7 +6,6 @@ report, never a traceback, and never a partial write when it refuses.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -22,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from tests.builders import checksum
 from tracker import uscc
 from tracker.chains import init_store
 from tracker.ingest import import_path
@@ -34,14 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADERS = {name: [c.header for c in cols] for name, cols in SHEETS.items()}
 
 
-def checksum(engine) -> str:
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            digest.update(table.name.encode())
-            for row in sorted(map(repr, conn.execute(sa.select(table)).all())):
-                digest.update(row.encode())
-    return digest.hexdigest()
 
 
 def counts(engine) -> dict[str, int]:

@@ -8,7 +8,6 @@ hand: 企业 has 2 example rows (data from row 4), 党组织, 联络员 1 (data 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -17,13 +16,14 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, select
 
+from tests.builders import checksum
 from tracker import edits, uscc
 from tracker.audit import entries
 from tracker.cli import run
 from tracker.errors import TrackerError
 from tracker.ingest import import_path
 from tracker.ingest.template import write_template
-from tracker.model import Liaison, PartyOrg, Visit, metadata
+from tracker.model import Liaison, PartyOrg, Visit
 from tracker.provenance import set_info
 from tracker.terms import terms
 
@@ -52,14 +52,6 @@ def visit_row(name, firm, day, mode="走访", note="", unit=UNIT):
     return [name, unit, firm, day, mode, note]
 
 
-def checksum(engine) -> str:
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            digest.update(table.name.encode())
-            for row in sorted(map(repr, conn.execute(sa.select(table)).all())):
-                digest.update(row.encode())
-    return digest.hexdigest()
 
 
 def stored_visits(engine) -> list[tuple]:
