@@ -20,7 +20,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGS", "both", "display_width", "percent", "strings", "t"]
+__all__ = ["LANGS", "both", "display_width", "join", "percent", "strings", "t"]
 
 LANGS = ("zh", "en")
 LOCALES = Path(__file__).with_name("locales")
@@ -47,6 +47,16 @@ def both(key: str, **values: object) -> str:
     '企业数 / Firms'
     """
     return f"{t(key, 'zh', **values)} / {t(key, 'en', **values)}"
+
+
+def join(items, lang: str = "zh") -> str:
+    """Names listed for a reader, with the language's separator (、 in Chinese, ", " in English):
+    the one list separator of the dashboard, the reports and the rule findings.
+
+    >>> join(["生物技术", "新型显示"]), join(["Biotechnology", "New display"], "en")
+    ('生物技术、新型显示', 'Biotechnology, New display')
+    """
+    return t("common.list_sep", lang).join(str(item) for item in items)
 
 
 def percent(rate: float | None, digits: int = 1) -> str:

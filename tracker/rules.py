@@ -53,7 +53,7 @@ import networkx as nx
 from sqlalchemy.engine import Engine
 
 from .graph import build_graph, chain_node, firm_flags
-from .i18n import t
+from .i18n import join, t
 from .plans import plan_in_force
 from .scope import EVERYTHING, Scope
 from .terms import terms
@@ -199,7 +199,7 @@ def _localise(value, lang: str):
     if isinstance(value, Term):
         return value.label(lang)
     if isinstance(value, tuple):
-        return t("rules.list_sep", lang).join(str(_localise(v, lang)) for v in value)
+        return join((_localise(v, lang) for v in value), lang)
     return value
 
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..chains import check_codes
-from ..i18n import t
+from ..i18n import join, t
 from ..planning.forecast import forecast
 from ..planning.plan import PlannerConfig, liaison_text, plan_store, simulate
 from ..scope import Scope
@@ -65,7 +65,7 @@ def plan_command(ctx: Context, as_of, chain_codes, capacity, strict_memberless, 
         click.echo(table(headers, rows, right={1, 6}))
     if sim is not None:
         click.echo(t("planner.simulation_summary", lang, r=percent(sim.coverage.coverage_rate),
-                     n=len(sim.findings), rules="、".join(sim.rules)))
+                     n=len(sim.findings), rules=join(sim.rules, lang)))
 
 
 @main.command(name="forecast")

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 
 from ..coverage import Counts, coverage, firm_status, firms_needed, gap_to_target, name_groups
 from ..flow import FlowResult, flow
-from ..i18n import LANGS, percent, t
+from ..i18n import LANGS, join, percent, t
 from ..intervals import active_clause
 from ..model import Assignment, Chain, CoverageLink, Liaison, PartyOrg, Plan
 from ..overdue import OverdueQueue, overdue_queue
@@ -618,10 +618,10 @@ def _scope_text(engine: Engine, scope: Scope, lang: str) -> str:
     parts = []
     if scope.chains is not None:
         names = _chain_names(engine, lang)
-        parts.append(t("reports.scope_chains", lang, chains=t("reports.sep_names", lang).join(
-            names.get(c, c) for c in sorted(scope.chains))))
+        parts.append(t("reports.scope_chains", lang, chains=join(
+            (names.get(c, c) for c in sorted(scope.chains)), lang)))
     if scope.areas is not None:
-        parts.append(t("reports.scope_areas", lang, areas="、".join(sorted(scope.areas))))
+        parts.append(t("reports.scope_areas", lang, areas=join(sorted(scope.areas), lang)))
     return t("reports.sep_parts", lang).join(parts)
 
 
@@ -631,7 +631,7 @@ def _scope_text(engine: Engine, scope: Scope, lang: str) -> str:
 def write_summary(c: ReportContent) -> dict[str, list[str]]:
     """The written summary, one list of paragraphs per report section."""
     tot = c.total.counts
-    sep = c.tr("sep_names")
+    sep = t("common.list_sep", c.lang)
     overall = [c.tr(
         "sum_overall", date=_date_text(c, c.as_of), scope=c.scope_text, firms=f"{tot.firms:,}",
         org=f"{tot.org_covered:,}", work=f"{tot.work_covered:,}", none=f"{tot.uncovered:,}",
@@ -762,7 +762,7 @@ def _verdict_text(c: ReportContent) -> list[str]:
                     now_met=sum(ch.standing == "met" for ch in with_firms), below=len(below),
                     falling=len(falling)))
     if below:
-        sep = c.tr("sep_names")
+        sep = t("common.list_sep", c.lang)
         items = sep.join(c.tr("sum_lag_item", name=ch.name, rate=percent(ch.now.coverage_rate),
                               gap=f"{ch.short_now:,}") for ch in below[:3])
         out.append(c.tr("verdict_lowest", items=items))
@@ -836,7 +836,7 @@ def _visits_text(c: ReportContent) -> list[str]:
                     rate=percent(tot.coverage_rate), effective=percent(tot.effective_rate)))
     out.append(c.tr("visits_definitions"))
     if c.officer_gaps:
-        sep = c.tr("sep_names")
+        sep = t("common.list_sep", c.lang)
         items = sep.join(c.tr("visits_officer_item", officer=o, n=n) for o, n in c.officer_gaps[:3])
         out.append(c.tr("visits_officers", n=len(c.officer_gaps), items=items))
     return out

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from ...coverage import Counts, coverage, firm_status
 from ...graph import build_graph, chain_subgraph
-from ...i18n import t
+from ...i18n import join, t
 from ...intervals import active_clause
 from ...model import Assignment, CoverageLink, PartyOrg
 from ...planning.plan import action_text
@@ -166,7 +166,7 @@ def chain_detail(engine: Engine, code: str, as_of: date, lang: str = "zh") -> Ch
 
 
 def _segments_label(segments: str, lang: str) -> str:
-    return "、".join(SEGMENT.label(s, lang) for s in str(segments or "").split(";") if s)
+    return join((SEGMENT.label(s, lang) for s in str(segments or "").split(";") if s), lang)
 
 
 def _covering_orgs(engine: Engine, firm_ids: list[int], on: date) -> dict[int, str]:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ...coverage import firm_status
-from ...i18n import t
+from ...i18n import join, t
 from ...intervals import is_active
 from ...model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
 from ...scope import EVERYTHING, Scope
@@ -43,7 +43,7 @@ def firm_table(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str
     frame = firm_status(engine, as_of, scope=scope, denominator=denominator)
     names = dict(chain_list(engine, lang))
     frame["status_label"] = [STATUS.label(s, lang) for s in frame["status"]]
-    frame["chain_names"] = ["、".join(names.get(c, c) for c in str(cs).split(";") if c)
+    frame["chain_names"] = [join((names.get(c, c) for c in str(cs).split(";") if c), lang)
                             for cs in frame["chains"]]
     frame["park"] = frame["park"].fillna("")
     frame["street"] = frame["street"].fillna("")
@@ -124,8 +124,8 @@ def firm_history(engine: Engine, credit_code: str, until: date, lang: str = "zh"
         status = ("out" if not chains else "org" if orgs else "work" if liaisons else "none")
         label = t("app.not_in_chain", lang) if status == "out" else STATUS.label(status, lang)
         rows.append({"start": start, "end": end, "status": status, "status_label": label,
-                     "orgs": "、".join(orgs), "liaisons": "、".join(liaisons),
-                     "chains": "、".join(names.get(c, c) for c in chains)})
+                     "orgs": join(orgs, lang), "liaisons": join(liaisons, lang),
+                     "chains": join((names.get(c, c) for c in chains), lang)})
     # Before the firm's first chain membership there is nothing to tell.
     while rows and rows[0]["status"] == "out":
         rows.pop(0)

@@ -32,7 +32,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ...flow import FlowResult, flow, losses, time_to_cover_by_month
-from ...i18n import t
+from ...i18n import join, t
 from ...overdue import overdue_queue
 from ...scope import EVERYTHING, Scope
 from ...vocab import UNCOVERED_CAUSE
@@ -60,8 +60,8 @@ def _visible(engine: Engine, as_of: date, scope: Scope) -> set[str] | None:
     return set(firm_table(engine, as_of, scope)["credit_code"])
 
 
-def _chain_names(codes, names: dict[str, str]) -> str:
-    return "、".join(names.get(c, c) for c in codes)
+def _chain_names(codes, names: dict[str, str], lang: str) -> str:
+    return join((names.get(c, c) for c in codes), lang)
 
 
 @dataclass
@@ -86,7 +86,7 @@ def overdue_list(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
     visible = _visible(engine, as_of, scope)
     names = dict(chain_list(engine, lang))
     rows = [{"credit_code": r.credit_code, "name": r.name, "chains": ";".join(r.chains),
-             "chain_names": _chain_names(r.chains, names), "uncovered_since": r.uncovered_since,
+             "chain_names": _chain_names(r.chains, names, lang), "uncovered_since": r.uncovered_since,
              "days": r.days, "cause": r.cause, "cause_label": UNCOVERED_CAUSE.label(r.cause, lang),
              "action": r.action or ""}
             for r in queue.rows if visible is None or r.credit_code in visible]
@@ -120,8 +120,8 @@ def lost_this_month(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
     visible = _visible(engine, as_of, scope)
     names = dict(chain_list(engine, lang))
     rows = [{"credit_code": loss.credit_code, "name": loss.name,
-             "chain_names": _chain_names(loss.chains, names),
-             "ended": "；".join(_ended_text(item, lang) for item in loss.ended),
+             "chain_names": _chain_names(loss.chains, names, lang),
+             "ended": t("common.list_parts_sep", lang).join(_ended_text(item, lang) for item in loss.ended),
              "ended_on": max((item["on"] for item in loss.ended), default="")}
             for loss in found if visible is None or loss.credit_code in visible]
     return pd.DataFrame(rows, columns=LOST_COLUMNS)

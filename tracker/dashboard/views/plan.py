@@ -22,6 +22,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from ...i18n import join
 from ...planning.forecast import forecast
 from ...planning.plan import liaison_text, plan_store
 from ...scope import EVERYTHING, Scope
@@ -116,7 +117,7 @@ def plan_actions(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
     rows = [{
         "type": action.type, "action": PLAN_ACTION.label(action.type, lang),
         "firms": len(action.firms),
-        "firm_names": "、".join(names.get(c, c) for c in action.firms),
+        "firm_names": join((names.get(c, c) for c in action.firms), lang),
         "org": action.org or "", "liaison": liaison_text(action, lang),
         "area": action.park or action.street or action.area or "",
         "chain": chains.get(action.chain, action.chain or ""),
