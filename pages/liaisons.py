@@ -4,7 +4,7 @@ the officers with the most unvisited firms first (layout only; tracker.visits do
 import pandas as pd
 import streamlit as st
 
-from tracker.dashboard import empty, open_page, page_url, run_page, views
+from tracker.dashboard import empty, open_page, page_url, pick_row, run_page, views
 
 
 def body(ctx):
@@ -37,14 +37,10 @@ def body(ctx):
         ctx.t("visit_counts_column"): [ctx.t("yes") if v else ctx.t("no") for v in mine["visited"]],
         ctx.t("link"): [page_url(ctx, "firms", firm=c) for c in mine["credit_code"]],
         ctx.t("credit_code"): mine["credit_code"]})
-    count = st.session_state.get("_officer_firm_picks", 0)
-    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key=f"officer_firms_{count}",
-                         column_config={ctx.t("link"): st.column_config.LinkColumn(
-                             display_text=ctx.t("open"))})
-    if event is not None and event.selection.rows:
-        st.session_state["_officer_firm_picks"] = count + 1
-        open_page(ctx, "firms.py", firm=mine["credit_code"].iloc[event.selection.rows[0]])
+    opened = pick_row("officer_firms", shown, len(shown), {ctx.t("link"): st.column_config.LinkColumn(
+        display_text=ctx.t("open"))})
+    if opened is not None:
+        open_page(ctx, "firms.py", firm=mine["credit_code"].iloc[opened])
 
 
 run_page(body)

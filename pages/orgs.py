@@ -4,7 +4,7 @@ subtree roll-ups, and the rule findings (layout only)."""
 import pandas as pd
 import streamlit as st
 
-from tracker.dashboard import empty, open_page, page_url, run_page, views
+from tracker.dashboard import empty, open_page, page_url, pick_row, run_page, views
 from tracker.vocab import TERM_STATUS
 
 
@@ -71,18 +71,13 @@ def board_section(ctx):
                 ctx.t("term_status"): frame["status_label"],
                 ctx.t("link"): [page_url(ctx, "orgs", org=c) for c in frame["org_code"]],
                 ctx.t("org_code"): frame["org_code"]})
-            count = st.session_state.get(f"_terms_{bucket}_picks", 0)
             colour = f"color: {TERM_STATUS.colour(frame['status'].iloc[0])}"
             styled = shown.style.map(lambda _, c=colour: c, subset=[ctx.t("term_status")])
-            event = st.dataframe(styled, hide_index=True, on_select="rerun",
-                                 selection_mode="single-row",
-                                 key=f"terms_{bucket}_{count}",
-                                 column_config={ctx.t("link"): st.column_config.LinkColumn(
-                                     display_text=ctx.t("open"))},
-                                 height=min(400, 38 + 35 * len(shown)))
-            if event is not None and event.selection.rows:
-                st.session_state[f"_terms_{bucket}_picks"] = count + 1
-                open_page(ctx, "orgs.py", org=frame["org_code"].iloc[event.selection.rows[0]])
+            opened = pick_row(f"terms_{bucket}", styled, len(shown),
+                              {ctx.t("link"): st.column_config.LinkColumn(
+                                  display_text=ctx.t("open"))}, max_height=400)
+            if opened is not None:
+                open_page(ctx, "orgs.py", org=frame["org_code"].iloc[opened])
 
 
 def body(ctx):

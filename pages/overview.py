@@ -6,7 +6,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from tracker.dashboard import charts, empty, open_page, page_url, run_page, views
+from tracker.dashboard import charts, empty, open_page, page_url, pick_row, run_page, views
 from tracker.vocab import DEADLINE_RESULT, PLAN_STATUS, STANDING, TREND
 
 
@@ -115,24 +115,10 @@ def overdue_section(ctx):
         ctx.t("cause"): frame["cause_label"], ctx.t("suggestion"): frame["action"],
         ctx.t("link"): [page_url(ctx, "firms", firm=c) for c in frame["credit_code"]],
         ctx.t("credit_code"): frame["credit_code"]})
-    opened = row_opener(ctx, "overdue", shown, {ctx.t("link"): st.column_config.LinkColumn(
+    opened = pick_row("overdue", shown, len(shown), {ctx.t("link"): st.column_config.LinkColumn(
         display_text=ctx.t("open"))})
     if opened is not None:
         open_page(ctx, "firms.py", firm=frame["credit_code"].iloc[opened])
-
-
-def row_opener(ctx, name, shown, config) -> int | None:
-    """A table whose row, once picked, is opened (the index of the picked row, or None).
-    The table's key changes after each pick, so that coming back shows no stale pick."""
-    count = st.session_state.get(f"_{name}_picks", 0)
-    event = st.dataframe(shown, hide_index=True, column_config=config, on_select="rerun",
-                         selection_mode="single-row", key=f"{name}_pick_{count}",
-                         height=min(420, 38 + 35 * len(shown)))
-    rows = event.selection.rows if event is not None else []
-    if rows:
-        st.session_state[f"_{name}_picks"] = count + 1
-        return rows[0]
-    return None
 
 
 def losses_section(ctx):
@@ -147,7 +133,7 @@ def losses_section(ctx):
         ctx.t("what_ended"): lost["ended"], ctx.t("ended_on"): lost["ended_on"],
         ctx.t("link"): [page_url(ctx, "firms", firm=c) for c in lost["credit_code"]],
         ctx.t("credit_code"): lost["credit_code"]})
-    opened = row_opener(ctx, "lost", shown, {ctx.t("link"): st.column_config.LinkColumn(
+    opened = pick_row("lost", shown, len(shown), {ctx.t("link"): st.column_config.LinkColumn(
         display_text=ctx.t("open"))})
     if opened is not None:
         open_page(ctx, "firms.py", firm=lost["credit_code"].iloc[opened])

@@ -149,6 +149,24 @@ def open_page(ctx: PageContext, file: str, **params: str) -> None:
     st.switch_page(str(PAGES_DIR / file), query_params=params)
 
 
+def pick_row(key: str, data, rows: int, column_config: dict | None = None,
+             max_height: int = 420) -> int | None:
+    """A table whose picked row opens something: the picked row's index, or None.
+
+    ``data`` is a frame (or its Styler) of ``rows`` rows. The table's widget key changes after
+    each pick, so that coming back to the page shows no stale pick.
+    """
+    count = st.session_state.get(f"_{key}_picks", 0)
+    event = st.dataframe(data, hide_index=True, column_config=column_config, on_select="rerun",
+                         selection_mode="single-row", key=f"{key}_pick_{count}",
+                         height=min(max_height, 38 + 35 * rows))
+    picked = event.selection.rows if event is not None else []
+    if picked:
+        st.session_state[f"_{key}_picks"] = count + 1
+        return picked[0]
+    return None
+
+
 def empty(message: str) -> None:
     """A clear message in place of figures that cannot be shown."""
     st.info(message, icon="ℹ️")
