@@ -61,6 +61,9 @@ class Recipient(Block):
 @dataclass
 class Heading(Block):
     text: str  # with its number, e.g. "一、总体情况"
+    # GB/T 9704 heading levels: 1 "一、" (黑体), 2 "（一）" (楷体), 3 "1." and 4 "（1）"
+    # (仿宋, level 3 bold). The layouts set each level in its own face.
+    level: int = 1
 
 
 @dataclass
