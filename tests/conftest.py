@@ -27,9 +27,9 @@ from tracker.store import get_engine
 # Markers that make a test slow wherever it is: a browser, a real PostgreSQL server.
 SLOW_MARKERS = ("e2e", "postgres")
 # Whole modules that are slow: the benchmark harness (child processes, real workloads), the
-# importer under random junk and a kill -9 mid-import, and the wheel built and installed
-# into a fresh venv.
-SLOW_MODULES = ("test_bench.py", "test_import_fuzz.py", "test_packaging.py")
+# importer under random junk and a kill -9 mid-import, the wheel built and installed
+# into a fresh venv, and the load generator against a served dashboard.
+SLOW_MODULES = ("test_bench.py", "test_import_fuzz.py", "test_packaging.py", "test_protocol.py")
 # Single tests that take most of the fast loop's time on their own (the top of
 # `--durations`): property tests over many random districts, a test that starts three
 # Python processes, the PDF rendered through Chromium (kaleido) and poppler, every page

@@ -14,7 +14,8 @@ machine       the machine and the code's commit
 report        :data:`GOALS`, :func:`evaluate_goals`, :func:`merge_results`,
               :func:`to_markdown` (``BENCHMARKS.md``)
 backends      where a run's stores live (SQLite files, PostgreSQL databases)
-loadtest      20 browser sessions of the dashboard against one server
+loadtest      the load test (50 sessions, one process then two) and the soak
+protocol      a dashboard client speaking Streamlit's websocket protocol (no browser)
 sheets        the streaming xlsx writer of the firm sheets
 localserve    the dashboard as a child process (load test, browser tests)
 pgserver      a throwaway PostgreSQL server (test suite, ``--postgres-server``)

@@ -84,15 +84,18 @@ from ..progress import ProgressCallback, Reporter
 from ..store import resolve_url
 from .backends import Backend
 from .data import AS_OF, SEED, data_fingerprint, kept_setup, save_setup
+from .loadtest import soak_minutes
 from .machine import machine_info
 from .pgserver import PostgresServer
 from .report import finish_results
 from .runner import run_child
 from .steps import STEPS, report_formats
 
-__all__ = ["DEFAULT_SIZES", "default_timeout", "expand_steps", "one_line", "run_benchmark"]
+__all__ = ["DEFAULT_SIZES", "LOAD_STEPS", "default_timeout", "expand_steps", "one_line", "run_benchmark"]
 
 DEFAULT_SIZES = (1000, 10000, 100000, 1000000)
+#: The optional steps ``--load-test`` adds: one dashboard process, then two.
+LOAD_STEPS = ("load_test", "load_test_2proc")
 
 
 def expand_steps(steps) -> list[str]:
@@ -126,6 +129,7 @@ def run_benchmark(
     postgres_server: bool = False,
     steps=None,
     load_test: bool = False,
+    soak: int | None = None,
     timeout: float | None = None,
     seed: int = SEED,
     as_of: date = AS_OF,
@@ -142,8 +146,9 @@ def run_benchmark(
     db : a PostgreSQL URL (its server gets throwaway databases), an SQLite URL (its folder
          gets the store files), or None for SQLite in a temporary folder
     postgres_server : also run on a throwaway local PostgreSQL server
-    steps : names from :data:`~tracker.bench.steps.STEPS` (default all); ``load_test``
-            runs when ``load_test``
+    steps : names from :data:`~tracker.bench.steps.STEPS` (default all); ``load_test`` and
+            ``load_test_2proc`` run when ``load_test``
+    soak : minutes of the soak step (``soak_<minutes>``), or None for no soak
     timeout : seconds allowed to each step process; None: :func:`default_timeout` per size
     progress : receives a :class:`~tracker.progress.Progress` event as each size and step
                starts and ends
@@ -159,12 +164,14 @@ def run_benchmark(
     """
     report = Reporter(progress)
     steps = list(steps or STEPS)
-    unknown = [s for s in steps if s not in STEPS and s != "load_test"
-               and not s.startswith("report_")]
+    unknown = [s for s in steps if s not in STEPS and s not in LOAD_STEPS
+               and not s.startswith(("report_", "soak_"))]
     if unknown:
         raise ValueError(f"未知的基准步骤：{'、'.join(unknown)}（可选：{'、'.join(STEPS)}）")
-    if load_test and "load_test" not in steps:
-        steps.append("load_test")
+    if load_test:
+        steps += [s for s in LOAD_STEPS if s not in steps]
+    if soak:
+        steps.append(f"soak_{int(soak)}")
     steps = expand_steps(steps)
     own_folder = workdir is None
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="redwood-bench-"))
@@ -326,6 +333,9 @@ def _run_step(backend: Backend, step: str, url: str, size: int, as_of: date, fol
     try:
         if step.startswith("import_"):
             fresh = spec["fresh_url"] = backend.new_store(f"import-{size}")
+        minutes = soak_minutes(step)
+        if minutes:  # the soak runs as long as it was asked to, plus the server's start
+            timeout = max(timeout, minutes * 60 + 600)
         result = run_child(spec, timeout)
     except Exception as exc:  # noqa: BLE001 - recorded; the next step runs
         result = {"status": "error", "note": f"harness: {type(exc).__name__}: {exc}"}

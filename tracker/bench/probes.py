@@ -37,6 +37,7 @@ __all__ = [
     "rss_mib",
     "tree_cpu_seconds",
     "tree_peak_rss_mib",
+    "tree_rss_mib",
 ]
 
 _MIB = 2**20
@@ -117,6 +118,18 @@ def tree_peak_rss_mib(pid: int) -> float | None:
     """The largest peak RSS among ``pid`` and its descendants (the server process tree)."""
     peaks = [kib for kib in (_hwm_kib(p.pid) for p in _tree(pid)) if kib is not None]
     return max(peaks) / 1024 if peaks else None
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory (MiB) of ``pid`` and its live descendants now: what a long run
+    samples to see whether the server's memory grows."""
+    total = 0
+    for process in _tree(pid):
+        try:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total / _MIB
 
 
 def tree_cpu_seconds(pid: int) -> float:

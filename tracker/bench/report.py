@@ -243,14 +243,30 @@ def _step_notes(s: dict, run_commit: str | None = None) -> str:
                          f"{gap['not_finished']} not finished): gap max {_cell(gap['max_gap'])}, "
                          f"mean {_cell(gap['mean_gap'], 2)} new orgs/officers")
     if s.get("p50") is not None:
-        notes.append(f"{s['sessions']} sessions, {s['succeeded']} ok: p50 {s['p50']:.2f} s, "
-                     f"p95 {s['p95']:.2f} s; server peak RSS")
+        notes.append(f"{s['sessions']} sessions on {s.get('processes', 1)} process(es), "
+                     f"{s['succeeded']} ok: p50 {s['p50']:.2f} s, p95 {s['p95']:.2f} s to the "
+                     f"headline; server peak RSS")
+        if s.get("server_cpu_per_sign_in") is not None:
+            notes.append(f"server CPU {s['server_cpu_per_sign_in']:.2f} s per sign-in")
+        if s.get("server_cpu_per_warm_view") is not None:
+            notes.append(f"{s['warm_views']} warm views: p95 {s['warm_view_p95']:.2f} s, "
+                         f"server CPU {s['server_cpu_per_warm_view']:.3f} s each")
         together = (s.get("cpu") or {}).get("together")
-        if together:
+        if together:  # the former browser load test's runs
             notes.append(f"while together: server {together['server_cpu_seconds']:.0f} CPU s, "
                          f"browsers {together['browser_cpu_seconds']:.0f} CPU s, machine busy "
                          f"{together['machine_busy_seconds']:.0f} of "
                          f"{together['machine_capacity_seconds']:.0f} CPU s")
+        if s.get("errors"):
+            notes.append(f"errors: {'; '.join(s['errors'])}")
+    if s.get("minutes") is not None and s.get("rss_mib_by_minute"):
+        rss = s["rss_mib_by_minute"]
+        first, last = s.get("view_p95_first_last") or (None, None)
+        notes.append(f"{s['minutes']} min, {s['sessions']} sessions, {s['soak_views']:,} views, "
+                     f"{s['soak_error_count']} errors; RSS {rss[0]:.0f} → {rss[-1]:.0f} MiB, "
+                     f"growth after warm-up {s['rss_growth_after_warmup'] * 100:+.1f}%"
+                     + (f"; view p95 {first:.2f} s first minute after warm-up, {last:.2f} s last"
+                        if first is not None else ""))
     if s.get("agrees"):
         notes.append("same figures")
     run_commit = (s.get("measured") or {}).get("commit") or run_commit

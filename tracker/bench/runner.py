@@ -39,6 +39,7 @@ from .report import GOALS
 from .steps import (
     StepContext,
     ToolMissing,
+    step_chain_page,
     step_coverage,
     step_graph,
     step_import,
@@ -67,6 +68,7 @@ _STEP_FUNCTIONS = {
     "graph_chain": lambda ctx: step_graph(ctx, whole=False),
     "graph_district": lambda ctx: step_graph(ctx, whole=True),
     "overview": step_overview,
+    "chain_page": step_chain_page,
     "planner": step_planner,
 }
 
@@ -76,11 +78,13 @@ def run_step(ctx: StepContext) -> dict:
     step = ctx.step
     if step.startswith("report_"):
         return step_report(ctx, step[len("report_"):])
-    if step == "load_test":
-        # Imported here: only the load test's process needs the browser and server tooling.
-        from .loadtest import step_load_test
+    if step in ("load_test", "load_test_2proc") or step.startswith("soak_"):
+        # Imported here: only these steps' processes need the server and protocol tooling.
+        from .loadtest import soak_minutes, step_load_test, step_soak
 
-        return step_load_test(ctx)
+        if step.startswith("soak_"):
+            return step_soak(ctx, soak_minutes(step))
+        return step_load_test(ctx, processes=2 if step == "load_test_2proc" else 1)
     if step not in _STEP_FUNCTIONS:
         raise ValueError(f"未知的基准步骤：{step}")
     return _STEP_FUNCTIONS[step](ctx)

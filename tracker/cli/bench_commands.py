@@ -51,8 +51,14 @@ def _steps(_ctx, _param, value: str | None) -> list[str] | None:
               help="只运行这些步骤 / run only these steps: import_xlsx, import_csv, coverage, "
                    "monthly_series, graph_chain, graph_district, overview, report, planner")
 @click.option("--load-test", is_flag=True,
-              help="另做 20 个并发看板会话的负载测试（需要 chromium） / also run the 20-session "
-                   "load test of the dashboard (needs chromium)")
+              help="另做负载测试：50 个会话同时登录并打开总览（直接使用 Streamlit 的 websocket 协议，"
+                   "不用浏览器），先一个看板进程，再两个 / also run the load test: 50 sessions "
+                   "signing in and opening the overview together (Streamlit's websocket "
+                   "protocol, no browser), on one dashboard process, then on two")
+@click.option("--soak", default=None, type=click.IntRange(1, 24 * 60), metavar="MINUTES",
+              help="另做持续负载测试：10 个会话连续查看总览若干分钟，每分钟记录内存和响应时间 / "
+                   "also run the soak: 10 sessions viewing the overview for MINUTES, memory "
+                   "and view times sampled each minute")
 @click.option("--timeout", default=None, type=float, metavar="SECONDS",
               help="每个步骤（及数据生成）的时限（秒），默认按规模：约 67 万家以下 600 秒，"
                    "以上每家 0.9 毫秒（100 万家 900 秒） / seconds allowed to each step and to "
@@ -68,8 +74,8 @@ def _steps(_ctx, _param, value: str | None) -> list[str] | None:
                                    "同一后端和规模以较新的为准 / measure nothing: merge the JSON "
                                    "results of earlier runs (repeatable) into --json/--markdown; "
                                    "for the same backend and size the later run wins")
-def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, load_test, timeout,
-          keep_dir, merge_paths):
+def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, load_test, soak,
+          timeout, keep_dir, merge_paths):
     """规模基准测试：从一个区到一个省 / benchmarks from a district to a province."""
     import signal
 
@@ -121,7 +127,8 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         results = run_benchmark(sizes, db=bench_db, postgres_server=postgres_server, steps=steps,
-                                load_test=load_test, timeout=timeout, checkpoint=save,
+                                load_test=load_test, soak=soak, timeout=timeout,
+                                checkpoint=save,
                                 keep=keep_dir,
                                 # Every event drawn: a run's milestones are minutes apart.
                                 progress=progress_printer("zh", delay=0, interval=0))
