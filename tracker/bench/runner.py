@@ -39,7 +39,6 @@ from .report import GOALS
 from .steps import (
     StepContext,
     ToolMissing,
-    step_chain_page,
     step_coverage,
     step_graph,
     step_import,
@@ -68,7 +67,6 @@ _STEP_FUNCTIONS = {
     "graph_chain": lambda ctx: step_graph(ctx, whole=False),
     "graph_district": lambda ctx: step_graph(ctx, whole=True),
     "overview": step_overview,
-    "chain_page": step_chain_page,
     "planner": step_planner,
 }
 
