@@ -2,7 +2,7 @@
 
 The rules are declared as data (:data:`RULES`: id, severity, subject; their titles,
 articles and finding texts in ``tracker/locales/rules.json``); each has one function that
-reads the typed graph of :func:`tracker.graph.build_graph` and returns its
+reads the facts of the date (:class:`RuleFacts`) and returns its
 :class:`Finding` objects, which carry a text key and parameters and read in either
 language (:meth:`Finding.message`, :meth:`Finding.detail`). The
 thresholds live in one place, :class:`RuleConfig` and the constants beside it, which the
@@ -26,7 +26,9 @@ planner imports as well.
   after 本届开始日期 + 任期, :mod:`tracker.terms`), or which has no term start recorded —
   中办《关于党的基层组织任期的意见》 (2018), 支部工作条例 Art. 21.
 
-R1-R5 read the typed graph; R6 and R7 read the visits and terms of the graph's firms and
+R1-R5 read :class:`RuleFacts`, counted from the store in SQL and numpy
+(:func:`facts_from_store`; :func:`check_graph` reads the same facts off the typed graph,
+the independent cross-check); R6 and R7 read the visits and terms of those firms and
 organisations from the store.
 
 Only firms of the population on D (in at least one chain on D, within the scope) give
@@ -46,19 +48,27 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 import networkx as nx
+import numpy as np
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .graph import build_graph, chain_node, firm_flags
+from .graph import chain_node, firm_flags
 from .i18n import join, t
+from .intervals import active_clause
+from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
 from .plans import plan_in_force
 from .scope import EVERYTHING, Scope
 from .terms import terms
 from .visits import VISIT_WINDOW_DAYS, is_visited, last_visits
 from .vocab import FORMATION, ORG_KIND, SEVERITY, Term, Vocabulary
+
+C, F, M = Chain.__table__, Firm.__table__, ChainMembership.__table__
+O, L, A, LI = PartyOrg.__table__, CoverageLink.__table__, Assignment.__table__, Liaison.__table__
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -70,8 +80,11 @@ __all__ = [
     "Finding",
     "Rule",
     "RuleConfig",
+    "RuleFacts",
     "check",
     "check_graph",
+    "facts_from_graph",
+    "facts_from_store",
     "rule_r1",
     "rule_r2",
     "rule_r3",
@@ -219,78 +232,232 @@ def _finding(rule_id: str, subject: dict, lang: str, key: str | None = None,
     )
 
 
-def _nodes(G: nx.MultiDiGraph, kind: str):
-    return [(n, d) for n, d in G.nodes(data=True) if d.get("type") == kind]
+# --------------------------------------------------------------------------- the facts
+#
+# R1-R5 are counts and joins. They read :class:`RuleFacts`: one row per firm of the
+# population (numpy columns) and one per organisation in scope. :func:`facts_from_store`
+# reads them straight from the store with a handful of SQL scans (a province has a million
+# firms: building the whole graph for them took minutes and 2 GiB);
+# :func:`facts_from_graph` reads the same facts off the typed graph, which stays the
+# independent cross-check (tests/test_rules.py holds the two equal on random districts).
+
+
+@dataclass
+class RuleFacts:
+    """What R1-R5 read, on one date within one scope.
+
+    ``firm_*`` are numpy columns over the population's firms: id, formal members,
+    organisation-covered, work-covered (and not organisation-covered), covered by a 单独组建
+    organisation, and a bit mask of the chains (positions in ``chains``) in which the firm
+    is chain master. ``orgs`` are the organisations in scope (dicts with code, name, kind,
+    formation, members, linked_firms). ``names(ids)`` gives ``{id: (credit_code, name)}``
+    for the few firms that have a finding.
+    """
+
+    firm_id: np.ndarray
+    firm_formal: np.ndarray
+    firm_org: np.ndarray
+    firm_work: np.ndarray
+    firm_single: np.ndarray
+    firm_master: np.ndarray
+    chains: list[Term]
+    orgs: list[dict]
+    names: Callable[[list[int]], dict[int, tuple[str, str]]]
+    #: ``firm_id`` holds the store's firm ids (False: positions, as the graph's facts do).
+    store_ids: bool = True
+
+    def subjects(self, mask: np.ndarray) -> list[dict]:
+        """The firms where ``mask`` holds, as finding subjects, with their row index."""
+        rows = np.flatnonzero(mask)
+        named = self.names(self.firm_id[rows].tolist())
+        return [{"credit_code": named[int(self.firm_id[i])][0],
+                 "name": named[int(self.firm_id[i])][1], "row": int(i)} for i in rows]
+
+
+def facts_from_graph(G: nx.MultiDiGraph) -> RuleFacts:
+    """The facts of R1-R5 as the typed graph of :func:`tracker.graph.build_graph` holds them."""
+    firms = [(n, d) for n, d in G.nodes(data=True) if d.get("type") == "firm"]
+    chain_codes = sorted(d["code"] for _, d in G.nodes(data=True) if d.get("type") == "chain")
+    position = {code: i for i, code in enumerate(chain_codes)}
+    flags = [firm_flags(G, node) for node, _ in firms]
+    master = []
+    for node, _ in firms:
+        bits = 0
+        for _, target, data in G.out_edges(node, data=True):
+            if data["label"] == "in_chain" and data.get("chain_master"):
+                bits |= 1 << position[G.nodes[target]["code"]]
+        master.append(bits)
+    named = {i: (d["credit_code"], d["name"]) for i, (_, d) in enumerate(firms)}
+    orgs = [{"code": o["code"], "name": o["name"], "kind": o["kind"],
+             "formation": o["formation"], "members": o["members"],
+             "linked_firms": o.get("linked_firms", 0)}
+            for _, o in G.nodes(data=True) if o.get("type") == "org"]
+    chains = [Term(code, G.nodes[chain_node(code)]["name"], G.nodes[chain_node(code)]["name_en"])
+              for code in chain_codes]
+    return RuleFacts(
+        firm_id=np.arange(len(firms), dtype=np.int64),
+        firm_formal=np.array([d["formal_members"] for _, d in firms], dtype=np.int64),
+        firm_org=np.array([f[0] for f in flags], dtype=bool),
+        firm_work=np.array([f[1] for f in flags], dtype=bool),
+        firm_single=np.array([f[2] for f in flags], dtype=bool),
+        firm_master=np.array(master, dtype=np.int64), chains=chains, orgs=orgs,
+        names=lambda ids: {i: named[i] for i in ids}, store_ids=False)
+
+
+def _int_columns(conn, query, width: int) -> list[np.ndarray]:
+    """The integer columns of ``query`` as numpy arrays (NULL as 0), without a tuple per row
+    kept: a million rows would hold about 200 MB as tuples."""
+    flat = np.fromiter((int(v or 0) for row in conn.execute(query) for v in row), dtype=np.int64)
+    return [flat[i::width] for i in range(width)]
+
+
+def facts_from_store(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> RuleFacts:
+    """The facts of R1-R5 from the store, in SQL and numpy, no graph.
+
+    The same population, coverage and organisation scope as :func:`tracker.graph.build_graph`:
+    firms with a chain membership active on D (in the scope's chains, of its areas); a
+    link counts when it and its organisation are active; work coverage is an active
+    assignment of a firm not organisation-covered; in a restricted scope the
+    organisations are those covering a population firm, with their active ancestors.
+    """
+    with engine.connect() as conn:
+        chains = conn.execute(sa.select(C.c.id, C.c.code, C.c.name_zh, C.c.name_en)
+                              .order_by(C.c.code)).all()
+        kept = [c for c in chains if scope.chains is None or c.code in scope.chains]
+        position = {c.id: i for i, c in enumerate(kept)}
+        where = [active_clause(M.c.joined, M.c.left, as_of)]
+        if scope.chains is not None:
+            where.append(M.c.chain_id.in_(sorted(position)))
+        m_firm, m_chain, m_master = _int_columns(
+            conn, sa.select(M.c.firm_id, M.c.chain_id, M.c.is_chain_master).where(*where), 3)
+        population = sa.select(M.c.firm_id).where(*where)
+        firm_where = [F.c.id.in_(population)]
+        if scope.areas is not None:
+            areas = sorted(scope.areas)
+            firm_where.append(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
+        ids, formal = _int_columns(
+            conn, sa.select(F.c.id, F.c.formal_members).where(*firm_where).order_by(F.c.id), 2)
+        org_rows = {o.id: o for o in conn.execute(
+            sa.select(O.c.id, O.c.code, O.c.name, O.c.kind, O.c.formation, O.c.parent_id,
+                      O.c.member_count).where(active_clause(O.c.founded, O.c.dissolved, as_of)))}
+        l_org, l_firm = _int_columns(conn, sa.select(L.c.org_id, L.c.firm_id).where(
+            active_clause(L.c.start, L.c.end, as_of)), 2)
+        (assigned,) = _int_columns(conn, sa.select(A.c.firm_id).where(
+            active_clause(A.c.start, A.c.end, as_of), A.c.liaison_id.in_(sa.select(LI.c.id))), 1)
+    active = np.isin(l_org, np.fromiter(org_rows, dtype=np.int64, count=len(org_rows)))
+    l_org, l_firm = l_org[active], l_firm[active]
+    single_orgs = np.array([i for i, o in org_rows.items() if o.formation == "single"], dtype=np.int64)
+    org = np.isin(ids, l_firm)
+    single = np.isin(ids, l_firm[np.isin(l_org, single_orgs)])
+    work = np.isin(ids, assigned) & ~org
+    master = np.zeros(len(ids), dtype=np.int64)
+    is_master = (m_master != 0) & np.isin(m_firm, ids)
+    rows = np.searchsorted(ids, m_firm[is_master])
+    bits = np.left_shift(1, np.array([position[c] for c in m_chain[is_master].tolist()],
+                                     dtype=np.int64))
+    np.bitwise_or.at(master, rows, bits)
+    # Distinct firms per organisation, in the population or not (R3's counting choice).
+    pairs = np.unique(np.stack([l_org, l_firm]), axis=1) if len(l_org) else np.zeros((2, 0), np.int64)
+    linked_ids, linked_counts = np.unique(pairs[0], return_counts=True)
+    linked = dict(zip(linked_ids.tolist(), linked_counts.tolist()))
+    if scope.is_everything:
+        kept_orgs = set(org_rows)
+    else:
+        kept_orgs = set()
+        for org_id in set(l_org[np.isin(l_firm, ids)].tolist()):
+            while org_id is not None and org_id in org_rows and org_id not in kept_orgs:
+                kept_orgs.add(org_id)
+                org_id = org_rows[org_id].parent_id
+    orgs = [{"code": o.code, "name": o.name, "kind": o.kind, "formation": o.formation,
+             "members": int(o.member_count), "linked_firms": linked.get(i, 0)}
+            for i, o in org_rows.items() if i in kept_orgs]
+
+    def names(wanted: list[int]) -> dict[int, tuple[str, str]]:
+        out: dict[int, tuple[str, str]] = {}
+        with engine.connect() as conn:
+            for i in range(0, len(wanted), 5000):  # bound-parameter limits
+                for row in conn.execute(sa.select(F.c.id, F.c.credit_code, F.c.name)
+                                        .where(F.c.id.in_(wanted[i:i + 5000]))):
+                    out[row.id] = (row.credit_code, row.name)
+        return out
+
+    return RuleFacts(firm_id=ids, firm_formal=formal, firm_org=org, firm_work=work,
+                     firm_single=single, firm_master=master,
+                     chains=[Term(c.code, c.name_zh, c.name_en) for c in kept], orgs=orgs,
+                     names=names)
+
+
+def _facts(source) -> RuleFacts:
+    """Rule functions take the facts, or a typed graph (read with :func:`facts_from_graph`)."""
+    return source if isinstance(source, RuleFacts) else facts_from_graph(source)
 
 
 # --------------------------------------------------------------------------- the rules
 
 
-def rule_r1(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
+def rule_r1(facts, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
     """R1: firm with >= ``min_formal_members`` formal members and no own (单独组建) organisation."""
-    out = []
-    for node, f in _nodes(G, "firm"):
-        n = f["formal_members"]
-        if n >= config.min_formal_members and not firm_flags(G, node)[2]:
-            out.append(_finding("R1", f, lang, n=n, min=config.min_formal_members))
-    return out
+    facts = _facts(facts)
+    hit = (facts.firm_formal >= config.min_formal_members) & ~facts.firm_single
+    return [_finding("R1", f, lang, n=int(facts.firm_formal[f["row"]]),
+                     min=config.min_formal_members) for f in facts.subjects(hit)]
 
 
-def rule_r2(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
+def rule_r2(facts, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
     """R2: 党支部 with more than ``max_branch_members`` members."""
-    out = []
-    for _, o in _nodes(G, "org"):
-        if o["kind"] == "branch" and o["members"] > config.max_branch_members:
-            out.append(_finding("R2", o, lang, kind=_term(ORG_KIND, "branch"),
-                                members=o["members"], max=config.max_branch_members))
-    return out
+    return [_finding("R2", o, lang, kind=_term(ORG_KIND, "branch"), members=o["members"],
+                     max=config.max_branch_members)
+            for o in _facts(facts).orgs
+            if o["kind"] == "branch" and o["members"] > config.max_branch_members]
 
 
-def rule_r3(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
+def rule_r3(facts, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
     """R3: 联合组建 organisation covering more than ``max_joint_units`` firms on the date.
 
     Counts every firm with a link active on the date (``linked_firms``), in a chain or not.
     """
-    out = []
-    for _, o in _nodes(G, "org"):
-        n = o.get("linked_firms", 0)
-        if o["formation"] == "joint" and n > config.max_joint_units:
-            out.append(_finding("R3", o, lang, formation=_term(FORMATION, "joint"), n=n,
-                                max=config.max_joint_units))
-    return out
+    return [_finding("R3", o, lang, formation=_term(FORMATION, "joint"), n=o["linked_firms"],
+                     max=config.max_joint_units)
+            for o in _facts(facts).orgs
+            if o["formation"] == "joint" and o["linked_firms"] > config.max_joint_units]
 
 
-def rule_r4(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
+def rule_r4(facts, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
     """R4: active organisation with fewer than ``min_org_members`` members."""
-    out = []
-    for _, o in _nodes(G, "org"):
-        if o["members"] < config.min_org_members:
-            out.append(_finding("R4", o, lang, kind=_term(ORG_KIND, o["kind"]),
-                                members=o["members"], min=config.min_org_members))
-    return out
+    return [_finding("R4", o, lang, kind=_term(ORG_KIND, o["kind"]), members=o["members"],
+                     min=config.min_org_members)
+            for o in _facts(facts).orgs if o["members"] < config.min_org_members]
 
 
-def rule_r5(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
+def rule_r5(facts, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
     """R5: chain-master firm (active chain-master membership) without organisation coverage."""
+    facts = _facts(facts)
     out = []
-    for node, f in _nodes(G, "firm"):
-        masters = sorted(G.nodes[target]["code"] for _, target, data in G.out_edges(node, data=True)
-                         if data["label"] == "in_chain" and data.get("chain_master"))
-        if masters and not firm_flags(G, node)[0]:
-            chains = tuple(Term(c, G.nodes[chain_node(c)]["name"], G.nodes[chain_node(c)]["name_en"])
-                           for c in masters)
-            out.append(_finding("R5", f, lang, chains=chains))
+    for f in facts.subjects((facts.firm_master != 0) & ~facts.firm_org):
+        bits = int(facts.firm_master[f["row"]])
+        chains = tuple(c for i, c in enumerate(facts.chains) if bits >> i & 1)
+        out.append(_finding("R5", f, lang, chains=chains))
     return out
 
 
-def rule_r6(G: nx.MultiDiGraph, engine: Engine, as_of: date, window_days: int,
+def rule_r6(facts, engine: Engine, as_of: date, window_days: int,
             lang: str = "zh") -> list[Finding]:
-    """R6: a work-covered firm of the graph with no counted visit in the window."""
-    work = {f["credit_code"]: f for _, f in _nodes(G, "firm") if f.get("status") == "work"}
-    last = last_visits(engine, as_of, work, by_code=True) if work else {}
+    """R6: a work-covered firm with no counted visit in the window."""
+    facts = _facts(facts)
+    work = facts.firm_work
+    if not work.any():
+        return []
+    # One grouped query over all visits, then the work-covered firms picked out here: a
+    # list of a hundred thousand codes would pass SQLite's bound-parameter limit.
+    last_by_id = last_visits(engine, as_of)
+    subjects = facts.subjects(work)
+    if facts.store_ids:
+        last = {f["credit_code"]: last_by_id.get(int(facts.firm_id[f["row"]])) for f in subjects}
+    else:  # graph facts number firms by position: their visits are read by credit code
+        last = last_visits(engine, as_of, [f["credit_code"] for f in subjects], by_code=True)
     out = []
-    for code, f in work.items():
-        seen = last.get(code)
+    for f in subjects:
+        seen = last.get(f["credit_code"])
         if is_visited(seen, as_of, window_days):
             continue
         if seen is None:
@@ -300,9 +467,9 @@ def rule_r6(G: nx.MultiDiGraph, engine: Engine, as_of: date, window_days: int,
     return out
 
 
-def rule_r7(G: nx.MultiDiGraph, engine: Engine, as_of: date, lang: str = "zh") -> list[Finding]:
-    """R7: an organisation of the graph whose term is overdue (warning) or unknown (info)."""
-    codes = {o["code"] for _, o in _nodes(G, "org")}
+def rule_r7(facts, engine: Engine, as_of: date, lang: str = "zh") -> list[Finding]:
+    """R7: an organisation in scope whose term is overdue (warning) or unknown (info)."""
+    codes = {o["code"] for o in _facts(facts).orgs}
     out = []
     for row in terms(engine, as_of, codes):
         subject = {"code": row.org_code, "name": row.name}
@@ -324,17 +491,27 @@ def _sort_key(finding: Finding):
     return (finding.rule, finding.subject_id)
 
 
-def check_graph(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh",
-                rules: list[str] | None = None) -> list[Finding]:
-    """All findings on a graph from :func:`tracker.graph.build_graph`, sorted by rule then subject."""
+def _unknown(rules: list[str] | None) -> None:
     unknown = sorted(set(rules or []) - set(RULES))
     if unknown:
         raise ValueError(t("rules.unknown_rules", unknown="、".join(unknown), known="、".join(RULES)))
+
+
+def _check_facts(facts: RuleFacts, config: RuleConfig, lang: str,
+                 rules: list[str] | None) -> list[Finding]:
     out: list[Finding] = []
     for rule_id, function in _CHECKS.items():
         if rules is None or rule_id in rules:
-            out.extend(function(G, config, lang))
-    return sorted(out, key=_sort_key)
+            out.extend(function(facts, config, lang))
+    return out
+
+
+def check_graph(G: nx.MultiDiGraph, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh",
+                rules: list[str] | None = None) -> list[Finding]:
+    """R1-R5 on a graph from :func:`tracker.graph.build_graph`, sorted by rule then subject:
+    the cross-check of :func:`check`, which reads the same facts from the store."""
+    _unknown(rules)
+    return sorted(_check_facts(facts_from_graph(G), config, lang, rules), key=_sort_key)
 
 
 def check(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "zh",
@@ -360,12 +537,13 @@ def check(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "z
     >>> [f.rule for f in check(engine, date(2024, 6, 30))]       # doctest: +SKIP
     ['R1', 'R4', 'R5']
     """
-    G = build_graph(engine, as_of, scope)
-    found = check_graph(G, config, lang, rules)
+    _unknown(rules)
+    facts = facts_from_store(engine, as_of, scope)
+    found = _check_facts(facts, config, lang, rules)
     if rules is None or "R6" in rules:
         plan = plan_in_force(engine, as_of)
         window = plan.visit_within_days if plan is not None else VISIT_WINDOW_DAYS
-        found += rule_r6(G, engine, as_of, window, lang)
+        found += rule_r6(facts, engine, as_of, window, lang)
     if rules is None or "R7" in rules:
-        found += rule_r7(G, engine, as_of, lang)
+        found += rule_r7(facts, engine, as_of, lang)
     return sorted(found, key=_sort_key)
