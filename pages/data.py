@@ -15,9 +15,14 @@ import streamlit as st
 
 from tracker import auth, dashboard
 from tracker.dashboard import empty, progress_bar, run_page, views, visible_chains
+from tracker.dashboard.views import data as data_views
 from tracker.edits import periods_text
 from tracker.errors import TrackerError
+from tracker.i18n import t
 from tracker.vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT, VISIT_MODE
+
+#: What the upload accepts: the workbook formats the importer reads, and CSV.
+UPLOAD_TYPES = ("xlsx", "xlsm", "xls", "xlsb", "ods", "csv")
 
 
 def _template_bytes(engine) -> bytes:
@@ -35,12 +40,45 @@ def _saved(upload) -> Path:
     return path
 
 
+def _tr(ctx, key: str, **values) -> str:
+    """A string of this page's import area (tracker/locales/ingest.json)."""
+    return t(f"ingest.{key}", ctx.lang, **values)
+
+
 def _report_tables(ctx, report):
-    st.dataframe([{ctx.t("sheet"): name, ctx.t("rows"): views.fmt_int(c.rows),
+    read = report.sheets or report.counts
+    st.dataframe([{ctx.t("sheet"): name, _tr(ctx, "col_format"): report.sheet_info(name).get("format", ""),
+                   _tr(ctx, "col_header_row"): str(report.sheet_info(name).get("header_row", "")),
+                   ctx.t("rows"): views.fmt_int(c.rows),
                    ctx.t("added"): views.fmt_int(c.added), ctx.t("updated"): views.fmt_int(c.updated),
                    ctx.t("unchanged"): views.fmt_int(c.unchanged),
                    ctx.t("rejected"): views.fmt_int(c.rejected)}
-                  for name, c in report.counts.items()], hide_index=True)
+                  for name, c in report.counts.items() if name in read], hide_index=True)
+
+
+def _mapping_editor(ctx, raw, state) -> None:
+    """One select box per header of the sheet: the column it is read as (changeable)."""
+    sheet = raw.name
+    st.caption(_tr(ctx, "sheet_caption", format=raw.fmt, row=raw.header_row))
+    rows = data_views.sheet_rows(raw)
+    hows = raw.how or [None] * len(raw.headers)
+    choices = data_views.mapping_choices(sheet)
+    columns = st.columns(4)
+    for n, (i, header, key) in enumerate(rows):
+        how = hows[i] if i < len(hows) else None
+        with columns[n % 4]:
+            chosen = st.selectbox(
+                _tr(ctx, "map_label", header=header, how=_tr(ctx, f"how_{how}")), choices,
+                index=choices.index(key), key=f"map|{state['id']}|{sheet}|{i}",
+                format_func=lambda k, s=sheet: (data_views.column_label(s, k, ctx.lang)
+                                                 or _tr(ctx, "skip_column")))
+        if chosen != key:
+            # The officer changed a column: read the file again with that choice.
+            state["choices"].setdefault(sheet, {})[header] = chosen
+            state["report"] = None
+            st.rerun()
+    if raw.unmatched:
+        st.caption(_tr(ctx, "unmatched", columns=t("common.list_sep", ctx.lang).join(raw.unmatched)))
 
 
 def import_section(ctx):
@@ -48,38 +86,64 @@ def import_section(ctx):
     st.download_button(ctx.t("template_download"), data=_template_bytes(ctx.engine),
                        file_name="红杉林导入模板.xlsx", key="template",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    upload = st.file_uploader(ctx.t("upload"), type=["xlsx", "csv"], key="upload")
+    upload = st.file_uploader(_tr(ctx, "upload"), type=list(UPLOAD_TYPES), key="upload")
     if upload is None:
         st.session_state.pop("_import", None)
         return
-    from tracker.ingest import import_path
+    from tracker.ingest import ReadError, import_path
 
     synthetic = views.provenance(ctx.engine, ctx.lang).synthetic
-    replace = False
-    if synthetic and views.data_bounds(ctx.engine)["firms"]:
-        st.warning(ctx.t("demo_store_warning"))
-        replace = st.checkbox(ctx.t("replace_demo"), key="replace_demo")
-    partial = st.checkbox(ctx.t("partial"), key="partial")
+    demo_firms = views.data_bounds(ctx.engine)["firms"] if synthetic else 0
+    demo = bool(synthetic and demo_firms)
+    partial = False
+    if demo:
+        # Never mixed: a real ledger takes the demo district's place, as one confirmed
+        # action that is all-or-nothing like every import.
+        st.warning(_tr(ctx, "demo_replace_explain", firms=views.fmt_int(demo_firms)))
+    else:
+        partial = st.checkbox(ctx.t("partial"), key="partial")
     state = st.session_state.get("_import")
     if state is None or state["id"] != upload.file_id:
-        path = _saved(upload)
+        state = {"id": upload.file_id, "path": _saved(upload), "choices": {}, "report": None,
+                 "error": None, "sheet": None, "done": None}
+        st.session_state["_import"] = state
+    mapping = data_views.preview_mapping(state["choices"])
+    if state["report"] is None and state["error"] is None or state.get("mapping") != mapping:
+        state["mapping"] = mapping
         with st.spinner(ctx.t("validating")):
             bar = progress_bar(ctx.lang)
-            report = import_path(ctx.engine, path, dry_run=True, replace_demo=replace,
-                                 progress=bar)
+            try:
+                state["report"] = import_path(ctx.engine, state["path"], dry_run=True,
+                                              replace_demo=demo, progress=bar, mapping=mapping)
+                state["error"] = state["sheet"] = None
+            except ReadError as exc:
+                state["report"], state["error"] = None, str(exc)
+                state["sheet"] = getattr(exc, "sheet", None)
             bar.clear()
-        state = {"id": upload.file_id, "path": path, "report": report, "done": None}
-        st.session_state["_import"] = state
     report = state["report"]
+    if report is None:
+        st.error(state["error"])
+        if state["sheet"] is not None:  # a required column missing: let the officer map it
+            st.markdown("**" + _tr(ctx, "mapping_title") + "**")
+            with st.expander(state["sheet"].name, expanded=True):
+                _mapping_editor(ctx, state["sheet"], state)
+        return
 
     st.markdown("**" + ctx.t("preview") + "**")
     for name, sheet in report.validated.sheets.items():
         with st.expander(f"{name}（{views.fmt_int(len(sheet.rows))}）"):
+            _mapping_editor(ctx, sheet, state)
             headers = [h or f"#{i + 1}" for i, h in enumerate(sheet.headers)]
             st.dataframe([{h: ("" if v is None else str(v)) for h, v in zip(headers, row.values)}
                           for row in sheet.rows[:50]], hide_index=True)
     st.markdown("**" + ctx.t("validation") + "**")
     _report_tables(ctx, report)
+    if report.validated.name_matches:
+        st.caption(_tr(ctx, "name_matches_title"))
+        st.dataframe([{ctx.t("sheet"): m["sheet"], _tr(ctx, "col_row"): str(m["row"]),
+                       _tr(ctx, "col_given_name"): m["name"], _tr(ctx, "col_matched"): m["matched"],
+                       _tr(ctx, "col_code"): m["credit_code"]}
+                      for m in report.validated.name_matches[:1000]], hide_index=True)
     if not synthetic:  # the importer's notes on the demo store speak of CLI flags
         for note in report.notes:
             st.caption(note)
@@ -91,14 +155,24 @@ def import_section(ctx):
     if state["done"] is not None:
         st.success(state["done"])
         return
-    blocked = (bool(report.rejections) and not partial) or (
-        synthetic and views.data_bounds(ctx.engine)["firms"] > 0 and not replace)
-    if st.button(ctx.t("confirm_import"), type="primary", disabled=blocked, key="confirm"):
+    confirmed = True
+    if demo:
+        confirmed = st.checkbox(_tr(ctx, "demo_replace_confirm", firms=views.fmt_int(demo_firms)),
+                                key="replace_demo")
+    blocked = (bool(report.rejections) and not partial) or not confirmed
+    label = _tr(ctx, "demo_replace_button") if demo else ctx.t("confirm_import")
+    if st.button(label, type="primary", disabled=blocked, key="confirm"):
         with st.spinner(ctx.t("importing")):
-            done = import_path(ctx.engine, state["path"], partial=partial, replace_demo=replace,
-                               user=ctx.user.name, progress=progress_bar(ctx.lang))
-        state["done"] = ctx.t("import_done", rows=views.fmt_int(done.total_rows),
-                              entries=views.fmt_int(done.audit_entries))
+            done = import_path(ctx.engine, state["path"], partial=partial, replace_demo=demo,
+                               user=ctx.user.name, progress=progress_bar(ctx.lang),
+                               mapping=state["mapping"])
+        message = ctx.t("import_done", rows=views.fmt_int(done.total_rows),
+                        entries=views.fmt_int(done.audit_entries))
+        if done.replaced_demo:
+            message += " " + _tr(ctx, "demo_replaced")
+        if done.remembered:
+            message += " " + _tr(ctx, "mapping_remembered", n=done.remembered)
+        state["done"] = message
         st.rerun()
 
 

@@ -42,6 +42,8 @@ SLOW_TESTS = (
     "test_flow.py::test_flow_agrees_with_coverage",
     "test_plan.py::test_the_same_plan_in_every_process",
     "test_reports.py::test_pdf_text_fonts_and_rendered_page",
+    "test_import_headers.py::test_preview_mapping_is_changed_and_remembered_across_two_uploads",
+    "test_import_names.py::test_the_demo_store_offers_one_confirmed_all_or_nothing_replacement",
 )
 # The docstring examples of the benchmark harness (tests/test_doctests.py) run small
 # benchmarks: they belong with test_bench.py.

@@ -16,6 +16,10 @@ True
 'L'
 >>> normalize(" 9111 0000 6000 3734 1l ")
 '91110000600037341L'
+>>> validate("91350100M000100Y34")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+tracker.uscc.InvalidCode: 统一社会信用代码校验位错误：这18位不能通过校验，可能是其中任何一位录入有误（不一定是第18位）；若对调第17位和第18位则能通过校验...
 """
 
 from __future__ import annotations
@@ -55,10 +59,28 @@ def validate(code: object) -> str:
     bad = sorted({c for c in text if c not in _VALUE})
     if bad:
         raise InvalidCode(f"统一社会信用代码含有不允许的字符：{''.join(bad)}（不使用 I、O、S、V、Z）")
-    expected = check_character(text[:17])
-    if text[17] != expected:
-        raise InvalidCode(f"统一社会信用代码校验位错误：第18位应为 {expected}，实际为 {text[17]}")
+    if text[17] != check_character(text[:17]):
+        # Never "the 18th should be X": the typo is as likely in any of the 18 characters
+        # (each one, changed, can make the code verify), and "fixing" the check character
+        # would store a wrong code that passes. Only a swap of two neighbours is worth naming.
+        swaps = "、".join(f"第{i + 1}位和第{i + 2}位" for i in _verifying_swaps(text))
+        hint = f"；若对调{swaps}则能通过校验，可能是这两位颠倒了" if swaps else ""
+        raise InvalidCode("统一社会信用代码校验位错误：这18位不能通过校验，可能是其中任何一位录入有误"
+                          f"（不一定是第18位）{hint}。请对照营业执照核对整个代码")
     return text
+
+
+def _verifying_swaps(text: str) -> list[int]:
+    """Positions ``i`` (0-based) where swapping characters ``i`` and ``i + 1`` of an
+    18-character code gives one that verifies (a transposition, the commonest slip)."""
+    out = []
+    for i in range(17):
+        if text[i] == text[i + 1]:
+            continue
+        swapped = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        if check_character(swapped[:17]) == swapped[17]:
+            out.append(i)
+    return out
 
 
 def is_valid(code: object) -> bool:

@@ -17,7 +17,8 @@ import click
 from .. import edits
 from ..audit import entries
 from ..errors import TrackerError
-from ..ingest import import_path, write_rejects
+from ..i18n import t
+from ..ingest import import_path, parse_map, write_rejects
 from ..ingest.template import write_template
 from ..vocab import FORMATION, LIAISON_ROLE, ORG_KIND, OWNERSHIP, SEGMENT, VISIT_MODE
 from .base import Context, main, parse_date, pass_context
@@ -78,19 +79,23 @@ def template(ctx: Context, output: str) -> None:
               help="把被拒绝的行写入此文件（.xlsx 或 .csv） / write rejected rows here")
 @click.option("--replace-demo", is_flag=True,
               help="数据库中是演示数据时，删除演示数据后导入 / replace the synthetic demo data")
+@click.option("--map", "mapping", multiple=True, metavar="原列名=标准列名",
+              help="指定列的对应（可重复；“企业:原列名=标准列名”只用于一个工作表，“原列名=”不导入该列）"
+                   " / map a header to a standard column (repeatable)")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
 @click.option("--quiet", is_flag=True, help="不显示进度 / no progress")
 @click.option("--user", default=None, help="记录在操作日志中的用户 / user for the audit log")
 @pass_context
-def import_command(ctx: Context, paths, dry_run, partial, rejects, replace_demo, as_json, quiet,
-                   user) -> None:
-    """导入台账（工作簿或每表一个 CSV） / import a workbook or CSV files."""
+def import_command(ctx: Context, paths, dry_run, partial, rejects, replace_demo, mapping, as_json,
+                   quiet, user) -> None:
+    """导入台账（.xlsx、.xls、.ods 等工作簿，或每表一个 CSV） / import a workbook or CSV files."""
     if rejects and not rejects.lower().endswith((".xlsx", ".csv")):
         raise TrackerError("--rejects 文件须为 .xlsx 或 .csv")
+    explicit = parse_map(mapping)  # a bad --map is refused before the store is opened
     engine = ctx.ready_engine()
     report = import_path(engine, list(paths), dry_run=dry_run, partial=partial,
                          user=user or _default_user(), replace_demo=replace_demo,
-                         progress=progress_printer("zh", quiet=quiet))
+                         progress=progress_printer("zh", quiet=quiet), mapping=explicit)
     if rejects and report.rejections:
         write_rejects(report, rejects)
     if as_json:
@@ -105,7 +110,31 @@ def import_command(ctx: Context, paths, dry_run, partial, rejects, replace_demo,
                               else "（未写入任何数据）"))
 
 
+def sheet_lines(report, lang: str = "zh") -> list[str]:
+    """Per sheet read: the format, the header row, the mapping used and 未识别的列; then
+    the firms found by name (the CLI prints these; the dashboard shows the same facts)."""
+    lines = []
+    sep = t("common.list_sep", lang)
+    for name, raw in report.sheets.items():
+        used = sep.join(
+            m["column"] if m["column"] == m["standard"] else
+            t("ingest.map_pair", lang, column=m["column"], standard=m["standard"],
+              how=t(f"ingest.how_{m['how']}", lang))
+            for m in raw.mapping() if m["standard"])
+        lines.append(t("ingest.sheet_line", lang, sheet=name, source=raw.source, format=raw.fmt,
+                       row=raw.header_row, mapping=used))
+        if raw.unmatched:
+            lines.append("  " + t("ingest.unmatched", lang, columns=sep.join(raw.unmatched)))
+    for m in report.validated.name_matches[:200]:
+        lines.append(t("ingest.name_match_line", lang, **m))
+    if report.remembered:
+        lines.append(t("ingest.mapping_remembered", lang, n=report.remembered))
+    return lines
+
+
 def _print_report(report, rejects) -> None:
+    for line in sheet_lines(report):
+        click.echo(line)
     for note in report.notes:
         click.echo(f"注意：{note}", err=True)
     for r in report.rejections[:200]:

@@ -38,17 +38,28 @@ from sqlmodel import Session
 
 from ..audit import record
 from ..errors import TrackerError
-from ..model import (Assignment, ChainMembership, CoverageLink, DatasetInfo, Firm, Liaison,
-                     PartyOrg, Plan, SupplyLink, Visit)
+from ..model import (
+    Assignment,
+    ChainMembership,
+    CoverageLink,
+    DatasetInfo,
+    Firm,
+    Liaison,
+    PartyOrg,
+    Plan,
+    SupplyLink,
+    Visit,
+)
 from ..progress import ProgressCallback
 from ..provenance import set_info
+from .headers import HeaderMap, MapError, load_remembered, parse_map, remember
 from .load import LoadResult, SheetCounts, load
 from .readers import RawSheet, ReadError, read_path
 from .template import SHEETS, write_template
 from .validate import Rejection, StoreKeys, Validated, validate
 
-__all__ = ["ImportReport", "DemoStoreError", "ReadError", "Rejection", "import_path",
-           "write_rejects", "write_template", "REJECT_COLUMNS"]
+__all__ = ["ImportReport", "DemoStoreError", "MapError", "ReadError", "Rejection", "import_path",
+           "parse_map", "write_rejects", "write_template", "REJECT_COLUMNS"]
 
 #: The two columns added to each rejected row in the rejects file.
 REJECT_COLUMNS = ("错误列", "错误原因")
@@ -75,6 +86,23 @@ class ImportReport:
     seconds: float = 0.0
     replaced_demo: bool = False
     notes: list[str] = field(default_factory=list)
+    #: Sheets whose mapping was saved for the next file with the same headers.
+    remembered: int = 0
+
+    @property
+    def sheets(self) -> dict[str, RawSheet]:
+        """The sheets read, with their format, header row and mapping."""
+        return self.validated.sheets
+
+    def sheet_info(self, name: str) -> dict:
+        """Per sheet: the format read, the header row, the mapping used, the columns not
+        read (未识别的列) and the counts."""
+        raw = self.validated.sheets.get(name)
+        info = self.counts[name].as_dict() if name in self.counts else {}
+        if raw is not None:
+            info.update(format=raw.fmt, header_row=raw.header_row, source=raw.source,
+                        mapping=raw.mapping(), unmatched=raw.unmatched)
+        return info
 
     @property
     def total_rows(self) -> int:
@@ -93,8 +121,10 @@ class ImportReport:
         return {
             "files": self.files, "dry_run": self.dry_run, "partial": self.partial,
             "written": self.written, "exit_code": self.exit_code,
-            "sheets": {name: c.as_dict() for name, c in self.counts.items()},
+            "sheets": {name: self.sheet_info(name) for name in self.counts},
             "rejections": [r.as_dict() for r in self.rejections],
+            "name_matches": self.validated.name_matches,
+            "remembered_mappings": self.remembered,
             "audit_entries": self.audit_entries, "seconds": round(self.seconds, 3),
             "replaced_demo": self.replaced_demo, "notes": self.notes,
         }
@@ -117,7 +147,8 @@ def _clear_demo(conn) -> None:
 
 def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
                 user: str = "cli", replace_demo: bool = False,
-                progress: ProgressCallback | None = None) -> ImportReport:
+                progress: ProgressCallback | None = None, mapping=None,
+                remember_mapping: bool = True) -> ImportReport:
     """Import a workbook, a CSV file, a folder of CSV files (or a list of these).
 
     Parameters
@@ -132,6 +163,11 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
         stages ``read``, ``validate`` and ``write`` (rows, the sheet as detail) and
         ``audit`` (audit entries written); draw them with
         :func:`tracker.cli.output.progress_printer` or ``st.progress``
+    mapping : header mappings that beat the synonyms: ``["原列名=标准列名", …]`` (as
+        ``--map``) or :func:`~tracker.ingest.headers.parse_map`'s dict
+        (``{sheet or None: {header: standard header or None}}``)
+    remember_mapping : when the import writes, save the mapping of each sheet that had an
+        explicit choice, for the next file with the same headers (same transaction)
 
     Raises
     ------
@@ -142,7 +178,12 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files = [Path(p).name for p in paths]
-    sheets = read_path(paths, progress=progress)
+    if mapping is not None and not isinstance(mapping, dict):
+        mapping = parse_map(mapping)
+    with engine.connect() as conn:
+        header_map = HeaderMap(explicit=mapping or {}, remembered=load_remembered(conn))
+    sheets = read_path(paths, progress=progress, header_map=header_map)
+    remembered = 0
     notes: list[str] = []
     with engine.connect() as conn:
         transaction = conn.begin()
@@ -162,7 +203,7 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
             keys = StoreKeys.load(conn)
             if demo and replace_demo:
                 # Validate as against an empty district: the demo data is about to go.
-                keys.firms, keys.orgs = set(), {}
+                keys.firms, keys.orgs, keys.firm_names = set(), {}, {}
                 keys.liaisons, keys.assignments = set(), {}
             validated = validate(sheets, keys, progress=progress)
             write = not dry_run and (validated.ok or partial)
@@ -184,6 +225,8 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
                                           source="导入的真实台账 / imported ledgers", licence="")
                     set_info(session, **provenance)
                     session.flush()
+            if write and remember_mapping:
+                remembered = remember(conn, sheets.values())
         except BaseException:
             transaction.rollback()
             raise
@@ -196,7 +239,7 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
         counts=result.counts, rejections=validated.rejections, validated=validated,
         audit_entries=result.audit_entries if write else 0,
         seconds=time.perf_counter() - started, replaced_demo=bool(demo and replace_demo and write),
-        notes=notes)
+        notes=notes, remembered=remembered)
 
 
 def _cell_out(value):

@@ -1,4 +1,5 @@
-"""Read the import workbook (``.xlsx``) or one CSV file per sheet into raw rows.
+"""Read the import workbook (``.xlsx``, ``.xlsm``, ``.xls``, ``.xlsb``, ``.ods``) or one CSV
+file per sheet into raw rows.
 
 Readers only locate sheets and columns and hand over cell values as they are (text,
 numbers, dates); :mod:`tracker.ingest.validate` decides what they mean.
@@ -12,9 +13,13 @@ numbers, dates); :mod:`tracker.ingest.validate` decides what they mean.
   repeated over the range. Numbers that are whole are ints, date-formatted cells datetimes.
 - **CSV**: one file per sheet, named like the sheet (``企业.csv``), UTF-8 with or without
   BOM, or GB18030 (what Excel in China writes). ``PATH`` may be a folder of such files.
-- The header row is the first of the first ten rows that holds the sheet's first
-  column header (title rows above it are allowed). Blank rows are skipped, so trailing
-  blank rows do not matter. Columns with unknown headers are kept for the rejects file.
+- **Other workbook formats** (``.xls``, ``.xlsb``, ``.ods``): :func:`read_calamine`, the
+  same values, dates and merged ranges (these formats always keep a formula's value).
+- The header row is, of the first :data:`MAX_HEADER_SEARCH` rows, the one whose cells name
+  the most columns (:mod:`tracker.ingest.headers`: synonyms, ``--map``, remembered
+  mappings); title rows above it are allowed. Blank rows are skipped, so trailing blank
+  rows do not matter. Columns with unknown headers are kept for the rejects file and
+  listed (:attr:`RawSheet.unmatched`).
 
 A file that cannot be read at all raises :class:`ReadError` (exit code 2).
 
@@ -53,7 +58,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
 import zipfile
@@ -66,12 +70,19 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ..errors import TrackerError
 from ..progress import ProgressCallback, Reporter
-from .template import SHEET_ALIASES, SHEETS, Column
+from .headers import HOW, HeaderMap, map_headers, sheet_for_name, signature
+from .template import SHEETS, Column, columns_of
 
-__all__ = ["ReadError", "RawRow", "RawSheet", "read_path", "read_workbook", "read_csv",
-           "decode_text", "sheet_for_name"]
+__all__ = ["ReadError", "RawRow", "RawSheet", "read_path", "read_workbook", "read_calamine",
+           "read_csv", "decode_text", "sheet_for_name", "FORMATS", "MAX_HEADER_SEARCH"]
 
-_MAX_HEADER_SEARCH = 10
+#: The header row may stand anywhere in this many first rows, under any title block.
+MAX_HEADER_SEARCH = 15
+#: Workbook formats read (python-calamine); ``.xlsx``/``.xlsm`` also get the zip guard and
+#: the formula scan (:func:`read_workbook`), the others :func:`read_calamine`.
+FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsm", ".xls": "xls", ".xlsb": "xlsb", ".ods": "ods"}
+#: The older formats are read whole by calamine: a file beyond this size is refused.
+_MAX_OTHER_BYTES = 256 << 20
 
 
 class ReadError(TrackerError):
@@ -93,6 +104,22 @@ class RawSheet:
     headers: list[str]  # the header texts as in the file
     columns: list[Column | None]  # the declared column of each file column (None: unknown)
     rows: list[RawRow] = field(default_factory=list)
+    fmt: str = ""  # the format read: xlsx, xls, ods, csv (UTF-8) …
+    header_row: int = 1  # the row of the headers, as Excel shows it
+    how: list = field(default_factory=list)  # how each header was matched (headers.HOW)
+    signature: str = ""  # of the headers (headers.signature): the key of a remembered mapping
+
+    def mapping(self) -> list[dict]:
+        """Each non-blank header with the standard column it was read as (None: not
+        read) and how it was matched."""
+        hows = self.how or [None] * len(self.headers)
+        return [{"column": h, "standard": c.header if c is not None else None, "how": how}
+                for h, c, how in zip(self.headers, self.columns, hows) if h]
+
+    @property
+    def unmatched(self) -> list[str]:
+        """The headers that name no column (未识别的列, or left out by a mapping)."""
+        return [h for h, c in zip(self.headers, self.columns) if h and c is None]
 
     def position(self, key: str) -> int | None:
         for i, column in enumerate(self.columns):
@@ -101,64 +128,90 @@ class RawSheet:
         return None
 
 
-def _clean_header(value) -> str:
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
-    return "".join(text.split()).rstrip("*").lower()
-
-
-def sheet_for_name(name: str) -> str | None:
-    """The canonical sheet name for a sheet title or file stem, or None."""
-    key = _clean_header(name)
-    for sheet in SHEETS:
-        if key == sheet:
-            return sheet
-    return SHEET_ALIASES.get(key)
-
-
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _build_sheet(sheet: str, source: str, matrix) -> RawSheet:
+def _header_texts(row) -> list[str]:
+    headers = ["" if v is None else str(v).strip() for v in row]
+    while headers and not headers[-1]:
+        headers.pop()
+    return headers
+
+
+def _build_sheet(sheet: str, source: str, matrix, fmt: str = "",
+                 header_map: HeaderMap | None = None) -> RawSheet:
     """Find the header row in ``matrix`` (rows of values, row 1 first; a list or an
-    iterator, consumed once) and map columns. Row lists are kept, not copied."""
-    declared = SHEETS[sheet]
-    names = {}
-    for column in declared:
-        names[_clean_header(column.header)] = column
-        names[_clean_header(column.alias)] = column
-    first = {_clean_header(declared[0].header), _clean_header(declared[0].alias)}
+    iterator, consumed once) and map columns. Row lists are kept, not copied.
+
+    The header row is, of the first :data:`MAX_HEADER_SEARCH` rows, the one with a
+    remembered mapping, else the one whose cells name the most columns of the sheet (the
+    first of equals): a title block of any height above it is skipped.
+    """
+    declared = columns_of(sheet)
     rows = iter(matrix)
     head: list[list] = []
-    header_index = None
+    best, best_score = None, 0
+    remembered = header_map.remembered if header_map is not None else {}
     for row in rows:
         head.append(row)
-        if any(_clean_header(v) in first for v in row):
-            header_index = len(head) - 1
+        texts = _header_texts(row)
+        if remembered and signature(sheet, texts) in remembered:
+            best, best_score = len(head) - 1, 1 << 30
             break
-        if len(head) >= _MAX_HEADER_SEARCH:
+        score = sum(1 for column, _ in map_headers(sheet, texts, header_map) if column is not None)
+        if score > best_score:
+            best, best_score = len(head) - 1, score
+        if len(head) >= MAX_HEADER_SEARCH:
             break
-    if header_index is None:
-        raise ReadError(f"{source}：找不到表头（第一列应为“{declared[0].header}”）")
-    header_row = head[header_index]
-    headers = ["" if v is None else str(v).strip() for v in header_row]
-    columns: list[Column | None] = []
+    if best is None:
+        raise ReadError(f"{source}：找不到表头（前{MAX_HEADER_SEARCH}行中没有可识别的列名，"
+                        f"如“{declared[0].header}”；可用 --map 指定列名）")
+    headers = _header_texts(head[best])
+    found = map_headers(sheet, headers, header_map)
+    rank = {how: i for i, how in enumerate(HOW)}
+    columns: list[Column | None] = [column for column, _ in found]
+    how: list[str | None] = [h for _, h in found]
     seen: dict[str, int] = {}
-    for i, text in enumerate(headers):
-        column = names.get(_clean_header(text))
-        if column is not None:
-            if column.key in seen:
-                raise ReadError(f"{source}：表头“{column.header}”出现了两次（第{seen[column.key] + 1}列和第{i + 1}列）")
+    for i, column in enumerate(columns):
+        if column is None:
+            continue
+        j = seen.get(column.key)
+        if j is None:
             seen[column.key] = i
-        columns.append(column)
-    missing = [c.header for c in declared if c.required and c.key not in seen]
+            continue
+        # Two headers for one column: the better match keeps it (a mapping chosen by
+        # the user beats a synonym); two equally good ones cannot be told apart.
+        if rank[how[i]] == rank[how[j]]:
+            error = ReadError(f"{source}：“{headers[j]}”（第{j + 1}列）和“{headers[i]}”（第{i + 1}列）"
+                              f"都对应“{column.header}”，请用 --map 或在预览中指定其中一列")
+            error.sheet = RawSheet(sheet, source, headers, columns, fmt=fmt, header_row=best + 1,
+                                   how=how, signature=signature(sheet, headers))
+            raise error
+        loser = i if rank[how[i]] > rank[how[j]] else j
+        columns[loser], how[loser] = None, None
+        seen[column.key] = j if loser == i else i
+    missing = [c.header for c in declared
+               if c.required and c.key not in seen and not (c.either and c.either in seen)]
     if missing:
-        raise ReadError(f"{source}：缺少必填列 {'、'.join(missing)}")
-    raw = RawSheet(sheet, source, headers, columns)
+        error = ReadError(f"{source}：缺少必填列 {'、'.join(missing)}（第{best + 1}行为表头："
+                          f"{'、'.join(h for h in headers if h)[:120]}）")
+        # The sheet as far as it was read, so the upload preview can offer the mapping
+        # that completes it.
+        error.sheet = RawSheet(sheet, source, headers, columns, fmt=fmt, header_row=best + 1,
+                               how=how, signature=signature(sheet, headers))
+        raise error
+    raw = RawSheet(sheet, source, headers, columns, fmt=fmt, header_row=best + 1, how=how,
+                   signature=signature(sheet, headers))
     width = len(headers)
-    number = header_index + 1
+    number = best + 1
     append = raw.rows.append
-    for values in rows:
+
+    def rest():
+        yield from head[best + 1:]
+        yield from rows
+
+    for values in rest():
         number += 1
         # The reader's own list is kept (a million rows: no second copy); cut or padded
         # to the header's width.
@@ -211,7 +264,9 @@ _PROGRESS_ROWS = 20_000
 
 
 def _not_a_workbook(path: Path, exc: BaseException) -> ReadError:
-    return ReadError(f"无法读取工作簿 {path.name}：不是有效的 .xlsx 文件（{type(exc).__name__}）")
+    kind = FORMATS.get(path.suffix.lower(), "xlsx")
+    return ReadError(f"无法读取工作簿 {path.name}：不是有效的 .{kind} 文件（{type(exc).__name__}）。"
+                     "可在 Excel 或 WPS 中打开后另存为 .xlsx 再导入")
 
 
 def _local(tag: str) -> str:
@@ -439,8 +494,9 @@ def _apply_merges(matrix: list[list], ranges) -> None:
                     _put(matrix, r, c, value)
 
 
-def read_workbook(path: Path | str, progress: ProgressCallback | None = None) -> dict[str, RawSheet]:
-    """Read the known sheets of an ``.xlsx`` workbook with python-calamine.
+def read_workbook(path: Path | str, progress: ProgressCallback | None = None,
+                  header_map: HeaderMap | None = None) -> dict[str, RawSheet]:
+    """Read the known sheets of an ``.xlsx`` (or ``.xlsm``) workbook with python-calamine.
 
     ``progress`` receives :class:`~tracker.progress.Progress` events (stage ``read``,
     detail the sheet). Raises :class:`ReadError` for a file that is not a workbook, one
@@ -480,8 +536,61 @@ def read_workbook(path: Path | str, progress: ProgressCallback | None = None) ->
                         _put(matrix, r, c, value)
             _apply_merges(matrix, merged)
             total = len(matrix)
-            sheets[sheet] = _build_sheet(sheet, f"{path.name}#{title}", matrix)
+            sheets[sheet] = _build_sheet(sheet, f"{path.name}#{title}", matrix,
+                                         FORMATS.get(path.suffix.lower(), "xlsx"), header_map)
             del matrix
+            report("read", done=total, total=total, detail=sheet)
+    if not sheets:
+        raise ReadError(f"{path.name}：没有可导入的工作表（应为 {'、'.join(SHEETS)}）")
+    return sheets
+
+
+def read_calamine(path: Path | str, progress: ProgressCallback | None = None,
+                  header_map: HeaderMap | None = None) -> dict[str, RawSheet]:
+    """Read the known sheets of an ``.xls`` (Excel 97–2003, what WPS saves by default),
+    ``.xlsb`` or ``.ods`` workbook with python-calamine: cached values of formulas, date
+    cells as dates, merged ranges repeated, the same validation as ``.xlsx``.
+
+    These formats keep every formula's value (Excel, WPS and LibreOffice always save it),
+    so there is no formula scan. The file is read whole: one beyond
+    :data:`_MAX_OTHER_BYTES` is refused.
+    """
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower(), "xls")
+    report = Reporter(progress)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReadError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from None
+    if size > _MAX_OTHER_BYTES:
+        raise ReadError(f"{path.name}：文件 {size / 2**20:,.0f} MiB，超过 .{fmt} 的上限 "
+                        f"{_MAX_OTHER_BYTES / 2**20:,.0f} MiB，请另存为 .xlsx 或 CSV 后导入")
+    try:
+        book = CalamineWorkbook.from_path(path)
+    except (CalamineError, ValueError, OSError) as exc:
+        raise _not_a_workbook(path, exc) from None
+    sheets: dict[str, RawSheet] = {}
+    with book:
+        for title in book.sheet_names:
+            sheet = sheet_for_name(title)
+            if sheet is None:
+                continue
+            if sheet in sheets:
+                raise ReadError(f"{path.name}：工作表“{sheet}”出现了两次")
+            report("read", done=0, detail=sheet)
+            try:
+                found = book.get_sheet_by_name(title)
+                matrix = _sheet_rows(found, report, sheet)
+                try:
+                    merged = found.merged_cell_ranges
+                except (CalamineError, AttributeError):
+                    merged = None
+            except (CalamineError, ValueError) as exc:
+                raise ReadError(f"无法读取工作簿 {path.name}#{title}：{type(exc).__name__}: {exc}"[:300]) from None
+            del found
+            _apply_merges(matrix, merged)
+            total = len(matrix)
+            sheets[sheet] = _build_sheet(sheet, f"{path.name}#{title}", matrix, fmt, header_map)
             report("read", done=total, total=total, detail=sheet)
     if not sheets:
         raise ReadError(f"{path.name}：没有可导入的工作表（应为 {'、'.join(SHEETS)}）")
@@ -548,7 +657,8 @@ def _csv_rows(reader, name: str):
         raise ReadError(f"{name}：CSV 格式错误（{exc}）") from None
 
 
-def read_csv(path: Path | str, sheet: str | None = None) -> RawSheet:
+def read_csv(path: Path | str, sheet: str | None = None,
+             header_map: HeaderMap | None = None) -> RawSheet:
     """Read one CSV file as the sheet its name says (or ``sheet``).
 
     The file is read as a stream of rows (the whole text is decoded once to choose the
@@ -567,18 +677,35 @@ def read_csv(path: Path | str, sheet: str | None = None) -> RawSheet:
     if b"\x00" in data:
         raise ReadError(f"{path.name}：不是文本文件（含有空字符）")
     del data
+    fmt = "csv (GB18030)" if encoding == "gb18030" else "csv (UTF-8)"
     try:
         with open(path, encoding=encoding, newline="") as handle:
-            return _build_sheet(sheet, path.name, _csv_rows(csv.reader(handle), path.name))
+            return _build_sheet(sheet, path.name, _csv_rows(csv.reader(handle), path.name), fmt,
+                                header_map)
     except OSError as exc:
         raise ReadError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from None
 
 
-def read_path(paths, progress: ProgressCallback | None = None) -> dict[str, RawSheet]:
-    """Read a workbook, a CSV file, a folder of CSV files, or several of these.
+#: The signature of an OLE2 compound file: an ``.xls`` whatever its name says.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _read_book(p: Path, progress, header_map) -> dict[str, RawSheet]:
+    """A workbook by its extension (an unknown one by its first bytes)."""
+    fmt = FORMATS.get(p.suffix.lower())
+    if fmt in ("xlsx", "xlsm"):
+        return read_workbook(p, progress, header_map)
+    return read_calamine(p, progress, header_map)
+
+
+def read_path(paths, progress: ProgressCallback | None = None,
+              header_map: HeaderMap | None = None) -> dict[str, RawSheet]:
+    """Read a workbook (``.xlsx``, ``.xlsm``, ``.xls``, ``.xlsb``, ``.ods``), a CSV file, a
+    folder of these, or several of these.
 
     ``progress`` receives :class:`~tracker.progress.Progress` events (stage ``read``, detail
-    the sheet): during a workbook's sheets, and once per CSV file read.
+    the sheet): during a workbook's sheets, and once per CSV file read. ``header_map``: the
+    explicit and remembered header mappings (:mod:`tracker.ingest.headers`).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -592,34 +719,40 @@ def read_path(paths, progress: ProgressCallback | None = None) -> dict[str, RawS
             sheets[name] = raw
 
     def read_csv_file(path: Path) -> dict[str, RawSheet]:
-        raw = read_csv(path)
+        raw = read_csv(path, header_map=header_map)
         report("read", done=len(raw.rows), total=len(raw.rows), detail=raw.name)
         return {raw.name: raw}
 
     for p in map(Path, paths):
         if p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".xlsx"))
+            files = sorted(f for f in p.iterdir()
+                           if f.suffix.lower() == ".csv" or f.suffix.lower() in FORMATS)
             if not files:
-                raise ReadError(f"文件夹 {p} 中没有 .xlsx 或 .csv 文件")
+                raise ReadError(f"文件夹 {p} 中没有工作簿（.xlsx、.xls、.ods 等）或 .csv 文件")
             for f in files:
                 if f.suffix.lower() == ".csv" and sheet_for_name(f.stem) is None:
                     continue
-                add(read_workbook(f, progress) if f.suffix.lower() == ".xlsx"
-                    else read_csv_file(f))
+                add(read_csv_file(f) if f.suffix.lower() == ".csv"
+                    else _read_book(f, progress, header_map))
             continue
         if not p.exists():
             raise ReadError(f"找不到文件：{p}")
         suffix = p.suffix.lower()
-        if suffix in (".xlsx", ".xlsm"):
-            add(read_workbook(p, progress))
+        if suffix in FORMATS:
+            add(_read_book(p, progress, header_map))
         elif suffix in (".csv", ".txt"):
             add(read_csv_file(p))
-        elif suffix == ".xls":
-            raise ReadError(f"{p.name}：不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx")
         else:
-            # Unknown extension: a workbook if it is a zip, else try CSV.
+            # Unknown extension: a workbook if it is a zip or an OLE2 file, else try CSV.
+            try:
+                with open(p, "rb") as handle:
+                    start = handle.read(len(_OLE2))
+            except OSError as exc:
+                raise ReadError(f"无法读取文件 {p.name}：{exc.strerror or exc}") from None
             if zipfile.is_zipfile(p):
-                add(read_workbook(p, progress))
+                add(read_workbook(p, progress, header_map))
+            elif start == _OLE2:
+                add(read_calamine(p, progress, header_map))
             else:
                 add(read_csv_file(p))
     if not sheets:

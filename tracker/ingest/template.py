@@ -35,6 +35,8 @@ __all__ = [
     "SHEETS",
     "SHEET_ALIASES",
     "OPTIONAL_SHEETS",
+    "EXTRA_COLUMNS",
+    "columns_of",
     "EXAMPLE_PREFIX",
     "EXAMPLES",
     "chain_choices",
@@ -67,6 +69,9 @@ class Column:
     vocab: Vocabulary | None = None
     width: int = 14
     keep_when_absent: bool = False
+    #: The key of another column that may stand in for this required one: a firm named by
+    #: its 企业名称 instead of its credit code (see :data:`EXTRA_COLUMNS`).
+    either: str | None = None
 
 
 SHEETS: dict[str, list[Column]] = {
@@ -99,7 +104,7 @@ SHEETS: dict[str, list[Column]] = {
     ],
     "覆盖关系": [
         Column("党组织代码", "org", "org_code", "orgcode", True, width=18),
-        Column("统一社会信用代码", "firm", "credit_code", "code", True, width=22),
+        Column("统一社会信用代码", "firm", "credit_code", "code", True, width=22, either="firm_name"),
         Column("开始日期", "start", "start", "date"),
         Column("结束日期", "end", "end", "date"),
     ],
@@ -107,7 +112,7 @@ SHEETS: dict[str, list[Column]] = {
         Column("姓名", "name", "name", "text", True),
         Column("派出单位", "unit", "unit", "text", True, width=24),
         Column("类型", "role", "role", "enum", vocab=LIAISON_ROLE),
-        Column("统一社会信用代码", "firm", "credit_code", "code", True, width=22),
+        Column("统一社会信用代码", "firm", "credit_code", "code", True, width=22, either="firm_name"),
         Column("开始日期", "start", "start", "date"),
         Column("结束日期", "end", "end", "date"),
     ],
@@ -119,7 +124,7 @@ SHEETS: dict[str, list[Column]] = {
     "走访记录": [
         Column("姓名", "name", "name", "text", True),
         Column("派出单位", "unit", "unit", "text", True, width=24),
-        Column("统一社会信用代码", "firm", "credit_code", "code", True, width=22),
+        Column("统一社会信用代码", "firm", "credit_code", "code", True, width=22, either="firm_name"),
         Column("走访日期", "day", "visit_date", "date", True),
         Column("方式", "mode", "mode", "enum", vocab=VISIT_MODE),
         Column("备注", "note", "note", "text", width=30),
@@ -131,6 +136,22 @@ SHEET_ALIASES = {"firms": "企业", "orgs": "党组织", "coverage": "覆盖关�
                  "liaisons": "联络员", "supply": "供应关系", "visits": "走访记录"}
 
 OPTIONAL_SHEETS = {"供应关系", "走访记录"}
+
+#: Columns a sheet accepts beyond the template's: a firm named by its name where the
+#: template asks for its credit code (party ledgers list the units an organisation covers
+#: by name). Not written into the template, whose sheets and headers are a contract.
+_FIRM_NAME = Column("企业名称", "firm_name", "firm_name", "text", width=30)
+EXTRA_COLUMNS: dict[str, list[Column]] = {
+    "覆盖关系": [_FIRM_NAME], "联络员": [_FIRM_NAME], "走访记录": [_FIRM_NAME]}
+
+
+def columns_of(sheet: str) -> list[Column]:
+    """Every column ``sheet`` accepts: the template's, then :data:`EXTRA_COLUMNS`.
+
+    >>> [c.header for c in columns_of("覆盖关系")][-1]
+    '企业名称'
+    """
+    return SHEETS[sheet] + EXTRA_COLUMNS.get(sheet, [])
 
 _EXAMPLE_FIRM = make("91440112MA5C1111X")
 _EXAMPLE_BUYER = make("91440112MA5C2222X")
@@ -193,6 +214,10 @@ _INSTRUCTIONS = [
     ("", ""),
     ("规则", ""),
     ("示例行", "首格以“示例”开头的行不导入，可删除。"),
+    ("表头", ("表头可以在前15行中的任意一行（上方可有标题）；常见的其他写法也能识别，如“社会信用代码”"
+              "“企业全称”“所属产业链”（同义词表见 data/header_synonyms.csv）。无法识别的列不导入，"
+              "导入结果会列出。覆盖关系、联络员、走访记录可填“企业名称”代替统一社会信用代码。")),
+    ("文件格式", "可导入 .xlsx、.xls、.ods、.xlsb、.xlsm 工作簿或每表一个 CSV 文件。"),
     ("日期", "Excel 日期，或 2024-03-01、2024/3/1、2024年3月1日。结束日期是不再成立的第一天。"),
     ("代码", "空格和全角字符会自动清除和转换；统一社会信用代码须通过第18位校验。"),
     ("是/否", "链主企业、规上企业填“是”或“否”，空为“否”。"),

@@ -6,7 +6,10 @@ organisation exists (in the file or the store) and the tree has no cycle, covera
 and assignments name known firms and organisations, no natural key is given twice, ends
 come after starts, an organisation's term (本届开始日期) lies between its founding and
 today, and a visit (走访记录) is by a person assigned to that firm on that day (an
-assignment in the store, or in the file's 联络员 sheet, which the import writes too). A row whose own cells are fine but which depends on a rejected row
+assignment in the store, or in the file's 联络员 sheet, which the import writes too). A row
+of 覆盖关系, 联络员 or 走访记录 may name its firm by 企业名称 instead of its credit code: it is
+found among the firms of the file and of the store (:mod:`tracker.ingest.names`; exactly
+one match, else the row is rejected naming the candidates). A row whose own cells are fine but which depends on a rejected row
 (a link to a rejected firm) is rejected too, saying so: under ``--partial`` exactly the
 rows that are not rejected are written.
 
@@ -33,8 +36,9 @@ from ..i18n import t
 from ..intervals import check_order, is_active
 from ..model import Assignment, Chain, Firm, Liaison, PartyOrg
 from ..progress import ProgressCallback, Reporter
+from .names import NameIndex
 from .readers import RawSheet
-from .template import EXAMPLE_PREFIX, SHEETS, Column
+from .template import EXAMPLE_PREFIX, SHEETS, Column, columns_of
 
 __all__ = ["Rejection", "Record", "Validated", "StoreKeys", "parse_date", "validate",
            "FORMULA_REASON"]
@@ -104,6 +108,8 @@ class StoreKeys:
     chains: dict[str, int] = field(default_factory=dict)  # code and name → id
     chain_codes: dict[int, str] = field(default_factory=dict)
     firms: set[str] = field(default_factory=set)
+    #: credit code → name of the store's firms (a row may name its firm by name).
+    firm_names: dict[str, str] = field(default_factory=dict)
     orgs: dict[str, tuple[str | None, date | None]] = field(default_factory=dict)  # parent, founded
     #: Liaisons (name, unit) and their assignments: (name, unit, firm) → {start: end}.
     liaisons: set[tuple[str, str]] = field(default_factory=set)
@@ -118,7 +124,8 @@ class StoreKeys:
             for label in (code, name_zh, name_en):
                 if label:
                     keys.chains.setdefault(_chain_key(label), cid)
-        keys.firms = set(conn.execute(sa.select(F.c.credit_code)).scalars())
+        keys.firm_names = dict(conn.execute(sa.select(F.c.credit_code, F.c.name)).all())
+        keys.firms = set(keys.firm_names)
         parents = O.alias("parent")
         query = sa.select(O.c.code, parents.c.code, O.c.founded).select_from(
             O.outerjoin(parents, parents.c.id == O.c.parent_id))
@@ -141,6 +148,9 @@ class Validated:
     records: dict[str, list[Record]]
     rejections: list[Rejection]
     rows: dict[str, int]  # data rows per sheet (examples excluded)
+    #: Rows that named their firm by name and the firm found: sheet, row, name, credit
+    #: code, the firm's name as recorded.
+    name_matches: list[dict] = field(default_factory=list)
 
     def rejected_rows(self) -> dict[str, dict[int, list[Rejection]]]:
         out: dict[str, dict[int, list[Rejection]]] = {}
@@ -413,6 +423,8 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys,
     rows: dict[str, int] = {}
     # Keys of rows refused cell by cell, so rows depending on them can say why.
     failed_keys: dict[str, dict] = {"企业": {}, "党组织": {}, "联络员": {}}
+    names: NameIndex | None = None  # built when a row first names its firm by name
+    matches: list[dict] = []
     for name in SHEETS:
         raw = sheets.get(name)
         parsed[name] = []
@@ -422,8 +434,10 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys,
         # A column added later (keep_when_absent) that the file does not have is not
         # parsed at all: its key stays out of the records, so the store's value is kept.
         parsers = [_ColumnParser(column, raw.position(column.key), keys)
-                   for column in SHEETS[name]
-                   if not (column.keep_when_absent and raw.position(column.key) is None)]
+                   for column in columns_of(name)
+                   if not (column.keep_when_absent and raw.position(column.key) is None)
+                   and not (column.key == "firm_name" and raw.position(column.key) is None)]
+        by_name = raw.position("firm_name") is not None
         key = {"企业": "credit_code", "党组织": "code"}.get(name)
         origin = raw.source
         found_rows = parsed[name]
@@ -442,12 +456,20 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys,
             for parser in parsers:
                 pos = parser.pos
                 value = cells[pos] if pos is not None else None
+                if by_name and parser.key == "firm" and (
+                        value is None or (value.__class__ is str and not value.strip())):
+                    values["firm"] = None  # named by 企业名称: found below
+                    continue
                 ok, result = parser.parse(value)
                 if ok:
                     values[parser.key] = result
                 else:
                     errors.append(Rejection(name, row.number, parser.header, value, result))
                     failed = True
+            if by_name and not failed and values["firm"] is None:
+                if names is None:
+                    names = _name_index(sheets.get("企业"), keys)
+                failed = not _firm_by_name(name, row.number, values, names, errors, matches)
             if not failed:
                 record = Record(name, row.number, origin, values)
                 if _row_checks(record, errors):
@@ -470,7 +492,56 @@ def validate(sheets: dict[str, RawSheet], keys: StoreKeys,
     errors.sort(key=lambda r: (list(SHEETS).index(r.sheet), r.row))
     bad = {(r.sheet, r.row) for r in errors}
     records = {name: [r for r in recs if (name, r.row) not in bad] for name, recs in parsed.items()}
-    return Validated(sheets, records, errors, rows)
+    return Validated(sheets, records, errors, rows, matches)
+
+
+def _name_index(raw: RawSheet | None, keys: StoreKeys) -> NameIndex:
+    """The firms a row may name: the store's, and every row of the file's 企业 sheet with
+    a readable code (a rejected one too, so a row naming it says it depends on it)."""
+    index = NameIndex(keys.firm_names)
+    if raw is not None:
+        code_at, name_at = raw.position("credit_code"), raw.position("name")
+        for row in raw.rows:
+            cells = row.values
+            first = cells[0] if cells else None
+            if first.__class__ is str and first.lstrip().startswith(EXAMPLE_PREFIX):
+                continue
+            try:
+                code = _code(cells[code_at])
+            except (ValueError, TypeError):
+                continue
+            text = _text(cells[name_at])
+            if text:
+                index.add(code, text)
+    return index
+
+
+def _firm_by_name(sheet: str, row: int, values: dict, names: NameIndex,
+                  errors: list[Rejection], matches: list[dict]) -> bool:
+    """Put the credit code of the firm the row names into ``values["firm"]``; False (with
+    the rejection, naming the candidates) when none or several firms have that name."""
+    given = values.get("firm_name")
+    if not given:
+        errors.append(Rejection(sheet, row, "统一社会信用代码", None,
+                                t("ingest.firm_code_or_name", "zh")))
+        return False
+    found = names.match(given)
+    if found.code is not None:
+        values["firm"] = found.code
+        matches.append({"sheet": sheet, "row": row, "name": given, "credit_code": found.code,
+                        "matched": found.name})
+        return True
+    candidates = found.candidates
+    shown = t("common.list_sep", "zh").join(f"{n}（{c}）" for c, n in candidates)
+    if found.ambiguous:
+        reason = t("ingest.firm_name_ambiguous", "zh", name=given, n=len(candidates),
+                   candidates=shown)
+    elif candidates:
+        reason = t("ingest.firm_name_unknown_similar", "zh", name=given, candidates=shown)
+    else:
+        reason = t("ingest.firm_name_unknown", "zh", name=given)
+    errors.append(Rejection(sheet, row, "企业名称", given, reason))
+    return False
 
 
 def _assignment_key(raw: RawSheet, row) -> tuple[str, str, str] | None:
