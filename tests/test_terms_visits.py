@@ -46,6 +46,17 @@ def test_term_boundaries(orgs, engine):
     assert [r.org_code for r in terms(engine, D)] == ["DUE", "SOON", "NONE", "CTTE", "LEAP", "LONG"]
 
 
+@pytest.mark.parametrize("on", [date(2026, 6, 29), D, date(2026, 10, 1), date(2027, 1, 1),
+                                date(2028, 6, 30), date(2023, 1, 1)])
+def test_due_only_keeps_every_term_that_is_not_ok(orgs, engine, on):
+    """``due_only`` (what R7 reads) filters in SQL; it must keep every overdue, due-soon and
+    unknown term that the full list has, on any date."""
+    every = {r.org_code: r for r in terms(engine, on)}
+    due = {r.org_code: r for r in terms(engine, on, due_only=True)}
+    assert {c for c, r in every.items() if r.status != "ok"} <= set(due)
+    assert all(every[c] == r for c, r in due.items())
+
+
 def test_term_due_on_29_february():
     assert term_due(date(2024, 2, 29), 4) == date(2028, 2, 29)
     assert term_due(date(2024, 2, 29), 5) == date(2029, 2, 28)

@@ -57,10 +57,11 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from .coverage import id_values, population_facts
 from .graph import chain_node, firm_flags
 from .i18n import join, t
 from .intervals import active_clause
-from .model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
+from .model import Chain, ChainMembership, CoverageLink, Firm, PartyOrg
 from .plans import plan_in_force
 from .scope import EVERYTHING, Scope
 from .terms import terms
@@ -68,7 +69,7 @@ from .visits import VISIT_WINDOW_DAYS, is_visited, last_visits
 from .vocab import FORMATION, ORG_KIND, SEVERITY, Term, Vocabulary
 
 C, F, M = Chain.__table__, Firm.__table__, ChainMembership.__table__
-O, L, A, LI = PartyOrg.__table__, CoverageLink.__table__, Assignment.__table__, Liaison.__table__
+O, L = PartyOrg.__table__, CoverageLink.__table__
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -251,7 +252,7 @@ class RuleFacts:
     organisation, and a bit mask of the chains (positions in ``chains``) in which the firm
     is chain master. ``orgs`` are the organisations in scope (dicts with code, name, kind,
     formation, members, linked_firms). ``names(ids)`` gives ``{id: (credit_code, name)}``
-    for the few firms that have a finding.
+    (and exact formal members) for the few firms that have a finding.
     """
 
     firm_id: np.ndarray
@@ -262,7 +263,7 @@ class RuleFacts:
     firm_master: np.ndarray
     chains: list[Term]
     orgs: list[dict]
-    names: Callable[[list[int]], dict[int, tuple[str, str]]]
+    names: Callable[[list[int]], dict[int, tuple[str, str, int]]]
     #: ``firm_id`` holds the store's firm ids (False: positions, as the graph's facts do).
     store_ids: bool = True
 
@@ -270,8 +271,11 @@ class RuleFacts:
         """The firms where ``mask`` holds, as finding subjects, with their row index."""
         rows = np.flatnonzero(mask)
         named = self.names(self.firm_id[rows].tolist())
-        return [{"credit_code": named[int(self.firm_id[i])][0],
-                 "name": named[int(self.firm_id[i])][1], "row": int(i)} for i in rows]
+        out = []
+        for i in rows:
+            code, name, formal = named[int(self.firm_id[i])]
+            out.append({"credit_code": code, "name": name, "formal": formal, "row": int(i)})
+        return out
 
 
 def facts_from_graph(G: nx.MultiDiGraph) -> RuleFacts:
@@ -287,7 +291,7 @@ def facts_from_graph(G: nx.MultiDiGraph) -> RuleFacts:
             if data["label"] == "in_chain" and data.get("chain_master"):
                 bits |= 1 << position[G.nodes[target]["code"]]
         master.append(bits)
-    named = {i: (d["credit_code"], d["name"]) for i, (_, d) in enumerate(firms)}
+    named = {i: (d["credit_code"], d["name"], d["formal_members"]) for i, (_, d) in enumerate(firms)}
     orgs = [{"code": o["code"], "name": o["name"], "kind": o["kind"],
              "formation": o["formation"], "members": o["members"],
              "linked_firms": o.get("linked_firms", 0)}
@@ -304,86 +308,84 @@ def facts_from_graph(G: nx.MultiDiGraph) -> RuleFacts:
         names=lambda ids: {i: named[i] for i in ids}, store_ids=False)
 
 
-def _int_columns(conn, query, width: int) -> list[np.ndarray]:
-    """The integer columns of ``query`` as numpy arrays (NULL as 0), without a tuple per row
-    kept: a million rows would hold about 200 MB as tuples."""
-    flat = np.fromiter((int(v or 0) for row in conn.execute(query) for v in row), dtype=np.int64)
-    return [flat[i::width] for i in range(width)]
+#: Formal members travel packed with the firm id (id * stride + count): counts above this
+#: are read as this (they pass every threshold; a finding reads the exact count).
+_FORMAL_CAP = 4095
 
 
 def facts_from_store(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> RuleFacts:
     """The facts of R1-R5 from the store, in SQL and numpy, no graph.
 
-    The same population, coverage and organisation scope as :func:`tracker.graph.build_graph`:
-    firms with a chain membership active on D (in the scope's chains, of its areas); a
-    link counts when it and its organisation are active; work coverage is an active
-    assignment of a firm not organisation-covered; in a restricted scope the
-    organisations are those covering a population firm, with their active ancestors.
+    The population and how each firm is covered are :func:`tracker.coverage.population_facts`,
+    what the coverage figures count (firms with a chain membership active on D, in the
+    scope's chains and areas; a link counts when it and its organisation are active; work
+    coverage is an active assignment of a firm not organisation-covered). In a restricted
+    scope the organisations are those covering a population firm, with their active
+    ancestors, as in :func:`tracker.graph.build_graph`.
     """
     with engine.connect() as conn:
-        chains = conn.execute(sa.select(C.c.id, C.c.code, C.c.name_zh, C.c.name_en)
-                              .order_by(C.c.code)).all()
-        kept = [c for c in chains if scope.chains is None or c.code in scope.chains]
-        position = {c.id: i for i, c in enumerate(kept)}
-        where = [active_clause(M.c.joined, M.c.left, as_of)]
-        if scope.chains is not None:
-            where.append(M.c.chain_id.in_(sorted(position)))
-        m_firm, m_chain, m_master = _int_columns(
-            conn, sa.select(M.c.firm_id, M.c.chain_id, M.c.is_chain_master).where(*where), 3)
-        population = sa.select(M.c.firm_id).where(*where)
-        firm_where = [F.c.id.in_(population)]
-        if scope.areas is not None:
-            areas = sorted(scope.areas)
-            firm_where.append(sa.or_(F.c.park.in_(areas), F.c.street.in_(areas)))
-        ids, formal = _int_columns(
-            conn, sa.select(F.c.id, F.c.formal_members).where(*firm_where).order_by(F.c.id), 2)
+        pop, chains = population_facts(conn, as_of, scope)
+        size = pop.size
+        ids = np.flatnonzero(pop.in_pop)
+        stride = max([0, *conn.execute(sa.select(sa.func.max(C.c.id))).scalars()]) + 1
+        position = np.full(stride, -1, dtype=np.int64)
+        position[np.array([c.id for c in chains], dtype=np.int64)] = np.arange(len(chains))
+        masters = id_values(conn, M.c.firm_id * stride + M.c.chain_id,
+                            active_clause(M.c.joined, M.c.left, as_of),
+                            M.c.is_chain_master.is_(True))
+        packed = id_values(conn, F.c.id * (_FORMAL_CAP + 1) + sa.case(
+            (F.c.formal_members > _FORMAL_CAP, _FORMAL_CAP), else_=F.c.formal_members),
+            F.c.formal_members > 0)
         org_rows = {o.id: o for o in conn.execute(
             sa.select(O.c.id, O.c.code, O.c.name, O.c.kind, O.c.formation, O.c.parent_id,
                       O.c.member_count).where(active_clause(O.c.founded, O.c.dissolved, as_of)))}
-        l_org, l_firm = _int_columns(conn, sa.select(L.c.org_id, L.c.firm_id).where(
-            active_clause(L.c.start, L.c.end, as_of)), 2)
-        (assigned,) = _int_columns(conn, sa.select(A.c.firm_id).where(
-            active_clause(A.c.start, A.c.end, as_of), A.c.liaison_id.in_(sa.select(LI.c.id))), 1)
-    active = np.isin(l_org, np.fromiter(org_rows, dtype=np.int64, count=len(org_rows)))
-    l_org, l_firm = l_org[active], l_firm[active]
-    single_orgs = np.array([i for i, o in org_rows.items() if o.formation == "single"], dtype=np.int64)
-    org = np.isin(ids, l_firm)
-    single = np.isin(ids, l_firm[np.isin(l_org, single_orgs)])
-    work = np.isin(ids, assigned) & ~org
-    master = np.zeros(len(ids), dtype=np.int64)
-    is_master = (m_master != 0) & np.isin(m_firm, ids)
-    rows = np.searchsorted(ids, m_firm[is_master])
-    bits = np.left_shift(1, np.array([position[c] for c in m_chain[is_master].tolist()],
-                                     dtype=np.int64))
-    np.bitwise_or.at(master, rows, bits)
+        # (organisation, firm) pairs of the links active on D to an active organisation;
+        # ``+ 0`` as in tracker.coverage: one scan of the links, not a lookup per link.
+        pairs = id_values(conn, L.c.org_id * size + L.c.firm_id,
+                          active_clause(L.c.start, L.c.end, as_of),
+                          active_clause(O.c.founded, O.c.dissolved, as_of),
+                          select_from=L.join(O, O.c.id == L.c.org_id + 0))
+    firm_of, formal_of = np.divmod(packed, _FORMAL_CAP + 1)
+    formal = np.zeros(size, dtype=np.int64)
+    inside = firm_of < size
+    formal[firm_of[inside]] = formal_of[inside]
+    master = np.zeros(size, dtype=np.int64)
+    m_firm, m_chain = np.divmod(masters, stride)
+    m_pos = position[m_chain]
+    keep = (m_pos >= 0) & (m_firm < size)
+    np.bitwise_or.at(master, m_firm[keep], np.left_shift(1, m_pos[keep]))
     # Distinct firms per organisation, in the population or not (R3's counting choice).
-    pairs = np.unique(np.stack([l_org, l_firm]), axis=1) if len(l_org) else np.zeros((2, 0), np.int64)
-    linked_ids, linked_counts = np.unique(pairs[0], return_counts=True)
+    pairs = np.unique(pairs)
+    l_org, l_firm = np.divmod(pairs, size)
+    linked_ids, linked_counts = np.unique(l_org, return_counts=True)
     linked = dict(zip(linked_ids.tolist(), linked_counts.tolist()))
     if scope.is_everything:
-        kept_orgs = set(org_rows)
+        kept = set(org_rows)
     else:
-        kept_orgs = set()
-        for org_id in set(l_org[np.isin(l_firm, ids)].tolist()):
-            while org_id is not None and org_id in org_rows and org_id not in kept_orgs:
-                kept_orgs.add(org_id)
+        kept = set()
+        for org_id in set(l_org[pop.in_pop[l_firm]].tolist()):
+            # Up while the ancestors are active; stopping at a kept one also ends a cycle.
+            while org_id is not None and org_id in org_rows and org_id not in kept:
+                kept.add(org_id)
                 org_id = org_rows[org_id].parent_id
     orgs = [{"code": o.code, "name": o.name, "kind": o.kind, "formation": o.formation,
              "members": int(o.member_count), "linked_firms": linked.get(i, 0)}
-            for i, o in org_rows.items() if i in kept_orgs]
+            for i, o in org_rows.items() if i in kept]
 
-    def names(wanted: list[int]) -> dict[int, tuple[str, str]]:
-        out: dict[int, tuple[str, str]] = {}
+    def names(wanted: list[int]) -> dict[int, tuple[str, str, int]]:
+        out: dict[int, tuple[str, str, int]] = {}
         with engine.connect() as conn:
             for i in range(0, len(wanted), 5000):  # bound-parameter limits
-                for row in conn.execute(sa.select(F.c.id, F.c.credit_code, F.c.name)
+                for row in conn.execute(sa.select(F.c.id, F.c.credit_code, F.c.name,
+                                                  F.c.formal_members)
                                         .where(F.c.id.in_(wanted[i:i + 5000]))):
-                    out[row.id] = (row.credit_code, row.name)
+                    out[row.id] = (row.credit_code, row.name, int(row.formal_members))
         return out
 
-    return RuleFacts(firm_id=ids, firm_formal=formal, firm_org=org, firm_work=work,
-                     firm_single=single, firm_master=master,
-                     chains=[Term(c.code, c.name_zh, c.name_en) for c in kept], orgs=orgs,
+    return RuleFacts(firm_id=ids, firm_formal=formal[ids], firm_org=pop.org[ids],
+                     firm_work=pop.work[ids], firm_single=pop.single[ids],
+                     firm_master=master[ids],
+                     chains=[Term(c.code, c.name_zh, c.name_en) for c in chains], orgs=orgs,
                      names=names)
 
 
@@ -399,8 +401,8 @@ def rule_r1(facts, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> lis
     """R1: firm with >= ``min_formal_members`` formal members and no own (单独组建) organisation."""
     facts = _facts(facts)
     hit = (facts.firm_formal >= config.min_formal_members) & ~facts.firm_single
-    return [_finding("R1", f, lang, n=int(facts.firm_formal[f["row"]]),
-                     min=config.min_formal_members) for f in facts.subjects(hit)]
+    return [_finding("R1", f, lang, n=f["formal"], min=config.min_formal_members)
+            for f in facts.subjects(hit)]
 
 
 def rule_r2(facts, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> list[Finding]:
@@ -435,7 +437,8 @@ def rule_r5(facts, config: RuleConfig = DEFAULT_CONFIG, lang: str = "zh") -> lis
     out = []
     for f in facts.subjects((facts.firm_master != 0) & ~facts.firm_org):
         bits = int(facts.firm_master[f["row"]])
-        chains = tuple(c for i, c in enumerate(facts.chains) if bits >> i & 1)
+        chains = tuple(sorted((c for i, c in enumerate(facts.chains) if bits >> i & 1),
+                              key=lambda c: c.code))
         out.append(_finding("R5", f, lang, chains=chains))
     return out
 
@@ -471,7 +474,7 @@ def rule_r7(facts, engine: Engine, as_of: date, lang: str = "zh") -> list[Findin
     """R7: an organisation in scope whose term is overdue (warning) or unknown (info)."""
     codes = {o["code"] for o in _facts(facts).orgs}
     out = []
-    for row in terms(engine, as_of, codes):
+    for row in terms(engine, as_of, codes, due_only=True):
         subject = {"code": row.org_code, "name": row.name}
         kind = _term(ORG_KIND, row.kind)
         if row.status == "overdue":
