@@ -25,13 +25,23 @@ def body(ctx):
            views.data_version(ctx.engine))
     made = st.session_state.get("_report")
     if st.button(ctx.t("report_make"), type="primary", key="r_make"):
+        missing = []  # the line saying the charts could not be rendered (the report has it too)
+        bar = progress_bar(ctx.lang)
+
+        def progress(event):
+            if event.stage == "charts" and event.detail:
+                missing.append(event.detail)
+            bar(event)
+
         with st.status(ctx.t("report_making"), expanded=False) as status:
-            data = render_report(ctx.engine, fmt, ctx.as_of, scope, report_lang,
-                                 progress=progress_bar(ctx.lang))
+            data = render_report(ctx.engine, fmt, ctx.as_of, scope, report_lang, progress=progress)
+            bar.clear()
             status.update(label=ctx.t("report_ready"), state="complete")
-        made = {"key": key, "data": data}
+        made = {"key": key, "data": data, "missing": missing[:1]}
         st.session_state["_report"] = made
     if made is not None and made["key"] == key:
+        for line in made.get("missing", ()):
+            st.warning(line)
         st.download_button(ctx.t("report_download", size=views.fmt_int(len(made["data"]) // 1024)),
                            data=made["data"], mime=FORMATS[fmt].mime, key="r_download",
                            file_name=default_filename(fmt, ctx.as_of, scope, report_lang))

@@ -12,6 +12,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+report_tools() {
+  # What the Word and PDF reports need: CJK fonts to set the text, Chromium to draw the
+  # charts (without it a report goes out without charts and says so). Installed only when
+  # missing, so that a newcomer's first export from the dashboard works.
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
 if ! python3 -m uv --version >/dev/null 2>&1; then
   if ! python3 -m pip --version >/dev/null 2>&1; then
     apt_install python3-pip python3-venv

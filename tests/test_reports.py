@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 import zipfile
-from datetime import date
+from datetime import date, datetime
 
 import docx
 import openpyxl
@@ -21,6 +21,7 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from hypothesis import given, settings
+from openpyxl.utils import get_column_letter
 from hypothesis import strategies as st
 
 from tests.builders import World
@@ -28,7 +29,7 @@ from tracker.cli import run
 from tracker.cli.output import progress_line
 from tracker.coverage import coverage
 from tracker.reports import FORMATS, render_report, write_report
-from tracker.reports.content import chinese_date, gather
+from tracker.reports.content import gather
 from tracker.reports.safe import FORMULA_TRIGGERS, csv_text, looks_like_formula, put_cell
 from tracker.scope import Scope
 
@@ -143,7 +144,7 @@ def test_xlsx_figures_equal_coverage(district):
     rules = [r[0] for r in wb["规则检查"].iter_rows(min_row=2, values_only=True)]
     assert "R1" in rules  # E has 4 formal members and only a joint organisation
     notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
-    assert notes["统计日"] == "2025-06-30"
+    assert notes["统计日"] == datetime(2025, 6, 30)  # a date cell (issue 16)
     assert notes["统计口径（分母）"] == expected.denominator_text
     assert notes["是否合成数据"] == "否"
     assert "生成时间" in notes
@@ -260,36 +261,42 @@ def test_docx_official_layout_and_figures(sqlite_district):
     title = document.paragraphs[0]
     assert title.text == "关于全区产业链党建工作覆盖情况的报告"
     assert title.style.font.size == Pt(22)
-    assert title.style.element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    # The official font where the machine has it, else its free stand-in (issue 16).
+    from tracker.reports.docx import FACES, face_name
+
+    assert title.style.element.rPr.rFonts.get(qn("w:eastAsia")) == face_name(FACES["title"]) in (
+        "方正小标宋简体", "Noto Serif CJK SC")
     body = document.styles["Normal"]
     assert body.font.size == Pt(16)
-    assert body.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert body.element.rPr.rFonts.get(qn("w:eastAsia")) == face_name(FACES["body"]) in (
+        "仿宋_GB2312", "Noto Serif CJK SC")
     heads = [p for p in document.paragraphs if p.style.name == "一级标题"]
     assert [h.text[:2] for h in heads][:4] == ["一、", "二、", "三、", "四、"]
-    assert heads[0].style.element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    assert heads[0].style.element.rPr.rFonts.get(qn("w:eastAsia")) == face_name(FACES["heading1"]) in (
+        "黑体", "Noto Sans CJK SC")
     assert document.paragraphs[1].text.endswith("：")  # 主送
 
     text = _docx_text(document)
     total = coverage(engine, AS_OF).total
     assert f"共{total.firms}家" in text and f"尚未覆盖{total.uncovered}家" in text
-    assert "工作覆盖率50.0%" in text
-    # Lagging chains by gap: BIO 2 firms short, DISPLAY 2, AUTO 1.
+    # One name per measure: 覆盖率 (organisation + work), never a second "工作覆盖率".
+    assert "覆盖率50.0%" in text and "工作覆盖率" not in text
+    assert "工作覆盖（联络员/指导员）" in text
+    # Lagging chains by rate, lowest first: AUTO 50.0 %, BIO 60.0 %.
     assert "生物技术（覆盖率60.0%，差2家）" in text
     assert "汽车制造（智能网联与新能源汽车）（覆盖率50.0%，差1家）" in text
-    assert chinese_date(date.today()) in text  # 落款 date in Chinese numerals
-    assert "红杉林计划工作专班" in text
+    assert text.index("汽车制造（智能网联与新能源汽车）（覆盖率50.0%") < text.index("生物技术（覆盖率60.0%")
+    # The 落款 date is the generation date in Arabic numerals (GB/T 9704-2012).
+    today = date.today()
+    signature = [p.text for p in document.paragraphs if p.style.name == "落款"]
+    assert signature == ["红杉林计划工作专班", f"{today.year}年{today.month}月{today.day}日"]
+    assert "数据日期：2025年6月30日" in text
     assert "附件" in text and DANGEROUS[0] in text  # the attachment lists the uncovered firms
     chain_table = document.tables[0]
     cells = {row.cells[0].text: [c.text for c in row.cells] for row in chain_table.rows}
     assert cells["生物技术"][1:6] == ["5", "2", "1", "2", "60.0%"]
     assert cells["全区合计"][1] == str(total.firms)
     assert len(document.inline_shapes) >= 1, "charts are missing (is chromium installed?)"
-
-
-def test_chinese_date():
-    assert chinese_date(date(2026, 11, 25)) == "二〇二六年十一月二十五日"
-    assert chinese_date(date(2030, 1, 10)) == "二〇三〇年一月十日"
-    assert chinese_date(date(2025, 12, 31)) == "二〇二五年十二月三十一日"
 
 
 # --------------------------------------------------------------------------- pdf
@@ -314,9 +321,10 @@ def test_pdf_text_fonts_and_rendered_page(sqlite_district, tmp_path, artifacts):
                           text=True, check=True).stdout
     compact = "".join(text.split())
     assert "关于全区产业链党建工作覆盖情况的报告" in compact
-    assert "全区纳入统计的产业链企业共10家" in compact
-    assert "工作覆盖率50.0%" in compact
-    assert "一、总体情况" in compact and "二、各产业链覆盖情况" in compact
+    assert "全区产业链纳入统计的企业共10家" in compact
+    assert "覆盖率50.0%" in compact and "工作覆盖率" not in compact
+    assert "一、总体判断和建议" in compact and "二、覆盖情况" in compact
+    assert "（一）总体情况" in compact and "（二）各产业链覆盖情况" in compact
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
     assert "NotoSerifCJKSC" in fonts and " yes yes yes " in fonts  # embedded subset, unicode
     stem = artifacts / "report-page"
@@ -372,8 +380,11 @@ def test_english_written_report_without_charts(sqlite_district):
     buffer = io.BytesIO()
     write_docx(content, missing, buffer)
     text = _docx_text(docx.Document(io.BytesIO(buffer.getvalue())))
-    assert "1. Overview" in text and "Charts could not be rendered: no browser" in text
+    assert "1. Summary and recommendations" in text and "2. Coverage" in text
+    assert "(a) Overall" in text and "Charts could not be rendered: no browser" in text
     assert "Biotechnology (60.0%, 2 firms short)" in text
+    assert text.startswith("Report on party-work coverage of 2 chains (Automotive (intelligent "
+                           "connected and new-energy vehicles); Biotechnology)\n")
     pdf = io.BytesIO()
     write_pdf(content, missing, pdf)
     assert pdf.getvalue().startswith(b"%PDF")
@@ -400,6 +411,7 @@ def test_firm_list_continues_on_further_sheets(sqlite_district, monkeypatch):
 
     monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 4)
     wb, _ = _xlsx(sqlite_district)
+    chains = xlsx.chain_columns(gather(sqlite_district, AS_OF, include_plan=False))
     assert wb.sheetnames[:4] == ["汇总", "企业明细", "企业明细（续2）", "企业明细（续3）"]
     assert wb.sheetnames[4:6] == ["未覆盖企业", "未覆盖企业（续2）"]
     header = [c.value for c in wb["企业明细"][1]]
@@ -409,7 +421,8 @@ def test_firm_list_continues_on_further_sheets(sqlite_district, monkeypatch):
         assert [c.value for c in ws[1]] == header and ws.freeze_panes == "C2"
         body = list(ws.iter_rows(min_row=2, values_only=True))
         assert len(body) == expected_rows
-        assert ws.auto_filter.ref == f"A1:O{expected_rows + 1}"
+        # 15 ledger columns, then one filter column per chain (issue 16).
+        assert ws.auto_filter.ref == f"A1:{get_column_letter(15 + len(chains))}{expected_rows + 1}"
         seen += [r[0] for r in body]
     content = gather(sqlite_district, AS_OF)
     assert seen == list(content.firms["credit_code"])  # every firm once, in ledger order
@@ -609,32 +622,38 @@ def test_after_deadline_content_by_hand(engine):
     assert c.term_counts["unknown"] == 1 and c.orgs_active == 4
 
 
+def _cell_day(text: str) -> datetime:
+    """An ISO date as openpyxl reads a date cell back (the ledger's dates are date cells)."""
+    return datetime.fromisoformat(text)
+
+
 def test_after_deadline_ledger_sheets(engine):
     w = build_after(engine)
     wb = openpyxl.load_workbook(io.BytesIO(render_report(engine, "xlsx", AFTER)))
     assert wb.sheetnames[3:6] == ["逾期未覆盖", "走访记录", "换届提醒"]
     ws = wb["逾期未覆盖"]
-    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == "A1:H4"
-    assert [c.value for c in ws[1]] == ["统一社会信用代码", "企业名称", "所属产业链", "街道",
-                                        "未覆盖起始日", "未覆盖天数", "原因", "建议措施"]
+    # 8 columns, then one filter column per chain (issue 16).
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == f"A1:{get_column_letter(8 + 13)}4"
+    assert [c.value for c in ws[1]][:8] == ["统一社会信用代码", "企业名称", "所属产业链", "街道",
+                                            "未覆盖起始日", "未覆盖天数", "原因", "建议措施"]
     body = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
     assert [r[:7] for r in body] == [
-        [w.code("D"), "生物丁公司", "生物技术", "萝岗街道", "2022-01-01", 1641, "新入链未覆盖"],
-        [w.code("E"), "生物戊公司", "生物技术", "萝岗街道", "2026-02-01", 149, "失去覆盖"],
-        [w.code("F"), "汽车己公司", "汽车制造（智能网联与新能源汽车）", "联和街道", "2026-03-01", 121,
+        [w.code("D"), "生物丁公司", "生物技术", "萝岗街道", _cell_day("2022-01-01"), 1641, "新入链未覆盖"],
+        [w.code("E"), "生物戊公司", "生物技术", "萝岗街道", _cell_day("2026-02-01"), 149, "失去覆盖"],
+        [w.code("F"), "汽车己公司", "汽车制造（智能网联与新能源汽车）", "联和街道", _cell_day("2026-03-01"), 121,
          "新入链未覆盖"],
     ]
     assert all(r[7] for r in body)  # each with its suggested action
 
     ws = wb["走访记录"]
-    assert [c.value for c in ws[1]][5:] == ["最近一次走访", "距今天数", "近90天走访次数（现派驻人员）",
-                                            "计入有效覆盖"]
+    assert [c.value for c in ws[1]][5:9] == ["最近一次走访", "距今天数", "近90天走访次数（现派驻人员）",
+                                             "计入有效覆盖"]
     body = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
     # Not visited first; C's visit on 2026-04-01 is one day too old; 李's visit to B does not count.
     assert [(r[0], r[4], r[5], r[6], r[7], r[8]) for r in body] == [
-        (w.code("C"), "李指导（区科技局，指导员）", "2026-04-01", 90, 0, "否"),
-        (w.code("B"), "王联络（区工业和信息化局，联络员）", "2026-06-01", 29, 1, "是"),
-        (w.code("H"), "王联络（区工业和信息化局，联络员）", "2026-06-30", 0, 1, "是"),
+        (w.code("C"), "李指导（区科技局，指导员）", _cell_day("2026-04-01"), 90, 0, "否"),
+        (w.code("B"), "王联络（区工业和信息化局，联络员）", _cell_day("2026-06-01"), 29, 1, "是"),
+        (w.code("H"), "王联络（区工业和信息化局，联络员）", _cell_day("2026-06-30"), 0, 1, "是"),
     ]
     summary = _summary_rows(wb["汇总"])
     assert summary["*"][13:15] == [2, pytest.approx(0.5)]  # work_visited, effective rate
@@ -644,12 +663,12 @@ def test_after_deadline_ledger_sheets(engine):
     assert [c.value for c in ws[1]] == ["党组织编码", "党组织名称", "类型", "本届开始日期", "任期（年）",
                                         "应换届日期", "换届状态", "距到期天数"]
     assert [list(r) for r in ws.iter_rows(min_row=2, values_only=True)] == [
-        ["O2", "戊公司党支部", "党支部", "2021-06-30", 3, "2024-06-30", "换届逾期", -730],
-        ["O1", "科学城联合党支部", "党支部", "2023-07-01", 3, "2026-07-01", "即将到期", 1],
+        ["O2", "戊公司党支部", "党支部", _cell_day("2021-06-30"), 3, _cell_day("2024-06-30"), "换届逾期", -730],
+        ["O1", "科学城联合党支部", "党支部", _cell_day("2023-07-01"), 3, _cell_day("2026-07-01"), "即将到期", 1],
         ["O3", "无任期党支部", "党支部", None, 3, None, "未登记任期", None],
     ]
     notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
-    assert notes["计划完成情况"].startswith("红杉林计划：截止日2025-12-31工作覆盖率71.4%（未达标，差2家）")
+    assert notes["计划完成情况"].startswith("红杉林计划：截止日2025-12-31覆盖率71.4%（未达标，差2家）")
     en = openpyxl.load_workbook(io.BytesIO(render_report(engine, "xlsx", AFTER, lang="en")))
     assert en.sheetnames[3:6] == ["Overdue", "Visits", "Term reminders"]
 
@@ -663,19 +682,26 @@ def test_after_deadline_word_opens_with_the_verdict(engine):
     write_docx(gather(engine, AFTER), ChartSet(error="no browser"), buffer)
     document = docx.Document(io.BytesIO(buffer.getvalue()))
     heads = [p.text for p in document.paragraphs if p.style.name == "一级标题"]
-    assert heads[:4] == ["一、计划完成情况", "二、截止日以来企业增减和覆盖变化", "三、逾期未覆盖企业",
-                         "四、统计日总体情况"]
-    assert heads[6:8] == ["七、联络员走访情况", "八、党组织换届情况"]
+    assert heads[:5] == ["一、总体判断和建议", "二、计划完成情况", "三、截止日以来企业增减和覆盖变化",
+                         "四、逾期未覆盖企业", "五、统计日覆盖情况"]
+    assert heads[5:7] == ["六、联络员走访情况", "七、党组织换届情况"]
+    subheads = [p.text for p in document.paragraphs if p.style.name == "二级标题"]
+    assert subheads[:4] == ["（一）总体情况", "（二）各产业链覆盖情况", "（三）各街道（园区）覆盖情况",
+                            "（四）未覆盖企业情况"]
     text = _compact(_docx_text(document))
-    assert "截止日已过181天" in text
-    assert ("截止日全区工作覆盖率71.4%，截止日结果：未达标，差2家；统计日工作覆盖率60.0%，"
+    # The first page opens with the verdict: days past the deadline, the rate then and now.
+    lead = _compact(document.paragraphs[[p.text for p in document.paragraphs].index(heads[0]) + 1].text)
+    assert lead == ("“红杉林计划”截止日（2025年12月31日）已过181天：截止日全区产业链覆盖率71.4%"
+                    "（未达标，差2家），统计日60.0%（低于目标，差4家），较截止日下降11.4个百分点。")
+    assert ("截止日全区产业链覆盖率71.4%，截止日结果：未达标，差2家；统计日覆盖率60.0%，"
             "较截止日下降11.4个百分点，统计日状态：低于目标，差4家；近3个月趋势：上升。") in text
     assert "新入链4家（统计日已覆盖2家），退出1家（其中原已覆盖1家）" in text
     assert "新实现覆盖1家，失去覆盖1家" in text and "已覆盖企业由5家变为6家" in text
     assert "用时中位数20天，90%在30天内完成" in text
     assert "超过90天仍未覆盖的企业3家" in text and "失去原有覆盖1家" in text
     assert "等待最久的已达1,641天" in text
-    assert "工作覆盖企业3家，其中近90天按期走访2家，未按期走访1家。工作覆盖率60.0%，有效覆盖率50.0%" in text
+    assert ("工作覆盖（联络员/指导员）企业3家，其中近90天按期走访2家，未按期走访1家。"
+            "按期走访计入后，有效覆盖率为50.0%（覆盖率60.0%）") in text
     assert "换届逾期1个，6个月内到期1个（其中3个月内1个），未登记本届开始日期1个" in text
     assert "状态" not in text.replace("统计日状态", "").replace("换届状态", "").replace("覆盖状态", "")
     # Table 1: the verdict, lowest rate now first; the total last.
@@ -689,9 +715,10 @@ def test_after_deadline_word_opens_with_the_verdict(engine):
     flow_rows = [[cell.text for cell in row.cells] for row in document.tables[1].rows]
     assert [r[1:] for r in flow_rows[1:]] == [["7", "5", "2"], ["+4", "+2", "+2"], ["−1", "−1", "0"],
                                               ["—", "+1", "−1"], ["—", "−1", "+1"], ["10", "6", "4"]]
-    # Three attachments, in the order the text names them.
-    assert "逾期未覆盖企业名单及建议措施见附件1" in text and "未覆盖企业名单见附件2" in text
-    assert "名单见附件3" in text
+    # Three attachments, in the order the text names them, each named once in the body.
+    assert "逾期未覆盖企业及建议措施见附件1" in text and "未覆盖企业名单见附件2" in text
+    assert "换届逾期和即将到期的党组织见附件3" in text
+    assert text.count("名单见附件") == 1
     labels = [p.text for p in document.paragraphs if p.style.name == "附件标识"]
     assert labels == ["附件1", "附件2", "附件3"]
     overdue = [[cell.text for cell in row.cells] for row in document.tables[-3].rows]
@@ -712,10 +739,10 @@ def test_after_deadline_pdf_text(sqlite_engine, tmp_path):
         write_pdf(gather(sqlite_engine, AFTER), ChartSet(error="no browser"), handle)
     text = _compact(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                                    check=True).stdout)
-    assert "一、计划完成情况" in text and "截止日已过181天" in text
+    assert "一、总体判断和建议" in text and "二、计划完成情况" in text and "截止日（2025年12月31日）已过181天" in text
     assert "截止日结果：未达标，差2家" in text and "统计日状态：低于目标，差4家" in text
     assert "新入链4家" in text and "失去覆盖1家" in text
-    assert "超过90天仍未覆盖的企业3家" in text and "有效覆盖率50.0%" in text
+    assert "超过90天仍未覆盖的企业3家" in text and "有效覆盖率为50.0%" in text
 
 
 def test_before_the_deadline_no_verdict_and_days_left(sqlite_engine):
@@ -733,7 +760,8 @@ def test_before_the_deadline_no_verdict_and_days_left(sqlite_engine):
     assert "逾期未覆盖企业名单" not in text
     assert "距截止日还有184天" in text  # 2025-06-30 → 2025-12-31
     heads = [p.text for p in document.paragraphs if p.style.name == "一级标题"]
-    assert heads[0] == "一、总体情况"
+    assert heads[:2] == ["一、总体判断和建议", "二、覆盖情况"]
+    assert "“红杉林计划”要求2025年12月31日前各产业链覆盖率达到100%，距截止日还有184天。" in text
 
 
 def test_after_deadline_english_report(sqlite_engine):
@@ -744,12 +772,14 @@ def test_after_deadline_english_report(sqlite_engine):
     buffer = io.BytesIO()
     write_docx(gather(sqlite_engine, AFTER, lang="en"), ChartSet(error="no browser"), buffer)
     text = _docx_text(docx.Document(io.BytesIO(buffer.getvalue())))
-    assert "1. The plan's result" in text and "the deadline passed 181 days ago" in text
+    assert "1. Summary and recommendations" in text and "2. The plan's result" in text
+    assert "The 红杉林计划 deadline (31 December 2025) passed 181 days ago" in text
     assert "result on the deadline: missed, 2 firms short" in text
     assert "4 entered (2 of them covered on the as-of date)" in text
-    assert "effective coverage 50.0%" in text
+    assert "effective coverage is 50.0%" in text
     assert not re.search(r"[\u4e00-\u9fff]", text.replace("红杉林计划", "").replace(
         "科学城联合党支部", "").replace("戊公司党支部", "").replace("王联络", "").replace(
         "李指导", "").replace("区工业和信息化局", "").replace("区科技局", "").replace(
+        "区发展和改革局", "").replace(
         "萝岗街道", "").replace("联和街道", "").translate({ord(ch): None for ch in
         "生物甲乙丙丁戊己庚辛壬癸子汽车公司"}))

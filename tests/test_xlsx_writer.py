@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -19,7 +19,7 @@ import pytest
 from tracker.reports.content import gather
 from tracker.reports.safe import XML_ILLEGAL, put_cell, stream_value, xml_text
 from tracker.reports.xlsx import write_xlsx
-from tracker.reports.xlsxstream import CHUNK_ROWS, write_sheet
+from tracker.reports.xlsxstream import CHUNK_ROWS, LINE_HEIGHT, ROW_PADDING, Fill, save, write_sheet
 
 AS_OF = date(2025, 6, 30)
 PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
@@ -32,12 +32,34 @@ def _read(path) -> list[list]:
 def test_cell_rules(tmp_path):
     path = tmp_path / "t.xlsx"
     row = ["a\rb", " x ", math.nan, True, False, 2**53, -1.5, date(2025, 1, 2), "", None,
-           "A&B <C>", "\n"]
+           "A&B <C>", "\n", datetime(2026, 11, 27, 16, 30), date(1900, 3, 1)]
     assert write_sheet(path, "s", [row]) == 1
     got = _read(path)[0]
-    assert got == ["a\rb", " x ", None, True, False, 2**53, -1.5, "2025-01-02", None, None,
-                   "A&B <C>", "\n"]
+    assert got == ["a\rb", " x ", None, True, False, 2**53, -1.5, datetime(2025, 1, 2), None, None,
+                   "A&B <C>", "\n", datetime(2026, 11, 27, 16, 30), datetime(1900, 3, 1)]
     assert type(got[5]) is int and type(got[3]) is bool
+    cells = next(openpyxl.load_workbook(path)["s"].iter_rows())
+    assert cells[7].is_date and cells[7].number_format == "yyyy-mm-dd"
+    assert cells[12].number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_wrapped_columns_are_top_aligned_and_rows_tall_enough(tmp_path):
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("s")
+    ws.column_dimensions["B"].width = 11  # ten widths a line: five CJK characters
+    rows = [["A1", "甲乙丙", 1], ["A2", "甲乙丙丁戊己庚辛", 2], ["A3", "=甲乙丙丁戊己庚辛壬癸子丑", 3],
+            ["A4", "abcdefghijklmnopqrstu", date(2025, 1, 2)]]
+    path = tmp_path / "t.xlsx"
+    with open(path, "wb") as stream:
+        save(wb, [Fill(ws, rows, wrap={1: 11})], stream)
+    sheet = openpyxl.load_workbook(path)["s"]
+    heights = [sheet.row_dimensions[i].height for i in range(1, 5)]
+    assert heights == [LINE_HEIGHT * n + ROW_PADDING for n in (1, 2, 3, 3)]
+    for row in sheet.iter_rows():
+        assert all(c.alignment.vertical == "top" for c in row)
+        assert row[1].alignment.wrap_text and not row[0].alignment.wrap_text
+    assert sheet["B3"].quotePrefix and sheet["B3"].value.startswith("=")
+    assert sheet["C4"].is_date
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):

@@ -1,10 +1,16 @@
-"""Sub-command ``tracker report``: the coverage report as xlsx, docx, pdf or csv."""
+"""Sub-command ``tracker report``: the coverage report as xlsx, docx, pdf or csv.
+
+When the charts of a docx or pdf report cannot be rendered (no Chromium, a browser that
+fails to start or does not answer in time: :mod:`tracker.reports.charts`), the report is
+written without them and one line on stderr says why, even with ``--quiet``.
+"""
 
 from __future__ import annotations
 
 import click
 
 from ..chains import check_codes
+from ..progress import Progress, ProgressCallback
 from ..reports import FORMATS, default_filename, write_report
 from ..scope import Scope
 from .base import Context, as_of_option, main, pass_context
@@ -12,6 +18,21 @@ from .output import progress_printer
 
 __all__ = ["report_command"]
 
+
+def _warn_on_chart_failure(draw: ProgressCallback) -> ProgressCallback:
+    """``draw``, except the event that says the charts failed: always one line on stderr.
+
+    The report's ``charts`` stage carries a detail only when the charts could not be
+    rendered (:func:`tracker.reports._render`).
+    """
+
+    def progress(event: Progress) -> None:
+        if event.stage == "charts" and event.detail:
+            click.echo(event.detail, err=True)
+        else:
+            draw(event)
+
+    return progress
 
 
 @main.command(name="report")
@@ -34,5 +55,5 @@ def report_command(ctx: Context, fmt: str, output: str | None, as_of, chain_code
     check_codes(engine, scope.chains)
     path = output or default_filename(fmt, as_of, scope, lang)
     written = write_report(engine, fmt, path, as_of, scope=scope, lang=lang,
-                           progress=progress_printer(lang, quiet=quiet))
+                           progress=_warn_on_chart_failure(progress_printer(lang, quiet=quiet)))
     click.echo(str(written))

@@ -44,7 +44,7 @@ from sqlalchemy.engine import Engine
 from ..i18n import t
 from ..progress import ProgressCallback, Reporter
 from ..scope import EVERYTHING, Scope
-from .content import ReportContent, gather
+from .content import ReportContent, gather, report_title
 
 __all__ = [
     "FORMATS",
@@ -53,6 +53,7 @@ __all__ = [
     "default_filename",
     "gather",
     "render_report",
+    "report_title",
     "write_report",
 ]
 

@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -38,6 +38,7 @@ from ..i18n import LANGS, join, percent, t
 from ..intervals import active_clause
 from ..model import Assignment, Chain, CoverageLink, Liaison, PartyOrg, Plan
 from ..overdue import OverdueQueue, overdue_queue
+from ..planning.plan import area_key
 from ..plans import list_plans, plan_in_force
 from ..progress import ProgressCallback, Reporter
 from ..provenance import get_info
@@ -59,7 +60,7 @@ from ..vocab import (
     TREND,
     UNCOVERED_CAUSE,
 )
-from .plan_adapter import PlanSection, plan_section
+from .plan_adapter import MeasureTally, PlanSection, plan_section, tally_measures
 
 __all__ = [
     "FIRM_COLUMNS",
@@ -72,10 +73,15 @@ __all__ = [
     "FlowPart",
     "OverdueCount",
     "ReportContent",
-    "chinese_date",
     "chinese_number",
+    "data_date",
     "ended_plan",
     "gather",
+    "issued_date",
+    "report_title",
+    "scope_phrase",
+    "scope_title",
+    "title_text",
     "write_summary",
 ]
 
@@ -105,7 +111,8 @@ _DIGITS = "〇一二三四五六七八九"
 
 
 def chinese_number(n: int) -> str:
-    """1-99 in Chinese numerals, as used for section numbers and dates.
+    """1-99 in Chinese numerals, as used for section numbers (dates use Arabic numerals,
+    GB/T 9704-2012: :func:`data_date`, :func:`issued_date`).
 
     >>> chinese_number(3), chinese_number(10), chinese_number(25)
     ('三', '十', '二十五')
@@ -117,16 +124,6 @@ def chinese_number(n: int) -> str:
     return head + (_DIGITS[ones] if ones else "")
 
 
-def chinese_date(day: date) -> str:
-    """A date the way Chinese official documents write it.
-
-    >>> chinese_date(date(2026, 11, 25))
-    '二〇二六年十一月二十五日'
-    """
-    year = "".join(_DIGITS[int(c)] for c in str(day.year))
-    return f"{year}年{chinese_number(day.month)}月{chinese_number(day.day)}日"
-
-
 @dataclass
 class ChainFigures:
     """The figures of one chain (or of the total) against the plan's target."""
@@ -135,6 +132,8 @@ class ChainFigures:
     name: str
     counts: Counts
     target_rate: float | None = None
+    #: The chain's lead department (牵头部门, from the chain list); None when not recorded.
+    lead_department: str | None = None
 
     @property
     def target_firms(self) -> int | None:
@@ -235,6 +234,28 @@ class ReportContent:
     terms: list[TermRow] = field(default_factory=list)
     term_counts: dict[str, int] = field(default_factory=dict)
     orgs_active: int = 0
+    #: Figures by area (a firm's park, else its street: the planner's area), lowest rate first.
+    areas: list[ChainFigures] = field(default_factory=list)
+    #: The planner's measures by chain (in :attr:`laggards` order, then the other chains),
+    #: by area (in :attr:`areas` order) and in total; each list adds up to the total,
+    #: which equals the planner's totals (:func:`tracker.reports.plan_adapter.tally_measures`).
+    measures_by_chain: list[MeasureTally] = field(default_factory=list)
+    measures_by_area: list[MeasureTally] = field(default_factory=list)
+    measures_total: MeasureTally | None = None
+    #: The date the measures are due: the as-of date plus the cover window of the plan in
+    #: force (the overdue queue's), no later than that plan's deadline when it lies ahead.
+    action_due: date | None = None
+
+    @property
+    def laggards(self) -> list[ChainFigures]:
+        """The chains below the target on the as-of date, lowest coverage rate first."""
+        return sorted((ch for ch in self.chains if ch.counts.firms and ch.met is False),
+                      key=lambda ch: (ch.counts.coverage_rate, ch.key))
+
+    @property
+    def days_to_deadline(self) -> int | None:
+        """Days from the as-of date to the deadline of the plan in force (0: the deadline day)."""
+        return None if self.deadline is None else (self.deadline - self.as_of).days
 
     @property
     def synthetic(self) -> bool:
@@ -295,6 +316,12 @@ O = PartyOrg.__table__
 A = Assignment.__table__
 LI = Liaison.__table__
 C = Chain.__table__
+
+
+def _lead_departments(engine: Engine) -> dict[str, str | None]:
+    """Chain code → its lead department (牵头部门) as the chain list gives it."""
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.select(C.c.code, C.c.lead_department)).all())
 
 
 def _chain_names(engine: Engine, lang: str) -> dict[str, str]:
@@ -455,7 +482,8 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     stage("coverage")
     result = coverage(engine, as_of, by="chain", scope=scope, lang=lang)
     target = result.plan["target_rate"] if result.plan else None
-    chains = [ChainFigures(g.key, g.name, g.counts, target) for g in result.groups]
+    leads = _lead_departments(engine)
+    chains = [ChainFigures(g.key, g.name, g.counts, target, leads.get(g.key)) for g in result.groups]
     total_name = t("reports.total_district" if scope.is_everything else "reports.total_scope", lang)
     total = ChainFigures("*", total_name, result.total, target)
     # The rule checks first: they build the district's graph, the largest thing in memory
@@ -476,11 +504,12 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     section = None
     if include_plan:
         stage("plan")
-        section = plan_section(engine, as_of, scope, lang, names, shared)
+        section = plan_section(engine, as_of, scope, lang, names, shared,
+                               uncovered=set(uncovered["credit_code"]))
     del shared
     in_force = plan_in_force(engine, as_of)
     content = ReportContent(
-        as_of=as_of, lang=lang, scope=scope, scope_text=_scope_text(engine, scope, lang),
+        as_of=as_of, lang=lang, scope=scope, scope_text=scope_phrase(engine, scope, lang),
         generated_at=datetime.now().replace(microsecond=0), plan=result.plan,
         denominator=result.denominator, denominator_text=result.denominator_text,
         total=total, chains=chains, firms=firms, uncovered=uncovered, orgs=orgs,
@@ -492,6 +521,8 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
     stage("visits")
     _visits(engine, content, in_force)
     _terms(engine, content)
+    _areas(content)
+    _measures(content)
     content.summary = write_summary(content)
     report("gather", done=len(parts), total=len(parts),
            detail=t("reports.gathered", lang, firms=f"{len(firms):,}"))
@@ -612,17 +643,171 @@ def _terms(engine: Engine, c: ReportContent) -> None:
     c.terms = [r for r in rows if r.status in TERM_REMINDED]
 
 
-def _scope_text(engine: Engine, scope: Scope, lang: str) -> str:
+def _areas(c: ReportContent) -> None:
+    """Figures by area (park, else street) from the ledger, lowest rate first.
+
+    The ledger is :func:`tracker.coverage.firm_status` of the report's scope, date and
+    denominator, so the areas add up to the total.
+    """
+    target = c.total.target_rate
+    counts: dict[str, Counts] = {}
+    frame = c.firms
+    for park, street, status in zip(frame["park"].tolist(), frame["street"].tolist(),
+                                    frame["status_code"].tolist()):
+        key = area_key(park or None, street or None) or ""
+        n = counts.setdefault(key, Counts())
+        n.firms += 1
+        n.org_covered += status == "org"
+        n.work_covered += status == "work"
+        n.uncovered += status == "none"
+    no_area = c.tr("no_area")
+    # The planner's key is "park:名称" or "street:名称": the reader sees the name.
+    areas = [ChainFigures(key, key.partition(":")[2] or no_area, n, target)
+             for key, n in counts.items()]
+    # Lowest rate first (the laggards lead); the unknown area last.
+    c.areas = sorted(areas, key=lambda a: (a.key == "", a.counts.coverage_rate or 0, a.key))
+
+
+def _measures(c: ReportContent) -> None:
+    """The planner's measures by chain and by area, and the date they are due."""
+    if c.overdue is not None:
+        due = c.as_of + timedelta(days=c.overdue.days)
+        if c.deadline is not None and c.as_of <= c.deadline < due:
+            due = c.deadline
+        c.action_due = due
+    section = c.plan_section
+    if section is None or section.result is None:
+        return
+    actions = section.result.actions
+    uncovered = set(c.uncovered["credit_code"])
+    # The laggards first (lowest rate first), then the other chains in the list's order.
+    order = [ch.key for ch in c.laggards]
+    order += [ch.key for ch in c.chains if ch.key not in order]
+    in_scope = {ch.key for ch in c.chains}
+    rank = {k: i for i, k in enumerate(order)}
+    chain_of = {}
+    for code, keys in zip(c.firms["credit_code"].tolist(), c.firms["chain_codes"].tolist()):
+        # A firm in several chains counts for the one that lags most (first in ``order``).
+        mine = [k for k in str(keys or "").split(";") if k in in_scope]
+        chain_of[code] = min(mine, key=lambda k: rank.get(k, len(rank))) if mine else None
+    area_of = {code: area_key(park or None, street or None) for code, park, street in
+               zip(c.firms["credit_code"].tolist(), c.firms["park"].tolist(),
+                   c.firms["street"].tolist())}
+    by_chain = tally_measures(actions, chain_of, order, uncovered)
+    by_area = tally_measures(actions, area_of, [a.key for a in c.areas], uncovered)
+    chains = {ch.key: ch for ch in c.chains}
+    c.measures_by_chain = []
+    for key in [*order, ""]:
+        if key in by_chain:
+            m = by_chain[key]
+            ch = chains.get(key)
+            m.name = ch.name if ch else c.tr("no_chain")
+            m.owner = (ch.lead_department if ch else None) or c.tr("dept_missing")
+            c.measures_by_chain.append(m)
+    c.measures_by_area = []
+    known = [a for a in c.areas if a.key]  # c.areas holds the unknown area ("") last, if any
+    for a in [*known, ChainFigures("", c.tr("no_area"), Counts())]:
+        if a.key in by_area:
+            m = by_area[a.key]
+            m.name = a.name
+            m.owner = c.tr("owner_area", area=a.name) if a.key else c.tr("dept_missing")
+            c.measures_by_area.append(m)
+    total = MeasureTally("*", c.total.name)
+    for m in by_chain.values():
+        for f in ("form_branch", "form_branch_uncovered", "joint", "joint_firms", "joined",
+                  "liaison", "new_liaisons"):
+            setattr(total, f, getattr(total, f) + getattr(m, f))
+    c.measures_total = total
+
+
+def scope_phrase(engine: Engine, scope: Scope, lang: str = "zh") -> str:
+    """The scope as one phrase that names the chains once (a title's and a sentence's).
+
+    Chinese: 全区产业链, 生物技术产业链, 生物技术、新型显示产业链, 生物技术、新型显示等5条产业链,
+    科学城产业链, 科学城生物技术产业链; the word 产业链 (English "chain(s)") comes from the
+    phrase only, so a title built on it (:func:`title_text`) never repeats it.
+
+    >>> from tracker.chains import empty_store
+    >>> engine = empty_store()
+    >>> scope_phrase(engine, Scope.of(chains=["BIO", "DISPLAY"]))
+    '生物技术、新型显示产业链'
+    >>> scope_phrase(engine, Scope.of(chains=["BIO", "DISPLAY"]), "en")
+    '2 chains (Biotechnology; New display)'
+    >>> scope_phrase(engine, Scope.of(chains=["BIO"], areas=["科学城"]), "en")
+    'the Biotechnology chain in 科学城'
+    """
     if scope.is_everything:
         return t("reports.scope_all", lang)
-    parts = []
+    chains = None
     if scope.chains is not None:
         names = _chain_names(engine, lang)
-        parts.append(t("reports.scope_chains", lang, chains=join(
-            (names.get(c, c) for c in sorted(scope.chains)), lang)))
-    if scope.areas is not None:
-        parts.append(t("reports.scope_areas", lang, areas=join(sorted(scope.areas), lang)))
-    return t("reports.sep_parts", lang).join(parts)
+        listed = [_bare_chain_name(names.get(c, c), lang) for c in sorted(scope.chains)]
+        # Names are joined with the report's list separator (、 / "; "), never "and": a
+        # chain's own name may hold an "and" (Biomedicine and high-end medical devices).
+        sep = t("reports.sep_list", lang)
+        if len(listed) == 1:
+            chains = t("reports.scope_chain_one", lang, chains=listed[0])
+        elif len(listed) <= 3:
+            chains = t("reports.scope_chains", lang, n=len(listed), chains=sep.join(listed))
+        else:
+            chains = t("reports.scope_chains_many", lang, n=len(listed), chains=sep.join(listed[:2]))
+    if scope.areas is None:
+        return chains
+    areas = join(sorted(scope.areas), lang)
+    if chains is None:
+        return t("reports.scope_areas", lang, areas=areas)
+    return t("reports.scope_areas_chains", lang, areas=areas, chains=chains)
+
+
+def _bare_chain_name(name: str, lang: str) -> str:
+    """A chain's name without a trailing 产业链 / chain (the scope phrase adds it once)."""
+    for suffix in (t("reports.scope_chain_noun_one", lang), t("reports.scope_chain_noun_many", lang)):
+        stripped = name[: -len(suffix)].rstrip() if name.lower().endswith(suffix.lower()) else name
+        if stripped:
+            name = stripped
+    return name
+
+
+def scope_title(content: ReportContent) -> str:
+    """The scope phrase every title of the report is built on (see :func:`report_title`)."""
+    return content.scope_text
+
+
+def title_text(scope: str, lang: str = "zh", kind: str = "doc") -> str:
+    """A title from the scope phrase (:func:`scope_phrase`): ``kind`` ``"doc"`` (Word, PDF)
+    or ``"ledger"`` (Excel). The one template of each kind: the chain word appears once.
+
+    >>> title_text("生物医药及高端医疗器械产业链")
+    '关于生物医药及高端医疗器械产业链党建工作覆盖情况的报告'
+    """
+    key = {"doc": "doc_title", "ledger": "xlsx_title"}[kind]
+    return t(f"reports.{key}", lang, scope=scope)
+
+
+def report_title(content: ReportContent, kind: str = "doc") -> str:
+    """The report's title: ``kind`` ``"doc"`` (Word, PDF) or ``"ledger"`` (Excel).
+
+    :func:`title_text` of the report's scope phrase (:func:`scope_title`).
+
+    >>> from tracker.chains import empty_store
+    >>> from tracker.scope import Scope
+    >>> engine = empty_store()
+    >>> report_title(gather(engine, date(2025, 6, 30), Scope.of(chains=["MEDDEV"]), include_plan=False))
+    '关于生物医药及高端医疗器械产业链党建工作覆盖情况的报告'
+    >>> report_title(gather(engine, date(2025, 6, 30), lang="en", include_plan=False), "ledger")
+    "Party-work coverage ledger: the district's industrial chains"
+    """
+    return title_text(scope_title(content), content.lang, kind)
+
+
+def data_date(content: ReportContent) -> str:
+    """The data date (统计日, the as-of date) as the report's text writes it: 2026年11月27日."""
+    return _date_text(content, content.as_of, official=True)
+
+
+def issued_date(content: ReportContent) -> str:
+    """The generation date, the date under the signature (GB/T 9704: Arabic numerals)."""
+    return _date_text(content, content.generated_at.date(), official=True)
 
 
 # --------------------------------------------------------------------------- summary
@@ -637,15 +822,14 @@ def write_summary(c: ReportContent) -> dict[str, list[str]]:
         org=f"{tot.org_covered:,}", work=f"{tot.work_covered:,}", none=f"{tot.uncovered:,}",
         rate=percent(tot.coverage_rate), org_rate=percent(tot.org_coverage_rate),
         single=percent(tot.single_unit_rate), denominator=c.denominator_text)]
-    if c.synthetic:
-        overall.append(t("common.synthetic_banner", c.lang))
 
     chains: list[str] = []
     if c.plan:
         deadline = c.deadline
         days = (deadline - c.as_of).days
         example = c.tr("plan_example_mark") if c.plan_example else ""
-        chains.append(c.tr("sum_target" if days >= 0 else "sum_target_past", plan=c.plan["name"],
+        key = "sum_target" if days > 0 else "sum_target_today" if days == 0 else "sum_target_past"
+        chains.append(c.tr(key, plan=c.plan["name"],
                            example=example, deadline=_date_text(c, deadline),
                            target=percent(c.target_rate, 0), days=abs(days)))
         with_firms = [ch for ch in c.chains if ch.counts.firms > 0]
@@ -694,10 +878,90 @@ def write_summary(c: ReportContent) -> dict[str, list[str]]:
     plan = list(c.plan_section.summary) if c.plan_section else []
     if not plan:
         plan = [c.tr("sum_advice_generic", n=f"{tot.uncovered:,}")] if tot.uncovered else []
-    return {"overall": overall, "chains": chains, "uncovered": uncovered,
+    return {"lead": _lead_text(c), "overall": overall, "chains": chains, "uncovered": uncovered,
             "findings": findings, "plan": plan, "verdict": _verdict_text(c),
             "flow": _flow_text(c), "overdue": _overdue_text(c), "visits": _visits_text(c),
             "terms": _terms_text(c)}
+
+
+#: Most lagging chains the first page names (the rest are in the measures by chain).
+LEAD_LAGGARDS = 3
+
+
+def _lead_text(c: ReportContent) -> list[str]:
+    """The first page's story: the verdict on the deadline (days past it, the rate then, now
+    and the change), the lagging chains by rate with their lead departments, the measures
+    (the planner's totals, with owners and a due date), and the one definition of 覆盖率."""
+    out = []
+    tot = c.total.counts
+    lang = c.lang
+    v = c.ended
+    if v is not None:
+        d = v.district
+        example = c.tr("plan_example_mark") if v.plan.is_example else ""
+        common = {"plan": v.plan.name, "example": example,
+                  "deadline": _date_text(c, v.plan.deadline, official=True),
+                  "days": f"{v.days_past_deadline:,}", "scope": c.scope_text,
+                  "rate_now": percent(d.now.coverage_rate)}
+        if d.result_at_deadline == "no_data":
+            out.append(c.tr("lead_past_no_data", **common))
+        else:
+            out.append(c.tr("lead_past_one" if v.days_past_deadline == 1 else "lead_past",
+                            rate_deadline=percent(d.at_deadline.coverage_rate),
+                            result=result_text(c, d), standing=standing_text(c, d),
+                            change=_points(d.change, lang), **common))
+    elif c.plan:
+        days = c.days_to_deadline
+        example = c.tr("plan_example_mark") if c.plan_example else ""
+        gap = c.total.gap or 0
+        standing = (c.tr("short_by", label=STANDING.label("below", lang), n=f"{gap:,}") if gap
+                    else STANDING.label("met" if tot.firms else "no_data", lang))
+        out.append(c.tr("lead_today" if days == 0 else "lead_ahead", plan=c.plan["name"],
+                        example=example, deadline=_date_text(c, c.deadline, official=True),
+                        target=percent(c.target_rate, 0), days=f"{days:,}", scope=c.scope_text,
+                        rate_now=percent(tot.coverage_rate), standing=standing))
+    else:
+        out.append(c.tr("lead_no_plan", scope=c.scope_text, rate_now=percent(tot.coverage_rate)))
+    lagging = c.laggards
+    if lagging:
+        sep = t("common.list_sep", lang)
+        shown = lagging[:LEAD_LAGGARDS]
+        items = sep.join(c.tr("lead_lag_item" if ch.lead_department else "lead_lag_item_nodept",
+                              name=ch.name, rate=percent(ch.counts.coverage_rate),
+                              gap=f"{ch.gap:,}", dept=ch.lead_department or "")
+                         for ch in shown)
+        if len(lagging) > len(shown):
+            out.append(c.tr("lead_laggards_more", n=len(lagging), k=len(shown), items=items))
+        elif len(lagging) == 1:
+            out.append(c.tr("lead_laggards_one", items=items))
+        else:
+            out.append(c.tr("lead_laggards", n=len(lagging), items=items))
+    elif c.plan and tot.firms:
+        out.append(c.tr("lead_all_met"))
+    m = c.measures_total
+    if m is not None and m.any and c.action_due is not None:
+        parts = []
+        if m.form_branch:
+            parts.append(c.tr("lead_m_branch", n=f"{m.form_branch:,}",
+                              uncovered=f"{m.form_branch_uncovered:,}",
+                              covered=f"{m.form_branch - m.form_branch_uncovered:,}"))
+        if m.joint:
+            parts.append(c.tr("lead_m_joint", n=f"{m.joint:,}", firms=f"{m.joint_firms:,}"))
+        if m.joined:
+            parts.append(c.tr("lead_m_join", n=f"{m.joined:,}"))
+        if m.liaison:
+            parts.append(c.tr("lead_m_liaison", n=f"{m.liaison:,}"))
+        result = c.plan_section.result
+        # One chain in the report: its department by name; else the departments together.
+        owners = {ch.lead_department for ch in c.chains}
+        owner = owners.pop() if len(owners) == 1 and None not in owners else c.tr("owner_chains")
+        out.append(c.tr("lead_plan", measures=c.tr("sep_measures").join(parts), owner=owner,
+                        before=percent(result.coverage_before), after=percent(result.coverage_after),
+                        due=_date_text(c, c.action_due, official=True)))
+    elif c.plan_section is not None:
+        out.append(c.tr("lead_plan_nothing"))
+    out.append(c.tr("definition_line"))
+    return out
 
 
 def _points(change: float | None, lang: str) -> str:
@@ -739,12 +1003,10 @@ def _verdict_text(c: ReportContent) -> list[str]:
     v = c.ended
     if v is None:
         return []
-    plan, d = v.plan, v.district
+    d = v.district
     lang = c.lang
-    out = [c.tr("verdict_plan", plan=plan.name,
-                example=c.tr("plan_example_mark") if plan.is_example else "",
-                deadline=_date_text(c, plan.deadline), target=percent(plan.target_rate, 0),
-                days=v.days_past_deadline)]
+    # The plan, its deadline and the days since open the report (the lead); here the detail.
+    out: list[str] = []
     if d.result_at_deadline == "no_data":
         out.append(c.tr("verdict_no_data"))
         return out
@@ -761,11 +1023,6 @@ def _verdict_text(c: ReportContent) -> list[str]:
     out.append(c.tr("verdict_chains", met=len(met), missed=len(missed),
                     now_met=sum(ch.standing == "met" for ch in with_firms), below=len(below),
                     falling=len(falling)))
-    if below:
-        sep = t("common.list_sep", c.lang)
-        items = sep.join(c.tr("sum_lag_item", name=ch.name, rate=percent(ch.now.coverage_rate),
-                              gap=f"{ch.short_now:,}") for ch in below[:3])
-        out.append(c.tr("verdict_lowest", items=items))
     for measure, extra in v.extra_targets.items():
         out.append(c.tr("verdict_other_target", measure=c.tr(f"col_{measure}"),
                         target=percent(extra["target"], 0),
@@ -852,5 +1109,11 @@ def _terms_text(c: ReportContent) -> list[str]:
     return out
 
 
-def _date_text(c: ReportContent, day: date) -> str:
+def _date_text(c: ReportContent, day: date, official: bool = True) -> str:
+    """A date in the summary's text, as the written report writes it (GB/T 9704-2012:
+    Arabic numerals, 2026年11月27日; English 27 November 2026); ``official=False``: the
+    short form (English ISO)."""
+    if official:
+        return c.tr("doc_date", year=day.year, month=day.month, day=day.day,
+                    month_name=day.strftime("%B"))
     return c.tr("date", year=day.year, month=day.month, day=day.day, iso=day.isoformat())

@@ -16,7 +16,14 @@ from ..i18n import percent, t
 from ..verdict import three_months_before
 from ..vocab import ORG_KIND, TERM_STATUS
 from .charts import Chart, ChartSet
-from .content import ReportContent, change_points, chinese_date, chinese_number
+from .content import (
+    ReportContent,
+    change_points,
+    chinese_number,
+    data_date,
+    issued_date,
+    report_title,
+)
 
 __all__ = [
     "ATTACHMENT_LIMIT",
@@ -102,13 +109,43 @@ class Attachment(Block):
     landscape: bool = False  # a wide list (nine columns) is set on landscape pages
 
 
-def section_number(n: int, lang: str) -> str:
-    """``一、`` … in Chinese, ``1.`` in English.
+def section_number(n: int, lang: str, level: int = 1) -> str:
+    """The number of the ``n``-th heading of a level (GB/T 9704-2012: 一、（一）1.（1）).
 
-    >>> section_number(2, "zh"), section_number(2, "en")
-    ('二、', '2. ')
+    English: ``1.``, ``(a)``, ``(i)``, ``(A)``.
+
+    >>> [section_number(2, "zh", level) for level in (1, 2, 3, 4)]
+    ['二、', '（二）', '2.', '（2）']
+    >>> [section_number(2, "en", level) for level in (1, 2, 3, 4)]
+    ['2. ', '(b) ', '(ii) ', '(B) ']
     """
-    return t("reports.doc_section_number", lang, n=n, chinese=chinese_number(n))
+    if level not in (1, 2, 3, 4):
+        raise ValueError(f"heading level {level}: 1-4")
+    key = "doc_section_number" if level == 1 else f"doc_section_number_{level}"
+    letter = _letters(n)
+    return t(f"reports.{key}", lang, n=n, chinese=chinese_number(n), letter=letter,
+             upper=letter.upper(), roman=_roman(n))
+
+
+def _letters(n: int) -> str:
+    """a … z, aa, ab …"""
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
+def _roman(n: int) -> str:
+    """Small Roman numerals: i, ii, … (headings of level 3 in English)."""
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                           (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                           (4, "iv"), (1, "i")):
+        while n >= value:
+            out += letters
+            n -= value
+    return out
 
 
 def issuer(content: ReportContent) -> str:
@@ -131,16 +168,20 @@ def _attachments(c: ReportContent) -> list[str]:
 def build(c: ReportContent, charts: ChartSet) -> list[Block]:
     """The blocks of the written report.
 
-    After a plan's deadline (:attr:`ReportContent.after_deadline`) the report opens with
-    the plan's verdict, the flow since the deadline and the overdue queue; then, as before
-    the deadline, the figures on the as-of date, visits and terms, rules, next steps.
+    The first part tells the reader's story (:func:`tracker.reports.content.write_summary`,
+    key ``lead``): the verdict on the deadline, the lagging chains with their lead
+    departments, the measures with their owners and due date, and the one definition of
+    the coverage rate. After a plan's deadline (:attr:`ReportContent.after_deadline`) the
+    plan's verdict, the flow since the deadline and the overdue queue follow; then the
+    figures on the as-of date (in total, by chain, by street or park, the uncovered firms),
+    visits and terms, rules, and the next steps by chain and by street or park.
     """
     blocks: list[Block] = []
     banner = t("common.synthetic_banner", c.lang) if c.synthetic else None
-    blocks.append(Title(c.tr("doc_title", scope=c.scope_text), banner))
+    blocks.append(Title(report_title(c), banner))
     blocks.append(Recipient(c.tr("doc_recipient")))
-    blocks.append(Para(c.tr("doc_opening", date=_day(c))))
-    number = 0
+    blocks.append(Para(c.tr("doc_opening", scope=c.scope_text, date=data_date(c))))
+    numbers = [0, 0, 0, 0]
     attachments = _attachments(c)
 
     def ref(key: str) -> str:
@@ -149,35 +190,38 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
             return c.tr("doc_attachment")
         return c.tr("doc_attachment_n", n=attachments.index(key) + 1)
 
-    def heading(key: str) -> None:
-        nonlocal number
-        number += 1
-        blocks.append(Heading(section_number(number, c.lang) + c.tr(key)))
+    def heading(key: str, level: int = 1) -> None:
+        numbers[level - 1] += 1
+        numbers[level:] = [0] * (4 - level)
+        blocks.append(Heading(section_number(numbers[level - 1], c.lang, level) + c.tr(key), level))
 
     table_no = 0
     figure_no = 0
 
-    def caption(kind: str, key: str) -> str:
+    def caption(kind: str, key: str, **values) -> str:
         nonlocal table_no, figure_no
         if kind == "table":
             table_no += 1
-            return c.tr("doc_table_caption", n=table_no, title=c.tr(key))
+            return c.tr("doc_table_caption", n=table_no, title=c.tr(key, **values))
         figure_no += 1
         return c.tr("doc_figure_caption", n=figure_no, title=key)
 
+    # 一、总体判断和建议: the story on the first page.
+    heading("doc_sec_lead")
+    blocks += [Para(p) for p in c.summary["lead"]]
     if c.after_deadline:
-        # 一、计划完成情况: the verdict, in the three words.
+        # 计划完成情况: the verdict, in the three words.
         heading("doc_sec_verdict")
         blocks += [Para(p) for p in c.summary["verdict"]]
         if c.ended.district.result_at_deadline != "no_data":
             blocks.append(_verdict_table(c, caption("table", "doc_table_verdict")))
-        # 二、截止日以来覆盖变化: the flow.
+        # 截止日以来覆盖变化: the flow.
         if c.flows:
             heading("doc_sec_flow")
             blocks += [Para(p) for p in c.summary["flow"]]
             if len(c.flows) == 1:
                 blocks.append(_flow_table(c, c.flows[0], caption("table", "doc_table_flow")))
-        # 三、逾期未覆盖企业: the officer's to-do list, counted; listed in an attachment.
+        # 逾期未覆盖企业: the officer's to-do list, counted; listed in an attachment.
         heading("doc_sec_overdue")
         blocks += [Para(p) for p in c.summary["overdue"]]
         if c.overdue_count:
@@ -190,19 +234,21 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
             if c.overdue_count > ATTACHMENT_LIMIT:
                 blocks.append(Para(c.tr("doc_overdue_partial", shown=f"{ATTACHMENT_LIMIT:,}",
                                         n=f"{c.overdue_count:,}")))
-    # 总体情况
-    heading("doc_sec_overall" if not c.after_deadline else "doc_sec_overall_now")
+    # 统计日覆盖情况: in total, by chain, by street or park, the uncovered firms.
+    heading("doc_sec_overall_now" if c.after_deadline else "doc_sec_overall")
+    heading("doc_sub_overall", 2)
     blocks += [Para(p) for p in c.summary["overall"]]
-    # 各产业链覆盖情况
-    heading("doc_sec_chains")
+    heading("doc_sec_chains", 2)
     blocks += [Para(p) for p in c.summary["chains"]]
     blocks.append(_chain_table(c, caption("table", "doc_table_chains")))
     for chart in charts.charts:
         blocks.append(Figure(caption("figure", chart.title), chart))
     if charts.error:
         blocks.append(Para(c.tr("doc_charts_missing", reason=charts.error)))
-    # 未覆盖企业
-    heading("doc_sec_uncovered")
+    if c.areas:
+        heading("doc_sub_areas", 2)
+        blocks.append(_areas_table(c, caption("table", "doc_table_areas")))
+    heading("doc_sec_uncovered", 2)
     blocks += [Para(p) for p in c.summary["uncovered"]]
     if len(c.uncovered):
         blocks.append(Para(c.tr("doc_see_attachment", ref=ref("uncovered"))))
@@ -224,17 +270,29 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
     blocks += [Para(p) for p in c.summary["findings"]]
     if c.findings:
         blocks.append(_findings_table(c, caption("table", "doc_table_rules")))
-    # 下一步工作建议
+    # 下一步工作建议: by chain (lead departments), by street or park, in total.
     if c.summary["plan"] or c.plan_section:
         heading("doc_sec_plan")
+        measures = c.measures_total is not None and c.measures_total.any
+        if measures:
+            heading("doc_sub_plan_chains", 2)
+            blocks.append(Para(c.tr("sep_sentences").join(
+                p for p in (c.tr("doc_plan_by_chain"), _due_text(c)) if p)))
+            blocks.append(_measures_table(c, c.measures_by_chain, "chain",
+                                          caption("table", "doc_table_plan_chains")))
+            heading("doc_sub_plan_areas", 2)
+            blocks.append(Para(c.tr("doc_plan_by_area")))
+            blocks.append(_measures_table(c, c.measures_by_area, "area",
+                                          caption("table", "doc_table_plan_areas")))
+            heading("doc_sub_plan_total", 2)
         blocks += [Para(p) for p in c.summary["plan"]]
         if c.plan_section and c.plan_section.brief_rows:
             s = c.plan_section
-            blocks.append(Table(c.tr("doc_table_caption", n=table_no + 1, title=s.title),
+            table_no += 1
+            blocks.append(Table(c.tr("doc_table_caption", n=table_no, title=s.title),
                                 s.brief_headers, [[_text(v) for v in r] for r in s.brief_rows],
                                 [3.0, 1.0, 1.0, 1.2], numeric={1, 2, 3},
                                 note=c.tr("doc_plan_detail")))
-            table_no += 1
     # 数据说明
     heading("doc_sec_data")
     blocks += [Para(p) for p in _data_paragraphs(c)]
@@ -247,7 +305,8 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
     for i, key in enumerate(attachments if len(attachments) > 1 else (), start=1):
         blocks.append(Para(c.tr("doc_attachment_note_first" if i == 1 else "doc_attachment_note_next",
                                 n=i, title=titles[key])))
-    blocks.append(Signature(issuer(c), _day(c, official=True)))
+    # The 落款 date is the day the report is generated (the data date is said in the text).
+    blocks.append(Signature(issuer(c), issued_date(c)))
     for key in attachments:
         label = ref(key)
         if key == "overdue":
@@ -265,20 +324,23 @@ def build(c: ReportContent, charts: ChartSet) -> list[Block]:
     return blocks
 
 
+def _due_text(c: ReportContent) -> str:
+    """Why the measures are due when they are (the plan's cover window)."""
+    if c.action_due is None or c.overdue is None:
+        return ""
+    key = "doc_plan_due" if c.overdue.plan else "doc_plan_due_default"
+    return c.tr(key, plan=c.overdue.plan or "", days=c.overdue.days, due=_date(c, c.action_due))
+
+
 def _date(c: ReportContent, day) -> str:
-    """A date in the report's text."""
+    """A date in the report's text (GB/T 9704-2012: Arabic numerals, 2026年11月27日)."""
     return c.tr("doc_date", year=day.year, month=day.month, day=day.day,
                 month_name=day.strftime("%B"))
 
 
-def _day(c: ReportContent, official: bool = False) -> str:
-    """The report's date in its text; ``official``: the date under the 落款."""
-    text = _date(c, c.as_of)
-    if not official:
-        return text
-    # The Chinese 落款 carries the day the report is issued, in Chinese numerals; the
-    # English one repeats the as-of date (as the report always did).
-    return c.tr("doc_signed_date", issued=chinese_date(c.generated_at.date()), as_of=text)
+def _day(c: ReportContent) -> str:
+    """The report's data date (统计日) in its text."""
+    return _date(c, c.as_of)
 
 
 def _text(value) -> str:
@@ -306,6 +368,45 @@ def _chain_table(c: ReportContent, caption: str) -> Table:
     widths = [2.4] + [1.0] * (len(keys) - 1)
     return Table(caption, [c.tr(f"col_{k}") for k in keys], rows, widths,
                  numeric=set(range(1, len(keys))), bold_last=True)
+
+
+def _areas_table(c: ReportContent, caption: str) -> Table:
+    """Coverage by area (park, else street), lowest rate first, then the total."""
+    keys = ["area", "firms", "org_covered", "work_covered", "uncovered", "coverage_rate"]
+    if c.plan:
+        keys += ["gap"]
+    rows = []
+    for a in [*c.areas, c.total]:
+        n = a.counts
+        row = [a.name, f"{n.firms:,}", f"{n.org_covered:,}", f"{n.work_covered:,}",
+               f"{n.uncovered:,}", percent(n.coverage_rate)]
+        if c.plan:
+            row.append(_text(a.gap))
+        rows.append(row)
+    widths = [2.4] + [1.0] * (len(keys) - 1)
+    return Table(caption, [c.tr(f"col_{k}") for k in keys], rows, widths,
+                 numeric=set(range(1, len(keys))), bold_last=True, note=c.tr("doc_areas_note"))
+
+
+def _measures_table(c: ReportContent, tallies, by: str, caption: str) -> Table:
+    """The planner's measures by chain (with the lead department) or by area (with its
+    party committee), the rate and gap today, and the due date; the total row is the planner's."""
+    figures = {ch.key: ch for ch in (c.chains if by == "chain" else c.areas)}
+    first = "chain_name" if by == "chain" else "area"
+    owner = "lead_department" if by == "chain" else "owner"
+    keys = [first, owner, "coverage_rate", "gap", "m_branch", "m_joint", "m_join", "m_liaison",
+            "due"]
+    due = _date(c, c.action_due) if c.action_due else "—"
+    rows = []
+    for m in [*tallies, c.measures_total]:
+        fig = c.total if m.key == "*" else figures.get(m.key)
+        rows.append([m.name, "" if m.key == "*" else m.owner,
+                     percent(fig.counts.coverage_rate) if fig else "—",
+                     _text(fig.gap) if fig else "—",
+                     f"{m.form_branch:,}", f"{m.joint:,}", f"{m.joined:,}", f"{m.liaison:,}", due])
+    return Table(caption, [c.tr(f"col_{k}") for k in keys], rows,
+                 [2.0, 1.8, 0.9, 0.8, 1.0, 1.0, 1.0, 1.0, 1.4], numeric={2, 3, 4, 5, 6, 7},
+                 bold_last=True, small=True, note=c.tr("doc_plan_tables_note"))
 
 
 def _findings_table(c: ReportContent, caption: str) -> Table:
@@ -438,14 +539,14 @@ def _uncovered_table(c: ReportContent) -> Table:
 
 def _data_paragraphs(c: ReportContent) -> list[str]:
     info = c.provenance
-    out = [c.tr("doc_data_basis", date=_day(c), denominator=c.denominator_text),
-           c.tr("note_definitions_text")]
+    out = [c.tr("doc_dates", as_of=data_date(c), issued=issued_date(c)),
+           c.tr("doc_data_basis", denominator=c.denominator_text),
+           c.tr("doc_definitions_rest")]
     source = info.get("source") or c.tr("unknown")
     out.append(c.tr("doc_data_source", source=source,
                     generated=c.generated_at.strftime("%Y-%m-%d %H:%M")))
     if c.after_deadline:
         out.append(c.tr("doc_data_overdue"))
-    if c.synthetic:
-        out.append(t("common.synthetic_banner", c.lang))
+    # The synthetic-data notice stands once, under the title.
     out += c.notes
     return out

@@ -3,10 +3,20 @@
 The same blocks as the Word file (:func:`tracker.reports.outline.build`) on A4 with the
 GB/T 9704 margins. Fonts are Noto CJK from Debian's ``fonts-noto-cjk`` (OpenType
 collections, ``.ttc``; fpdf2 reads one face of a collection by index), embedded as
-subsets: Noto Serif CJK SC for the body (the printed look of 仿宋/宋体), Noto Sans CJK SC
-bold for the title and headings (the look of 黑体). ``TRACKER_CJK_FONT`` may
-name another font file (``path`` or ``path#index``) used for everything. The charts are
-PNG images rendered at over 400 dpi.
+subsets, the faces of the Word report's stand-ins (:data:`tracker.reports.docx.FACES`):
+Noto Serif CJK SC for the body (the printed look of 仿宋/宋体) and level-four headings,
+Noto Serif CJK SC Bold for the title (小标宋) and levels two and three (楷体, bold 仿宋),
+Noto Sans CJK SC Bold for level one (黑体), captions and table headers.
+``TRACKER_CJK_FONT`` may name another font file (``path`` or ``path#index``) used for
+everything. The charts are PNG images rendered at over 400 dpi.
+
+Breaks: a heading stays with what follows it; a table starts on a new page only when its
+caption, header and first :data:`KEEP_ROWS` rows do not fit; a figure a little too tall
+for the rest of the page is set smaller rather than moved; the last paragraph goes with
+the signature. Table columns are fitted to their content
+(:func:`tracker.reports.typeset.fit_widths`) and cells are broken into lines here, never
+inside a credit code, a number or an English word. Page numbers "— 1 —" are right on odd
+pages and left on even ones, as in the Word report.
 """
 
 from __future__ import annotations
@@ -28,9 +38,23 @@ from ..errors import TrackerError
 from ..i18n import t
 from .charts import ChartSet
 from .content import ReportContent
-from .outline import Attachment, Figure, Heading, Para, Recipient, Signature, Table, Title, build
+from .outline import (
+    Attachment,
+    Block,
+    Figure,
+    Heading,
+    Para,
+    Recipient,
+    Signature,
+    Table,
+    Title,
+    build,
+    issuer,
+)
+from .typeset import fit_widths, kept_with_signature
 
-__all__ = ["APT_PACKAGES", "TYPESETTING", "FontSet", "Typesetting", "find_fonts", "write_pdf"]
+__all__ = ["APT_PACKAGES", "KEEP_ROWS", "TYPESETTING", "FontSet", "Typesetting", "find_fonts",
+           "wrap_lines", "write_pdf"]
 
 #: The Debian packages this module needs on the machine.
 APT_PACKAGES = ("fonts-noto-cjk",)
@@ -39,7 +63,17 @@ FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto",
 MARGINS = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 BODY_PT, TITLE_PT, TABLE_PT = 15, 22, 9.5
 SMALL_TABLE_PT = 8.5  # the wide tables (nine columns)
+SMALL_FROM_COLUMNS = 8  # tables of this many columns are set in SMALL_TABLE_PT
 LINE_MM = 9.4
+CELL_LINE_MM = 5.2  # a table cell's line
+CELL_PADDING = (1, 1.5, 1, 1.5)  # top, right, bottom, left (mm)
+CAPTION_MM = 10  # a caption's line and the space above it
+#: Rows after a table's header that must fit on the page the table starts on.
+KEEP_ROWS = 3
+#: A figure at least this fraction of whose height fits on the page is set smaller there
+#: instead of leaving the rest of the page empty.
+FIGURE_SHRINK = 0.7
+PT_MM = 25.4 / 72
 
 
 @dataclass(frozen=True)
@@ -50,9 +84,9 @@ class FontFile:
 
 @dataclass(frozen=True)
 class FontSet:
-    body: FontFile
-    title: FontFile
-    heading: FontFile
+    body: FontFile  # serif: the body, level-four headings
+    title: FontFile  # serif bold: the title, levels two and three
+    heading: FontFile  # sans bold: level one, captions, table headers
 
 
 def _sc_index(path: str) -> int:
@@ -94,9 +128,8 @@ def find_fonts() -> FontSet:
                            "fonts-noto-cjk（apt-get install fonts-noto-cjk）")
     serif = _find("NotoSerifCJK-Regular.ttc") or sans
     sans_bold = _find("NotoSansCJK-Bold.ttc") or sans
-    # Two faces, not three: subsetting a CJK CFF font costs time per face and glyph, and
-    # the title in 黑体-like bold is as common in printed reports as 小标宋.
-    return FontSet(body=serif, title=sans_bold, heading=sans_bold)
+    serif_bold = _find("NotoSerifCJK-Bold.ttc") or serif
+    return FontSet(body=serif, title=serif_bold, heading=sans_bold)
 
 
 @dataclass(frozen=True)
@@ -111,11 +144,13 @@ class Typesetting:
     cjk_lines: bool
     #: Put before body paragraphs and headings (Chinese indents them two characters).
     indent: str
+    #: Space after a paragraph (mm): English paragraphs, not indented, are set apart so.
+    gap: float = 0.0
 
 
 TYPESETTING = {
     "cjk": Typesetting(WrapMode.CHAR, True, "\u3000\u3000"),
-    "latin": Typesetting(WrapMode.WORD, False, ""),
+    "latin": Typesetting(WrapMode.WORD, False, "", gap=2.5),
 }
 
 
@@ -143,8 +178,9 @@ class _Document(FPDF):
         self.set_margins(MARGINS["left"], MARGINS["top"], MARGINS["right"])
         self.set_auto_page_break(True, margin=MARGINS["bottom"])
         self.set_title(content.tr("doc_title", scope=content.scope_text))
-        self.set_author("Redwood 红杉林")
+        self.set_author(issuer(content))
         self.set_creator("Redwood 红杉林")
+        self.set_creation_date(content.generated_at.astimezone())
         self.set_lang(content.tr("pdf_lang"))
 
     def use(self, role: str, size: float) -> None:
@@ -164,16 +200,31 @@ class _Document(FPDF):
             self.set_y(MARGINS["top"])
 
     def footer(self):
+        # GB/T 9704 7.5: right on odd pages, left on even ones, one character in.
         self.set_y(-25)
-        self.use("body", 12)
-        self.cell(0, 8, f"— {self.page_no()} —", align="C")
+        self.use("body", 14)
+        odd = self.page_no() % 2 == 1
+        em = 14 * PT_MM
+        self.set_x(self.l_margin + (0 if odd else em))
+        self.cell(self.text_width - em, 8, f"— {self.page_no()} —", align="R" if odd else "L")
+
+    def measure(self, role: str, size: float):
+        """Width (mm) of a text in ``role``'s face at ``size``, without selecting the font."""
+        widths = self.fonts[self.face[role]].cw
+        scale = size * 0.001 * PT_MM
+        return lambda text: sum(widths[ord(ch)] for ch in text) * scale
+
+    @property
+    def room(self) -> float:
+        """Height left on this page above the bottom margin (mm)."""
+        return self.page_break_trigger - self.get_y()
 
 
 #: Characters that may not start a line (they hang in the margin instead) and that may
 #: not end one (they move to the next line): the usual Chinese line-breaking rules (禁则).
 NO_START = set("，。、；：？！）》」』”’%…—·,.;:?!)]}")
 NO_END = set("（《「『“‘([{")
-_ASCII = re.compile(r"[0-9A-Za-z][0-9A-Za-z.,%/:+\-]*|.", re.DOTALL)
+_ASCII = re.compile(r"[0-9A-Za-z][0-9A-Za-z.,%:+]*[-/]?|.", re.DOTALL)
 
 
 def wrap_lines(text: str, width: float, measure) -> list[str]:
@@ -204,13 +255,57 @@ def wrap_lines(text: str, width: float, measure) -> list[str]:
     return lines
 
 
+def wrap_words(text: str, width: float, measure) -> list[str]:
+    """Break ``text`` into lines of at most ``width`` at spaces (Latin scripts); a word
+    longer than the line stands alone on it rather than being cut.
+
+    >>> wrap_words("Organisation coverage rate", 13, len)
+    ['Organisation', 'coverage rate']
+    >>> wrap_words("Work-covered (liaison/instructor)", 12, len)
+    ['Work-covered', '(liaison/', 'instructor)']
+    """
+    lines: list[str] = []
+    for part in text.split("\n"):
+        current = ""
+        for word in part.split(" "):
+            # A word may also break after a hyphen or a slash ("liaison/instructor").
+            for k, piece in enumerate(re.findall(r"[^-/]*[-/]|[^-/]+", word) or [""]):
+                glue = "" if k or not current else " "
+                candidate = current + glue + piece
+                if current and measure(candidate) > width:
+                    lines.append(current)
+                    current = piece
+                else:
+                    current = candidate
+        lines.append(current)
+    return lines
+
+
+def _lines(pdf: _Document, text: str, width: float, measure) -> list[str]:
+    """``text`` broken into lines of ``width`` by the report's script."""
+    if pdf.typesetting.cjk_lines:
+        return [line for part in text.split("\n") for line in wrap_lines(part, width, measure) or [""]]
+    return wrap_words(text, width, measure)
+
+
+def _paragraph_lines(pdf: _Document, text: str, indent: bool = True) -> list[str]:
+    prefix = pdf.typesetting.indent if indent else ""
+    # A Latin line is set by multi_cell, inside the cell's margins.
+    width = pdf.text_width - (0 if pdf.typesetting.cjk_lines else 2 * pdf.c_margin + 0.5)
+    return _lines(pdf, prefix + text, width, pdf.measure("body", BODY_PT))
+
+
 def _paragraph(pdf: _Document, text: str, indent: bool = True) -> None:
     pdf.use("body", BODY_PT)
-    if not pdf.typesetting.cjk_lines:  # break at spaces, justify by word spacing
-        pdf.multi_cell(0, LINE_MM, text, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    lines = _paragraph_lines(pdf, text, indent)
+    if not pdf.typesetting.cjk_lines:  # broken at spaces, justified by word spacing
+        # Line by line: fpdf2's multi_cell moved a whole long paragraph to the next page,
+        # leaving half a page empty.
+        for i, line in enumerate(lines):
+            pdf.multi_cell(0, LINE_MM, line, align="J" if i < len(lines) - 1 else "L",
+                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(pdf.typesetting.gap)
         return
-    prefix = pdf.typesetting.indent if indent else ""
-    lines = wrap_lines(prefix + text, pdf.text_width, pdf.get_string_width)
     for i, line in enumerate(lines):
         # Justify every line but the last by spacing the characters out, as Chinese
         # typesetting does (there are no spaces to stretch).
@@ -222,26 +317,91 @@ def _paragraph(pdf: _Document, text: str, indent: bool = True) -> None:
     pdf.set_char_spacing(0)
 
 
-def _table(pdf: _Document, block: Table) -> None:
+#: A heading's face by level (GB/T 9704: 黑体, 楷体, 仿宋 bold, 仿宋; see the module text).
+HEADING_FACES = {1: "heading", 2: "title", 3: "title", 4: "body"}
+
+
+def _level(block: Heading) -> int:
+    return min(max(int(getattr(block, "level", 1)), 1), 4)
+
+
+def _heading(pdf: _Document, block: Heading) -> None:
+    pdf.use(HEADING_FACES[_level(block)], BODY_PT)
+    pdf.multi_cell(0, LINE_MM, pdf.typesetting.indent + block.text, align="L",
+                   wrapmode=pdf.typesetting.wrapmode, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _table_size(block: Table) -> float:
+    return SMALL_TABLE_PT if block.small or len(block.headers) >= SMALL_FROM_COLUMNS else TABLE_PT
+
+
+@dataclass
+class _TableLayout:
+    """A table's columns and its cells broken into lines (computed once, used to decide
+    the page break and to draw)."""
+
+    size: float
+    widths: list[float]
+    headers: list[str]
+    rows: list[list[str]]
+
+    def row_height(self, i: int) -> float:
+        """Height (mm) of row ``i`` (-1: the header)."""
+        cells = self.headers if i < 0 else self.rows[i]
+        lines = max(text.count("\n") + 1 for text in cells) if cells else 1
+        return lines * CELL_LINE_MM + CELL_PADDING[0] + CELL_PADDING[2]
+
+
+def _layout(pdf: _Document, block: Table) -> _TableLayout:
+    size = _table_size(block)
+    body, head = pdf.measure("body", size), pdf.measure("heading", size)
+    pad = CELL_PADDING[1] + CELL_PADDING[3]
+    widths = fit_widths(block.headers, block.rows, pdf.text_width, body, padding=pad + 0.6,
+                        head_measure=head)
+
+    em = size * PT_MM
+
+    def wrapped(text: str, j: int, measure) -> str:
+        room = widths[j] - pad - 0.4
+        lines = _lines(pdf, text, room, measure)
+        if any(measure(line) > room for line in lines):
+            # Closing punctuation hangs past the line's end (wrap_lines); a cell has no
+            # margin to hang it in, so break for a line one character shorter.
+            lines = _lines(pdf, text, room - em, measure)
+        return "\n".join(lines)
+
+    headers = [wrapped(h, j, head) for j, h in enumerate(block.headers)]
+    rows = [[wrapped(str(v), j, body) for j, v in enumerate(r)] for r in block.rows]
+    return _TableLayout(size, widths, headers, rows)
+
+
+def _table_start(pdf: _Document, block: Table, layout: _TableLayout) -> float:
+    """Height of the part of a table that must begin on one page: caption, header and
+    the first :data:`KEEP_ROWS` rows."""
+    caption = CAPTION_MM if block.caption else 0
+    return caption + sum(layout.row_height(i) for i in range(-1, min(KEEP_ROWS, len(layout.rows))))
+
+
+def _table(pdf: _Document, block: Table, layout: _TableLayout) -> None:
+    if pdf.room < _table_start(pdf, block, layout):
+        pdf.add_page()
     if block.caption:
-        if pdf.will_page_break(30):
-            pdf.add_page()
         pdf.use("heading", 12)
         pdf.ln(2)
         pdf.cell(0, 8, block.caption, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    size = SMALL_TABLE_PT if block.small else TABLE_PT
+    size = layout.size
     pdf.use("body", size)
-    widths = _column_widths(block.widths, pdf.text_width, size)
     head = FontFace(family=pdf.face["heading"], size_pt=size, fill_color=(235, 235, 235))
-    with pdf.table(col_widths=widths, width=pdf.text_width, headings_style=head,
-                   line_height=5.2, text_align="LEFT", wrapmode=pdf.typesetting.wrapmode,
-                   padding=(1, 1.5, 1, 1.5)) as table:
+    # The lines are broken already (:func:`_layout`): fpdf2 only draws them.
+    with pdf.table(col_widths=layout.widths, width=pdf.text_width, headings_style=head,
+                   line_height=CELL_LINE_MM, text_align="LEFT", wrapmode=WrapMode.CHAR,
+                   padding=CELL_PADDING) as table:
         row = table.row()
-        for h in block.headers:
+        for h in layout.headers:
             row.cell(h, align="C")
-        last = len(block.rows) - 1
+        last = len(layout.rows) - 1
         bold = FontFace(family=pdf.face["heading"], size_pt=size)
-        for i, values in enumerate(block.rows):
+        for i, values in enumerate(layout.rows):
             row = table.row()
             for j, value in enumerate(values):
                 row.cell(value, align="R" if j in block.numeric else "L",
@@ -253,50 +413,74 @@ def _table(pdf: _Document, block: Table) -> None:
     pdf.ln(2)
 
 
-#: A column never narrower than this many CJK characters plus padding: fpdf2 loops without
-#: end (memory grew to 22 GB) when a cell cannot hold even one character.
-MIN_COLUMN_CHARS = 2
-
-
-def _column_widths(weights, text_width: float, size_pt: float) -> list[float]:
-    """Column widths (mm) proportional to ``weights``, each wide enough for two characters.
-
-    >>> [round(w, 1) for w in _column_widths([1, 20, 20], 150, 9)]
-    [9.4, 70.3, 70.3]
-    """
-    char = size_pt * 0.3528  # one CJK character is about one em wide (pt → mm)
-    least = MIN_COLUMN_CHARS * char + 3.0  # the cell's left and right padding
-    total = sum(weights)
-    widths = [max(least, text_width * w / total) for w in weights]
-    excess = sum(widths) - text_width
-    if excess > 0:  # take what the floor added back from the wider columns
-        wide = [i for i, w in enumerate(widths) if w > least]
-        room = sum(widths[i] - least for i in wide)
-        for i in wide:
-            widths[i] -= excess * (widths[i] - least) / room
-    return widths
+def _figure_height(pdf: _Document, block: Figure) -> float:
+    return pdf.text_width * block.chart.height_px / block.chart.width_px
 
 
 def _figure(pdf: _Document, block: Figure) -> None:
     chart = block.chart
-    height = pdf.text_width * chart.height_px / chart.width_px
-    if pdf.will_page_break(height + 10):
-        pdf.add_page()
-    pdf.image(io.BytesIO(chart.png), x=pdf.l_margin, w=pdf.text_width, h=height)
+    height = _figure_height(pdf, block)
+    width = pdf.text_width
+    if pdf.room < height + CAPTION_MM:
+        fits = pdf.room - CAPTION_MM
+        if fits >= FIGURE_SHRINK * height:  # a little smaller here, not a half-empty page
+            width, height = width * fits / height, fits
+        else:
+            pdf.add_page()
+    pdf.image(io.BytesIO(chart.png), x=pdf.l_margin + (pdf.text_width - width) / 2, w=width,
+              h=height)
     pdf.use("heading", 12)
     pdf.cell(0, 8, block.caption, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
+
+
+def _centred(pdf: _Document, text: str, size: float, line_mm: float) -> None:
+    """A title: centred lines in the title face, broken by the script's rules (a closing
+    bracket never starts a line)."""
+    pdf.use("title", size)
+    em = size * PT_MM
+    for line in _lines(pdf, text, pdf.text_width - em, pdf.measure("title", size)):
+        pdf.cell(0, line_mm, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _signature_lines(block: Signature) -> list[str]:
+    return [block.issuer, *str(block.date_text).splitlines()]
+
+
+def _start_height(pdf: _Document, block: Block | None, layouts: dict) -> float:
+    """Height of the part of ``block`` that must share a page with what comes before it
+    (a heading with the start of its text; the last paragraph with the signature)."""
+    if isinstance(block, Para):
+        return min(len(_paragraph_lines(pdf, block.text)), 2) * LINE_MM
+    if isinstance(block, Table):
+        return _table_start(pdf, block, layouts[id(block)])
+    if isinstance(block, Figure):
+        return FIGURE_SHRINK * _figure_height(pdf, block) + CAPTION_MM
+    if isinstance(block, Heading):
+        return 2 * LINE_MM
+    if isinstance(block, Signature):
+        return (2 + len(_signature_lines(block))) * LINE_MM
+    return 0.0
 
 
 def write_pdf(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> None:
     """Write the PDF report of ``content`` (with its rendered ``charts``) to a binary stream."""
     pdf = _Document(content, find_fonts())
     pdf.add_page()
-    for block in build(content, charts):
+    blocks = build(content, charts)
+    layouts: dict[int, _TableLayout] = {}
+    # The signature never stands alone on a page, nor parts the list of attachments above it.
+    kept = kept_with_signature(blocks, lambda b: len(_paragraph_lines(pdf, b.text)) == 1)
+    for i, block in enumerate(blocks):
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        if isinstance(block, Attachment):
+            pdf.add_page(orientation="L" if block.landscape else "P")
+        if isinstance(following, Table) and id(following) not in layouts:
+            layouts[id(following)] = _layout(pdf, following)
+        if isinstance(block, Table) and id(block) not in layouts:
+            layouts[id(block)] = _layout(pdf, block)
         if isinstance(block, Title):
-            pdf.use("title", TITLE_PT)
-            pdf.multi_cell(0, 12, block.text, align="C", wrapmode=pdf.typesetting.wrapmode,
-                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            _centred(pdf, block.text, TITLE_PT, 12)
             if block.banner:
                 pdf.use("heading", 11)
                 pdf.set_text_color(192, 0, 0)
@@ -306,31 +490,34 @@ def write_pdf(content: ReportContent, charts: ChartSet, stream: BinaryIO) -> Non
         elif isinstance(block, Recipient):
             _paragraph(pdf, block.text, indent=False)
         elif isinstance(block, Heading):
-            if pdf.will_page_break(LINE_MM * 3):
+            # Never at the foot of a page: the heading goes with the start of its text.
+            if pdf.room < LINE_MM + _start_height(pdf, following, layouts):
                 pdf.add_page()
-            pdf.use("heading", BODY_PT)
-            pdf.multi_cell(0, LINE_MM, pdf.typesetting.indent + block.text, align="L", new_x=XPos.LMARGIN,
-                           new_y=YPos.NEXT)
+            _heading(pdf, block)
         elif isinstance(block, Para):
+            if i in kept and i - 1 not in kept:  # the first paragraph going with the signature
+                run = [blocks[k] for k in sorted(kept) if k >= i and all(
+                    m in kept for m in range(i, k + 1))]
+                need = sum(len(_paragraph_lines(pdf, b.text)) * LINE_MM + pdf.typesetting.gap
+                           for b in run)
+                if pdf.room < need + _start_height(pdf, blocks[i + len(run)], layouts):
+                    pdf.add_page()
             _paragraph(pdf, block.text)
         elif isinstance(block, Table):
-            _table(pdf, block)
+            _table(pdf, block, layouts.pop(id(block)))
         elif isinstance(block, Figure):
             _figure(pdf, block)
         elif isinstance(block, Signature):
-            if pdf.will_page_break(LINE_MM * 4):
+            if pdf.room < _start_height(pdf, block, layouts):
                 pdf.add_page()
             pdf.ln(LINE_MM * 2)
             pdf.use("body", BODY_PT)
-            for line in (block.issuer, block.date_text):
-                pdf.cell(pdf.text_width - BODY_PT * 0.3528 * 4, LINE_MM, line, align="R",
+            for line in _signature_lines(block):
+                pdf.cell(pdf.text_width - BODY_PT * PT_MM * 4, LINE_MM, line, align="R",
                          new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         elif isinstance(block, Attachment):
-            pdf.add_page(orientation="L" if block.landscape else "P")
             pdf.use("heading", BODY_PT)
             pdf.cell(0, LINE_MM, block.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.use("title", 18)
-            pdf.multi_cell(0, 10, block.title, align="C", wrapmode=pdf.typesetting.wrapmode,
-                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            _centred(pdf, block.title, 18, 10)
             pdf.ln(3)
     stream.write(bytes(pdf.output()))
