@@ -7,6 +7,7 @@ import threading
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from tests.builders import World
@@ -229,3 +230,160 @@ def test_postgresql_backup_with_pg_dump_and_restore_with_pg_restore(postgres_ser
         restore(target, dump)
     for engine in (source, target):
         engine.dispose()
+
+
+# --- issue 19: backups you can trust -------------------------------------------------------
+
+def test_backup_command_refuses_to_overwrite_unless_forced(sqlite_url, sqlite_engine, tmp_path,
+                                                           capsys):
+    path = tmp_path / "b.db"
+    path.write_text("keep me")
+    code = run(["--db", sqlite_url, "backup", str(path)])
+    err = capsys.readouterr().err
+    assert code == 1 and "备份文件已存在" in err and "--force" in err
+    assert path.read_text() == "keep me"
+    assert run(["--db", sqlite_url, "backup", str(path), "--force"]) == 0
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert run(["--db", sqlite_url, "backup", str(path), "--overwrite"]) == 0  # the old name
+
+
+def test_integrity_check_finds_a_damaged_sqlite_store(sqlite_url, sqlite_engine, tmp_path):
+    from tracker.backup import check_integrity
+
+    _populate(sqlite_engine, "A", 30)
+    assert check_integrity(sqlite_engine) == []
+    copy = tmp_path / "damaged.db"
+    backup(sqlite_engine, copy)
+    with sqlite3.connect(copy) as conn:  # an index that no longer matches its table
+        conn.execute("PRAGMA writable_schema=ON")
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE type='index' "
+                            "AND tbl_name='firm' LIMIT 1").fetchone()[0]
+        conn.execute("PRAGMA writable_schema=OFF")
+    data = bytearray(copy.read_bytes())
+    page = 4096 if len(data) % 4096 == 0 else 1024
+    start = (root - 1) * page
+    data[start + 100:start + page - 8] = b"\x00" * (page - 108)
+    copy.write_bytes(bytes(data))
+    damaged = get_engine(f"sqlite:///{copy}")
+    assert check_integrity(damaged) != []
+    damaged.dispose()
+
+
+DRILL_FIRMS = 40
+
+
+def _drill_store(engine) -> World:
+    """The drill's starting point: firms in BIO, none covered; one organisation."""
+    init_store(engine)
+    w = World(engine)
+    for i in range(DRILL_FIRMS):
+        w.firm(f"D{i}", chains=["BIO"], joined="2023-01-01")
+    w.org("DRILL-O", founded="2023-01-01", members=5)
+    return w
+
+
+def _linked(engine) -> set[str]:
+    from tracker.model import CoverageLink, Firm
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(Firm.credit_code).join(
+            CoverageLink, CoverageLink.firm_id == Firm.id)).scalars().all()
+    return set(rows)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_backup_drill_while_edits_run(backend, tmp_path, request):
+    """The drill: edits run (one organisation linked to one firm after another, each edit one
+    transaction) while a backup is taken; the backup restores into an empty store that
+    passes the integrity check, whose links are exactly the first k edits, and whose
+    figures equal those of a store that received exactly those k edits."""
+    import subprocess
+
+    from tracker.backup import check_integrity, find_pg_tool
+
+    if backend == "sqlite":
+        new_url = lambda name: f"sqlite:///{tmp_path / name}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        new_url = lambda name: server.new_database()
+    live = get_engine(new_url("live.db"))
+    w = _drill_store(live)
+    done = []
+    failed = []
+
+    def edit_all():
+        from tracker import edits
+
+        try:
+            for i in range(DRILL_FIRMS):
+                edits.link(live, "DRILL-O", w.code(f"D{i}"), date(2024, 1, 1), user="drill")
+                done.append(i)
+        except Exception as exc:  # noqa: BLE001 - the assertion below names it
+            failed.append(exc)
+
+    writer = threading.Thread(target=edit_all)
+    writer.start()
+    try:
+        while len(done) < 3 and writer.is_alive():
+            threading.Event().wait(0.01)
+        path = tmp_path / ("drill.db" if backend == "sqlite" else "drill.dump")
+        backup(live, path)
+    finally:
+        writer.join()
+    assert not failed, failed
+    assert len(done) == DRILL_FIRMS
+
+    restored = get_engine(new_url("restored.db"))
+    if backend == "sqlite":
+        init_store(restored)
+        restore(restored, path)
+    else:
+        command = pg_restore_command(restored, path, find_pg_tool("pg_restore"))
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+    assert check_integrity(restored) == []
+
+    linked = _linked(restored)
+    k = len(linked)
+    assert 3 <= k <= DRILL_FIRMS
+    assert linked == {w.code(f"D{i}") for i in range(k)}  # a prefix: no edit torn or lost
+
+    # The figures at the backup's moment: a store that received exactly those k edits.
+    replay = get_engine(new_url("replay.db"))
+    r = _drill_store(replay)
+    from tracker import edits
+
+    for i in range(k):
+        edits.link(replay, "DRILL-O", r.code(f"D{i}"), date(2024, 1, 1), user="drill")
+    assert _figures(restored) == _figures(replay)
+    assert _figures(restored)["total"]["firms"] == DRILL_FIRMS
+    if k < DRILL_FIRMS:
+        assert _figures(restored) != _figures(live)
+    for engine in (live, restored, replay):
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_integrity_check_and_an_interrupted_dump(postgres_server, tmp_path):
+    from tracker.backup import check_integrity
+
+    engine = get_engine(postgres_server.new_database())
+    init_store(engine)
+    _populate(engine, "P", 6)
+    assert check_integrity(engine) == []  # pg_amcheck
+    from tracker.backup import _pg_integrity_by_sql
+
+    assert _pg_integrity_by_sql(engine) == []  # the check by SQL, for a server without it
+    with engine.begin() as conn:  # an orphan the foreign keys would refuse, let in by hand
+        conn.exec_driver_sql("SET session_replication_role = replica")
+        conn.exec_driver_sql("UPDATE chain_membership SET firm_id = 999999 WHERE id = "
+                             "(SELECT min(id) FROM chain_membership)")
+    assert any("chain_membership.firm_id" in fault for fault in _pg_integrity_by_sql(engine))
+    # A dump that fails leaves nothing at PATH (nor a temporary file beside it).
+    broken = sa.engine.make_url(engine.url.render_as_string(hide_password=False)).set(
+        database="no_such_database")
+    with pytest.raises(TrackerError, match="pg_dump"):
+        backup(broken.render_as_string(hide_password=False), tmp_path / "x.dump")
+    assert list(tmp_path.iterdir()) == []
+    engine.dispose()

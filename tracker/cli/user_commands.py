@@ -147,7 +147,8 @@ def user_passwd(ctx: Context, name: str, password_stdin: bool) -> None:
 
 @main.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--overwrite", is_flag=True, help="覆盖已有的备份文件 / replace an existing file")
+@click.option("--force", "--overwrite", "overwrite", is_flag=True,
+              help="覆盖已有的备份文件（否则拒绝） / replace an existing file (else refused)")
 @click.option("--print-only", is_flag=True,
               help="PostgreSQL：只打印 pg_dump 命令 / PostgreSQL: print the pg_dump line only")
 @pass_context
