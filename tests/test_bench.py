@@ -131,7 +131,7 @@ def test_goal_verdicts():
     text = report.to_markdown({"machine": machine.machine_info(), "generated": "now", "as_of": "2025-06-30",
                               "seed": 1, "goals": list(goals.values()), "notes": [], **results})
     assert "**missed**" not in text
-    assert "met, 1,048.00 MiB to spare over the 2 measured steps" in text
+    assert "met, 1,048 MiB to spare over the 2 measured steps" in text
     assert "not measured: graph_district" in text
     # A timed-out coverage step is not a verdict: it is "not measured", with the reason.
     results["runs"][0]["steps"][0] = {"step": "coverage", "status": "timeout",

@@ -15,7 +15,7 @@ cumulative time.
 Examples
 --------
 >>> PROFILE_WHEN["coverage"]
-(1000000, 1.0)
+(1000000, 0.5)
 >>> CHILD_COMMAND.split("; ")[1]
 'from tracker.bench.runner import child_main'
 """
@@ -39,6 +39,7 @@ from .report import GOALS
 from .steps import (
     StepContext,
     ToolMissing,
+    step_chain_page,
     step_coverage,
     step_graph,
     step_import,
@@ -67,6 +68,7 @@ _STEP_FUNCTIONS = {
     "graph_chain": lambda ctx: step_graph(ctx, whole=False),
     "graph_district": lambda ctx: step_graph(ctx, whole=True),
     "overview": step_overview,
+    "chain_page": step_chain_page,
     "planner": step_planner,
 }
 

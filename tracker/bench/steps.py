@@ -13,10 +13,14 @@ graph_chain         fetching the same rows (firms, memberships, links, assignmen
                     (on such a connection too)
 graph_district      the same, for the whole district
 overview            :func:`tracker.dashboard.views.overview`, the figures the page lays out
+chain_page          the largest chain's page rendered cold (figures and network computed);
+                    baseline: its figures and network structure alone
 report_<fmt>        :func:`tracker.reports.content.gather`, the content of the report
 planner             :func:`tracker.planning.plan.instance_from_store`, reading the planner's input
 load_test           (optional, :mod:`tracker.bench.loadtest`) one dashboard session alone vs
-                    :data:`LOAD_SESSIONS` simultaneous sessions
+                    :data:`LOAD_SESSIONS` simultaneous sessions (Streamlit's websocket
+                    protocol, no browser); ``load_test_2proc`` the same on two processes
+soak_<minutes>      (optional) sessions viewing the overview for that long, memory sampled
 ==================  =====================================================================
 
 The planner step also solves small sub-instances (one area, <= 15 firms to place) with
@@ -64,6 +68,7 @@ __all__ = [
     "StepContext",
     "ToolMissing",
     "report_formats",
+    "step_chain_page",
     "step_coverage",
     "step_graph",
     "step_import",
@@ -76,11 +81,11 @@ __all__ = [
 
 #: Steps in the order they run; ``report`` expands to one step per report format.
 STEPS = ("import_xlsx", "import_csv", "coverage", "monthly_series", "graph_chain",
-         "graph_district", "overview", "report", "planner")
+         "graph_district", "overview", "chain_page", "report", "planner")
 #: First month of the burn-up series (54 month ends up to the benchmark's date).
 SERIES_START = date(2021, 1, 1)
-#: Simultaneous browser sessions of the load test.
-LOAD_SESSIONS = 20
+#: Simultaneous sessions of the load test (issue 17: fifty officers at once).
+LOAD_SESSIONS = 50
 
 
 class ToolMissing(Exception):
@@ -253,6 +258,64 @@ def step_overview(ctx: StepContext) -> dict:
     at.run()  # the same session again: the views cache is warm
     warm = time.perf_counter() - started
     return step_result(main, base, "views.overview() (the figures the page shows)",
+                       headline=f"{at.metric[0].label}: {at.metric[0].value}",
+                       warm_rerun_seconds=warm, profile_target=render)
+
+
+def step_chain_page(ctx: StepContext) -> dict:
+    """The chain page of the largest chain rendered by Streamlit's AppTest with an empty
+    views cache (its figures, network structure and tables computed); baseline: those
+    figures alone (:func:`tracker.dashboard.views.chain_detail` and
+    :func:`tracker.dashboard.network.chain_structure`). ``warm_rerun_seconds`` is a new
+    session opening the page once the views cache is warm (a second officer, the same data
+    version)."""
+    from streamlit.testing.v1 import AppTest
+
+    from ..auth import DEMO_PASSWORD, DEMO_USER, authenticate, ensure_demo_user
+    from ..dashboard import TOKEN_KEY
+    from ..dashboard.network import chain_structure
+    from ..dashboard.views import chain_detail, clear_cache
+    from ..resources import PAGES_DIR
+    from ..scope import Scope
+
+    os.environ["TRACKER_DATABASE_URL"] = ctx.url
+    engine = ctx.engine
+    ensure_demo_user(engine)
+    token = authenticate(engine, DEMO_USER, DEMO_PASSWORD).token
+    _, code = largest_chain(engine, ctx.as_of)
+
+    def compute():
+        clear_cache()
+        return (chain_detail(engine, code, ctx.as_of, "zh"),
+                chain_structure(engine, code, ctx.as_of, Scope.of(chains=[code])))
+
+    def render(cold: bool = True):
+        if cold:
+            clear_cache()
+        at = AppTest.from_file(str(APP_FILE), default_timeout=600)
+        at.session_state[TOKEN_KEY] = token
+        at.query_params["as_of"] = ctx.as_of.isoformat()
+        at.query_params["chain"] = code
+        at.switch_page(str(PAGES_DIR / "chain.py"))
+        at.run()
+        if at.exception:
+            raise RuntimeError(f"the chain page raised: {at.exception[0].message}")
+        if not at.metric:
+            raise RuntimeError("the chain page rendered no metric")
+        return at
+
+    render()  # warm-up: a running server has imported the pages' modules already
+    main, base = measure_pair(render, compute)
+    at = main.value
+    render()
+    started = time.perf_counter()
+    render(cold=False)  # a second officer opening the page: the views cache is warm
+    warm = time.perf_counter() - started
+    detail, structure = base.value
+    return step_result(main, base, "views.chain_detail() + network.chain_structure() "
+                                   "(the figures the page shows)",
+                       chain=code, firms=detail.counts.firms,
+                       network_nodes=len(structure.nodes),
                        headline=f"{at.metric[0].label}: {at.metric[0].value}",
                        warm_rerun_seconds=warm, profile_target=render)
 
