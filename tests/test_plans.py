@@ -119,7 +119,7 @@ def test_cli_plans(sqlite_url, capsys):
     assert run(["--db", sqlite_url, "plans", "--json"]) == 0
     plans = json.loads(capsys.readouterr().out)
     assert [p["name"] for p in plans] == ["红杉林计划", "二期示例"]
-    assert plans[1] == {"name": "二期示例", "start": "2026-01-01", "deadline": "2030-12-31",
+    assert plans[1] == {"name": "二期示例", "name_en": None, "start": "2026-01-01", "deadline": "2030-12-31",
                         "target_rate": 0.98, "org_target_rate": 0.9, "single_unit_target": 0.5,
                         "denominator": "chain_firms", "cover_within_days": 60,
                         "visit_within_days": 90,

@@ -773,11 +773,12 @@ def test_after_deadline_english_report(sqlite_engine):
     write_docx(gather(sqlite_engine, AFTER, lang="en"), ChartSet(error="no browser"), buffer)
     text = _docx_text(docx.Document(io.BytesIO(buffer.getvalue())))
     assert "1. Summary and recommendations" in text and "2. The plan's result" in text
-    assert "The 红杉林计划 deadline (31 December 2025) passed 181 days ago" in text
+    # The plan's English name (data/default_plan.json name_en), not its Chinese one.
+    assert "The Redwood Forest plan deadline (31 December 2025) passed 181 days ago" in text
     assert "result on the deadline: missed, 2 firms short" in text
     assert "4 entered (2 of them covered on the as-of date)" in text
     assert "effective coverage is 50.0%" in text
-    assert not re.search(r"[\u4e00-\u9fff]", text.replace("红杉林计划", "").replace(
+    assert not re.search(r"[\u4e00-\u9fff]", text.replace(
         "科学城联合党支部", "").replace("戊公司党支部", "").replace("王联络", "").replace(
         "李指导", "").replace("区工业和信息化局", "").replace("区科技局", "").replace(
         "区发展和改革局", "").replace(

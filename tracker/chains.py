@@ -117,6 +117,7 @@ def read_default_plan(path: Path | str = PLAN_FILE) -> Plan:
     spec = json.loads(Path(path).read_text(encoding="utf-8"))
     return Plan(
         name=spec["name"],
+        name_en=spec.get("name_en"),
         start=date.fromisoformat(spec["start"]),
         deadline=date.fromisoformat(spec["deadline"]),
         target_rate=float(spec["target_rate"]),
@@ -128,13 +129,19 @@ def read_default_plan(path: Path | str = PLAN_FILE) -> Plan:
 
 
 def ensure_default_plan(session: Session) -> None:
-    """Add the shipped plan when the store has none; give a migrated one its source text."""
+    """Add the shipped plan when the store has none; give a migrated one its source text
+    and its English name."""
     plan = session.exec(select(Plan).where(Plan.is_default)).first()
     if plan is None:
         session.add(read_default_plan())
-    elif not plan.source:
-        plan.source = read_default_plan().source
-        session.add(plan)
+    else:
+        shipped = read_default_plan()
+        if not plan.source:
+            plan.source = shipped.source
+            session.add(plan)
+        if plan.name_en is None and plan.name == shipped.name:
+            plan.name_en = shipped.name_en
+            session.add(plan)
 
 
 def default_plan(session: Session) -> Plan | None:

@@ -324,6 +324,7 @@ def _plan_dict(row) -> dict | None:
         return None
     return {
         "name": row["name"],
+        "name_en": row.get("name_en"),
         "start": _iso(row["start"]),
         "deadline": _iso(row["deadline"]),
         "target_rate": row["target_rate"],

@@ -98,6 +98,7 @@ from .model import (
 )
 from .progress import ProgressCallback, Reporter
 from .provenance import set_info
+from .store import refresh_statistics
 from .uscc import ALPHABET
 from .vocab import VISIT_MODE
 
@@ -1484,6 +1485,7 @@ def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SE
                 session,
                 synthetic="true",
                 source=f"合成演示数据（tracker demo, seed={seed}）",
+                source_en=f"synthetic demo data (tracker demo, seed={seed})",
                 licence=LICENCE,
                 demo_seed=seed,
                 demo_firms=firms,
@@ -1495,13 +1497,15 @@ def load_demo(engine: Engine, firms: int = DEFAULT_FIRMS, seed: int = DEFAULT_SE
         except BaseException:
             session.rollback()
             raise
+    refresh_statistics(engine)
     return counts
 
 
 def example_plan() -> dict:
     """The illustrative follow-on plan of the demo as the ``plan`` table's values: marked
     示例 in its name and ``is_example``, its source saying it is no real policy."""
-    return {"name": t("common.demo_example_plan_name"), **EXAMPLE_PLAN,
+    return {"name": t("common.demo_example_plan_name"),
+            "name_en": t("common.demo_example_plan_name", "en"), **EXAMPLE_PLAN,
             "org_target_rate": None, "single_unit_target": None,
             "source": both("common.demo_example_plan_source"),
             "is_default": False, "is_example": True}

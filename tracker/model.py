@@ -185,6 +185,8 @@ class Plan(SQLModel, table=True):
     __tablename__ = "plan"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    #: The name the English screens show (None: the name as it is).
+    name_en: str | None = Field(default=None, max_length=200)
     start: date
     deadline: date
     target_rate: float = Field(default=1.0)

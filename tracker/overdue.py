@@ -26,7 +26,7 @@ from .flow import OverdueFirm, overdue
 from .model import PartyOrg
 from .planning.plan import plan_store
 from .planning.result import action_text
-from .plans import plan_in_force
+from .plans import plan_in_force, plan_name
 from .scope import Scope
 
 __all__ = ["OverdueQueue", "overdue_queue"]
@@ -75,4 +75,6 @@ def overdue_queue(engine: Engine, as_of: date, days: int | None = None, chain: s
                 by_firm.setdefault(firm, action_text(action, lang, names))
         for row in rows:
             row.action = by_firm.get(row.credit_code)
-    return OverdueQueue(as_of, days, plan.name if plan is not None else None, code, rows)
+    # The plan's name in the reader's language (its English name in English, when known).
+    return OverdueQueue(as_of, days, plan_name(plan, lang) if plan is not None else None, code,
+                        rows)

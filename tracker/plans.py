@@ -36,7 +36,7 @@ from .model import Plan
 from .store import session_scope
 
 __all__ = ["PLAN_FIELDS", "add_plan", "get_plan", "in_force", "in_force_row", "list_plans",
-           "plan_as_dict", "plan_in_force"]
+           "plan_as_dict", "plan_in_force", "plan_name"]
 
 PLAN_FIELDS = ("name", "start", "deadline", "target_rate", "org_target_rate", "single_unit_target",
                "denominator", "cover_within_days", "visit_within_days", "source", "is_default",
@@ -44,9 +44,28 @@ PLAN_FIELDS = ("name", "start", "deadline", "target_rate", "org_target_rate", "s
 
 
 
+def plan_name(plan, lang: str = "zh") -> str:
+    """The name of a plan to show in ``lang``: its English name in English when it has one.
+
+    ``plan`` is a :class:`Plan` or a mapping with ``name`` (and ``name_en``).
+
+    Examples
+    --------
+    >>> plan = Plan(name="红杉林计划", name_en="Redwood Forest plan", start=date(2022, 1, 1),
+    ...             deadline=date(2025, 12, 31))
+    >>> plan_name(plan, "zh"), plan_name(plan, "en"), plan_name({"name": "下一期"}, "en")
+    ('红杉林计划', 'Redwood Forest plan', '下一期')
+    """
+    def field(name):
+        return plan.get(name) if isinstance(plan, Mapping) else getattr(plan, name, None)
+
+    return (lang == "en" and field("name_en")) or field("name")
+
+
 def plan_as_dict(plan: Plan) -> dict:
     """A plan's fields as JSON values (the rows of ``tracker plans --json``)."""
     out = {name: getattr(plan, name) for name in PLAN_FIELDS}
+    out["name_en"] = plan.name_en
     out["start"], out["deadline"] = plan.start.isoformat(), plan.deadline.isoformat()
     return out
 

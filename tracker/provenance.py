@@ -3,8 +3,9 @@
 Kept as key/value rows of :class:`tracker.model.DatasetInfo`. Every page and every report
 shows it; the ``synthetic`` key makes the demo data set say what it is wherever it goes.
 
-Known keys: ``source``, ``licence``, ``synthetic`` (``"true"``/``"false"``),
-``last_import`` (ISO time), ``last_import_file``, ``demo_seed``, ``demo_firms``.
+Known keys: ``source`` (and ``source_en``, its English when known), ``licence``,
+``synthetic`` (``"true"``/``"false"``), ``last_import`` (ISO time), ``last_import_file``,
+``demo_seed``, ``demo_firms``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from .model import DatasetInfo
 
-__all__ = ["get_info", "set_info", "is_synthetic"]
+__all__ = ["get_info", "is_synthetic", "set_info", "source_text"]
 
 
 def get_info(engine: Engine) -> dict[str, str]:
@@ -40,3 +41,13 @@ def set_info(session: Session, **values: object) -> None:
 
 def is_synthetic(engine: Engine) -> bool:
     return get_info(engine).get("synthetic") == "true"
+
+
+def source_text(info: dict[str, str], lang: str = "zh") -> str:
+    """Where the data came from, in ``lang`` when the store says it in that language.
+
+    >>> info = {"source": "合成演示数据", "source_en": "synthetic demo data"}
+    >>> source_text(info, "zh"), source_text(info, "en"), source_text({"source": "台账"}, "en")
+    ('合成演示数据', 'synthetic demo data', '台账')
+    """
+    return (lang == "en" and info.get("source_en")) or info.get("source", "")

@@ -52,6 +52,7 @@ from ..model import (
 )
 from ..progress import ProgressCallback
 from ..provenance import set_info
+from ..store import refresh_statistics
 from .headers import HeaderMap, MapError, load_remembered, parse_map, remember
 from .load import LoadResult, SheetCounts, load
 from .readers import RawSheet, ReadError, read_path
@@ -222,7 +223,8 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
                     provenance["synthetic"] = "false"
                     if replace_demo and demo:
                         provenance.update(demo_seed="", demo_firms="",
-                                          source="导入的真实台账 / imported ledgers", licence="")
+                                          source="导入的真实台账 / imported ledgers", source_en="",
+                                            licence="")
                     set_info(session, **provenance)
                     session.flush()
             if write and remember_mapping:
@@ -234,6 +236,8 @@ def import_path(engine, paths, *, dry_run: bool = False, partial: bool = False,
             transaction.commit()
         else:
             transaction.rollback()
+    if write and result.changed:
+        refresh_statistics(engine)
     return ImportReport(
         files=files, dry_run=dry_run, partial=partial, written=write and result.changed,
         counts=result.counts, rejections=validated.rejections, validated=validated,

@@ -39,7 +39,7 @@ from ..intervals import active_clause
 from ..model import Assignment, Chain, CoverageLink, Liaison, PartyOrg, Plan
 from ..overdue import OverdueQueue, overdue_queue
 from ..planning.plan import area_key
-from ..plans import list_plans, plan_in_force
+from ..plans import list_plans, plan_in_force, plan_name
 from ..progress import ProgressCallback, Reporter
 from ..provenance import get_info
 from ..rules import MIN_FORMAL_MEMBERS, RULES, Finding, check
@@ -829,7 +829,7 @@ def write_summary(c: ReportContent) -> dict[str, list[str]]:
         days = (deadline - c.as_of).days
         example = c.tr("plan_example_mark") if c.plan_example else ""
         key = "sum_target" if days > 0 else "sum_target_today" if days == 0 else "sum_target_past"
-        chains.append(c.tr(key, plan=c.plan["name"],
+        chains.append(c.tr(key, plan=plan_name(c.plan, c.lang),
                            example=example, deadline=_date_text(c, deadline),
                            target=percent(c.target_rate, 0), days=abs(days)))
         with_firms = [ch for ch in c.chains if ch.counts.firms > 0]
@@ -899,7 +899,7 @@ def _lead_text(c: ReportContent) -> list[str]:
     if v is not None:
         d = v.district
         example = c.tr("plan_example_mark") if v.plan.is_example else ""
-        common = {"plan": v.plan.name, "example": example,
+        common = {"plan": plan_name(v.plan, c.lang), "example": example,
                   "deadline": _date_text(c, v.plan.deadline, official=True),
                   "days": f"{v.days_past_deadline:,}", "scope": c.scope_text,
                   "rate_now": percent(d.now.coverage_rate)}
@@ -916,7 +916,7 @@ def _lead_text(c: ReportContent) -> list[str]:
         gap = c.total.gap or 0
         standing = (c.tr("short_by", label=STANDING.label("below", lang), n=f"{gap:,}") if gap
                     else STANDING.label("met" if tot.firms else "no_data", lang))
-        out.append(c.tr("lead_today" if days == 0 else "lead_ahead", plan=c.plan["name"],
+        out.append(c.tr("lead_today" if days == 0 else "lead_ahead", plan=plan_name(c.plan, c.lang),
                         example=example, deadline=_date_text(c, c.deadline, official=True),
                         target=percent(c.target_rate, 0), days=f"{days:,}", scope=c.scope_text,
                         rate_now=percent(tot.coverage_rate), standing=standing))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..i18n import percent, t
+from ..provenance import source_text
 from ..verdict import three_months_before
 from ..vocab import ORG_KIND, TERM_STATUS
 from .charts import Chart, ChartSet
@@ -542,7 +543,7 @@ def _data_paragraphs(c: ReportContent) -> list[str]:
     out = [c.tr("doc_dates", as_of=data_date(c), issued=issued_date(c)),
            c.tr("doc_data_basis", denominator=c.denominator_text),
            c.tr("doc_definitions_rest")]
-    source = info.get("source") or c.tr("unknown")
+    source = source_text(info, c.lang) or c.tr("unknown")
     out.append(c.tr("doc_data_source", source=source,
                     generated=c.generated_at.strftime("%Y-%m-%d %H:%M")))
     if c.after_deadline:

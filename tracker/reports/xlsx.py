@@ -55,6 +55,8 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..i18n import display_width, percent, t
+from ..plans import plan_name
+from ..provenance import source_text
 from ..vocab import ORG_KIND, SEVERITY, STANDING, STATUS, TERM_STATUS, UNCOVERED_CAUSE
 from .content import (
     FIRM_COLUMNS,
@@ -391,7 +393,7 @@ PORTRAIT_MAX_WIDTH = 126
 
 def _summary(ws, L: _Ledger) -> None:
     c, look = L.c, L.look
-    plan = c.plan["name"] if c.plan else c.tr("none")
+    plan = plan_name(c.plan, c.lang) if c.plan else c.tr("none")
     _print_setup(ws, L, "3:3")
     preamble = [[_styled(ws, report_title(c, "ledger"), look.title)],
                 [stream_value(ws, c.tr("xlsx_subtitle", date=c.as_of.isoformat(), plan=plan,
@@ -612,14 +614,14 @@ def notes_rows(c: ReportContent) -> list[list]:
     rows = [
         [c.tr("note_as_of"), c.as_of],
         [c.tr("note_scope"), c.scope_text],
-        [c.tr("note_plan"), c.tr("note_plan_value", name=c.plan["name"], deadline=c.plan["deadline"],
+        [c.tr("note_plan"), c.tr("note_plan_value", name=plan_name(c.plan, c.lang), deadline=c.plan["deadline"],
                                    target=f"{c.plan['target_rate']:.0%}") if c.plan else c.tr("none")],
         [c.tr("note_denominator"), c.denominator_text],
         [c.tr("note_definitions"), c.tr("note_definitions_text")],
         [c.tr("note_effective"), c.tr("note_effective_text", days=c.visit_window)],
         [t("ledger.note_chain_columns", c.lang), t("ledger.note_chain_columns_text", c.lang,
                                                     mark=CHAIN_MARK)],
-        [c.tr("note_source"), info.get("source") or c.tr("unknown")],
+        [c.tr("note_source"), source_text(info, c.lang) or c.tr("unknown")],
         [c.tr("note_licence"), info.get("licence") or c.tr("unknown")],
         [c.tr("note_synthetic"), (yes + "：" + t("common.synthetic_banner", c.lang)) if c.synthetic else no],
         [c.tr("note_last_import"), info.get("last_import") or c.tr("unknown")],
