@@ -4,7 +4,9 @@ subtree roll-ups, and the rule findings (layout only)."""
 import pandas as pd
 import streamlit as st
 
-from tracker.dashboard import empty, open_page, page_url, pick_row, run_page, views
+from tracker.dashboard import empty, open_page, page_url, run_page, views
+from tracker.dashboard.page import record_link
+from tracker.dashboard.tables import show_table
 from tracker.vocab import TERM_STATUS
 
 
@@ -20,6 +22,21 @@ def term_text(ctx, row) -> str:
                  due=views.fmt_day(row["due"]), status=row["status_label"], when=when)
 
 
+def firm_rows(ctx, frame, key, name, extra=None):
+    """A table of firms (``credit_code, name`` and ``extra`` columns) whose rows open the firm."""
+    shown = pd.DataFrame({ctx.t("firm_name"): frame["name"], **(extra or {}),
+                          ctx.t("link"): [page_url(ctx, "firms", firm=c) for c in frame["credit_code"]],
+                          ctx.t("credit_code"): frame["credit_code"]})
+    opened = show_table(shown, name=name, as_of=ctx.as_of, lang=ctx.lang, key=key,
+                        column_config=link_column(ctx), selectable=True)
+    if opened is not None:
+        open_page(ctx, "firms.py", firm=frame["credit_code"].iloc[opened])
+
+
+def link_column(ctx) -> dict:
+    return {ctx.t("link"): st.column_config.LinkColumn(display_text=ctx.t("open"))}
+
+
 def detail_section(ctx, code):
     org = views.org_detail(ctx.engine, code, ctx.as_of, ctx.scope, ctx.lang)
     if org is None:
@@ -31,20 +48,49 @@ def detail_section(ctx, code):
         if c2.button(ctx.t("close"), key="org_close"):
             del st.query_params["org"]
             st.rerun()
-        cols = st.columns(4)
-        cols[0].metric(ctx.t("org_kind"), org["kind_label"])
-        cols[1].metric(ctx.t("formation"), org["formation_label"])
-        cols[2].metric(ctx.t("own_members"), views.fmt_int(org["own_members"]))
-        cols[3].metric(ctx.t("direct_firms"), views.fmt_int(org["direct_firms"]))
+        # Kind and formation as words in a line (a metric would cut "Regional joint branch").
+        st.markdown(ctx.t("drill.org_kind_line", kind=org["kind_label"],
+                          formation=org["formation_label"]))
+        cols = st.columns(3)
+        cols[0].metric(ctx.t("own_members"), views.fmt_int(org["own_members"]))
+        cols[1].metric(ctx.t("subtree_members"), views.fmt_int(org["members"]))
+        cols[2].metric(ctx.t("direct_firms"), views.fmt_int(org["direct_firms"]))
         status = org.get("status", "unknown")
         text = term_text(ctx, org)
         {"overdue": st.error, "due_soon": st.warning}.get(status, st.info)(text)
         if org["parent"]:
-            st.caption(ctx.t("parent_is", code=org["parent"]))
-        if not org["firms"].empty:
-            st.dataframe(org["firms"].rename(columns={"credit_code": ctx.t("credit_code"),
-                                                      "name": ctx.t("firm_name")}),
-                         hide_index=True, key="org_firms")
+            record_link("orgs.py", ctx.t("parent_is", code=org["parent"]), ":material/groups:",
+                        org=org["parent"])
+        firms = org["firms"]
+        st.markdown(f"**{ctx.t('drill.org_firms_title', n=views.fmt_int(len(firms)))}**")
+        if firms.empty:
+            st.caption(ctx.t("drill.org_no_firms", day=ctx.as_of.isoformat()))
+        else:
+            firm_rows(ctx, firms, "org_firms", ctx.t("drill.org_firms_file", name=org["name"]),
+                      {ctx.t("drill.covered_since"): [views.fmt_day(d) for d in firms["since"]]})
+        findings = views.findings_of(ctx.engine, "org", code, ctx.as_of, ctx.scope, ctx.lang)
+        st.markdown(f"**{ctx.t('drill.findings_title', n=len(findings))}**")
+        if findings.empty:
+            st.caption(ctx.t("drill.findings_none"))
+        else:
+            show_table(pd.DataFrame({
+                ctx.t("drill.rule"): findings["rule"] + " " + findings["title"],
+                ctx.t("severity"): findings["severity_label"],
+                ctx.t("message"): findings["message"]}),
+                name=ctx.t("findings"), as_of=ctx.as_of, lang=ctx.lang, key="org_findings")
+        events = views.org_events(ctx.engine, code, ctx.as_of, ctx.lang)
+        st.markdown(f"**{ctx.t('drill.org_history_title')}**")
+        if events.empty:
+            st.caption(ctx.t("drill.org_no_history"))
+        else:
+            shown = pd.DataFrame({
+                ctx.t("drill.on"): [views.fmt_day(d) for d in events["on"]],
+                ctx.t("drill.event"): events["event"], ctx.t("firm_name"): events["firm"],
+                ctx.t("credit_code"): events["credit_code"]})
+            opened = show_table(shown, name=ctx.t("drill.org_history_file", name=org["name"]),
+                                as_of=ctx.as_of, lang=ctx.lang, key="org_events", selectable=True)
+            if opened is not None and events["credit_code"].iloc[opened]:
+                open_page(ctx, "firms.py", firm=events["credit_code"].iloc[opened])
 
 
 def board_section(ctx):
@@ -73,16 +119,16 @@ def board_section(ctx):
                 ctx.t("org_code"): frame["org_code"]})
             colour = f"color: {TERM_STATUS.colour(frame['status'].iloc[0])}"
             styled = shown.style.map(lambda _, c=colour: c, subset=[ctx.t("term_status")])
-            opened = pick_row(f"terms_{bucket}", styled, len(shown),
-                              {ctx.t("link"): st.column_config.LinkColumn(
-                                  display_text=ctx.t("open"))}, max_height=400)
+            opened = show_table(styled, name=ctx.t(f"terms_{bucket}"), as_of=ctx.as_of,
+                                lang=ctx.lang, key=f"terms_{bucket}",
+                                column_config=link_column(ctx), selectable=True)
             if opened is not None:
                 open_page(ctx, "orgs.py", org=frame["org_code"].iloc[opened])
 
 
 def body(ctx):
     st.title(ctx.t("page_orgs"))
-    wanted = st.query_params.get("org")
+    wanted = (st.query_params.get("org") or "").strip()
     if wanted:
         detail_section(ctx, wanted)
     board_section(ctx)
@@ -102,8 +148,12 @@ def body(ctx):
                    "kind_label": ctx.t("org_kind"), "formation_label": ctx.t("formation"),
                    "own_members": ctx.t("own_members"), "members": ctx.t("subtree_members"),
                    "direct_firms": ctx.t("direct_firms"), "covered_firms": ctx.t("subtree_firms")}
-        st.dataframe(shown.rename(columns=columns)[list(columns.values())], hide_index=True,
-                     height=min(600, 38 + 35 * len(tree)), key="org_tree")
+        st.caption(ctx.t("drill.pick_row_org"))
+        opened = show_table(shown.rename(columns=columns)[list(columns.values())],
+                            name=ctx.t("org_tree_title"), as_of=ctx.as_of, lang=ctx.lang,
+                            key="org_tree", selectable=True)
+        if opened is not None:
+            open_page(ctx, "orgs.py", org=tree["code"].iloc[opened])
 
     st.subheader(ctx.t("findings"))
     findings = views.rule_findings(ctx.engine, ctx.as_of, ctx.scope, ctx.lang)
@@ -118,11 +168,19 @@ def body(ctx):
             first = group.iloc[0]
             with st.expander(f"{rule} · {first.get('title', '')}（{len(group):,}）"):
                 st.caption(ctx.t("article", text=first.get("article", "")))
-                st.dataframe(group.rename(columns={
+                shown = group.rename(columns={
                     "subject_id": ctx.t("subject"), "subject_name": ctx.t("name"),
                     "severity_label": ctx.t("severity"), "message": ctx.t("message")})[[
-                        ctx.t("subject"), ctx.t("name"), ctx.t("severity"), ctx.t("message")]],
-                    hide_index=True)
+                        ctx.t("subject"), ctx.t("name"), ctx.t("severity"), ctx.t("message")]]
+                # A row opens its subject: the firm's page or the organisation's.
+                opened = show_table(shown, name=f"{ctx.t('findings')}_{rule}", as_of=ctx.as_of,
+                                    lang=ctx.lang, key=f"findings_{rule}", selectable=True)
+                if opened is not None:
+                    subject = group.iloc[opened]
+                    if subject["subject_type"] == "firm":
+                        open_page(ctx, "firms.py", firm=subject["subject_id"])
+                    else:
+                        open_page(ctx, "orgs.py", org=subject["subject_id"])
 
 
 run_page(body)

@@ -6,7 +6,8 @@ import html
 import pandas as pd
 import streamlit as st
 
-from tracker.dashboard import charts, empty, open_page, page_url, pick_row, run_page, views
+from tracker.dashboard import charts, empty, open_page, page_url, run_page, views
+from tracker.dashboard.tables import show_table
 from tracker.vocab import DEADLINE_RESULT, PLAN_STATUS, STANDING, TREND
 
 
@@ -100,6 +101,11 @@ def standing_line(ctx, v, target) -> str:
     return ctx.t("standing_line", standing=standing, short=short, target=target, trend=trend)
 
 
+def link_column(ctx) -> dict:
+    """The column of a list's links, shown as 打开 / Open (a row can be picked as well)."""
+    return {ctx.t("link"): st.column_config.LinkColumn(display_text=ctx.t("open"))}
+
+
 def overdue_section(ctx):
     queue = views.overdue_list(ctx.engine, ctx.as_of, ctx.scope, ctx.lang)
     frame = queue.frame
@@ -115,8 +121,9 @@ def overdue_section(ctx):
         ctx.t("cause"): frame["cause_label"], ctx.t("suggestion"): frame["action"],
         ctx.t("link"): [page_url(ctx, "firms", firm=c) for c in frame["credit_code"]],
         ctx.t("credit_code"): frame["credit_code"]})
-    opened = pick_row("overdue", shown, len(shown), {ctx.t("link"): st.column_config.LinkColumn(
-        display_text=ctx.t("open"))})
+    opened = show_table(shown, name=ctx.t("drill.overdue_file"), as_of=ctx.as_of, lang=ctx.lang,
+                        key="overdue", column_config=link_column(ctx), selectable=True,
+                        page_rows=15)
     if opened is not None:
         open_page(ctx, "firms.py", firm=frame["credit_code"].iloc[opened])
 
@@ -133,8 +140,9 @@ def losses_section(ctx):
         ctx.t("what_ended"): lost["ended"], ctx.t("ended_on"): lost["ended_on"],
         ctx.t("link"): [page_url(ctx, "firms", firm=c) for c in lost["credit_code"]],
         ctx.t("credit_code"): lost["credit_code"]})
-    opened = pick_row("lost", shown, len(shown), {ctx.t("link"): st.column_config.LinkColumn(
-        display_text=ctx.t("open"))})
+    opened = show_table(shown, name=ctx.t("drill.lost_file"), as_of=ctx.as_of, lang=ctx.lang,
+                        key="lost", column_config=link_column(ctx), selectable=True,
+                        page_rows=15)
     if opened is not None:
         open_page(ctx, "firms.py", firm=lost["credit_code"].iloc[opened])
 
@@ -179,8 +187,18 @@ def chains_section(ctx, view):
     plan = view.plan
     left, right = st.columns([1, 1])
     with left:
-        st.plotly_chart(charts.progress_bars(view.chains, lang, standing=view.ended is not None),
-                        key="bars")
+        # A click on a chain's bar opens the chain page (the bar carries the chain's code).
+        # The chart's key changes after each pick, so that coming back to the overview
+        # does not open the same chain again.
+        picks = st.session_state.get("_bars_picks", 0)
+        event = st.plotly_chart(charts.progress_bars(view.chains, lang,
+                                                     standing=view.ended is not None),
+                                key=f"bars_{picks}", on_select="rerun", selection_mode="points",
+                                config={"displayModeBar": False})
+        picked = charts.picked_codes(event)
+        if picked:
+            st.session_state["_bars_picks"] = picks + 1
+            open_page(ctx, "chain.py", chain=picked[0])
     with right:
         series = views.burnup_series(ctx.engine, ctx.as_of, ctx.scope)
         projection = views.projection(ctx.engine, ctx.as_of, ctx.scope, "*", ctx.lang)
@@ -203,17 +221,19 @@ def chains_section(ctx, view):
         result = DEADLINE_RESULT.label(final.result_at_deadline, lang) if final else "—"
         if short:
             result += ctx.t("short_suffix", n=views.fmt_int(short))
+        # The words that judge the chain first, beside its rate; the counts after them.
         rows.append({
-            ctx.t("chain"): row.name, ctx.t("firms"): views.fmt_int(row.counts.firms),
-            ctx.t("covered"): views.fmt_int(row.counts.covered),
+            ctx.t("chain"): row.name,
             ctx.t("work_coverage"): views.fmt_pct(row.counts.coverage_rate),
-            ctx.t("effective_rate"): views.fmt_pct(v.now.effective_rate) if v else "—",
-            ctx.t("gap"): views.fmt_int(row.gap),
-            ctx.t("rate_at_deadline"): views.fmt_pct(
-                final.at_deadline.coverage_rate) if final and final.at_deadline else "—",
-            ctx.t("result_at_deadline"): result,
             ctx.t("standing"): STANDING.label(v.standing, lang) if v else "—",
-            ctx.t("trend"): TREND.label(v.trend, lang) if v and v.trend else "—"})
+            ctx.t("trend"): TREND.label(v.trend, lang) if v and v.trend else "—",
+            ctx.t("result_at_deadline"): result,
+            ctx.t("gap"): views.fmt_int(row.gap),
+            ctx.t("firms"): views.fmt_int(row.counts.firms),
+            ctx.t("covered"): views.fmt_int(row.counts.covered),
+            ctx.t("effective_rate"): views.fmt_pct(v.now.effective_rate) if v else "—",
+            ctx.t("rate_at_deadline"): views.fmt_pct(
+                final.at_deadline.coverage_rate) if final and final.at_deadline else "—"})
         codes.append((final.result_at_deadline if final else None, v.standing if v else None,
                       v.trend if v else None))
     table = pd.DataFrame(rows)
@@ -222,8 +242,15 @@ def chains_section(ctx, view):
     for column, vocab, at in ((ctx.t("result_at_deadline"), DEADLINE_RESULT, 0),
                               (ctx.t("standing"), STANDING, 1), (ctx.t("trend"), TREND, 2)):
         colours[column] = [f"color: {vocab.colour(c[at])}; font-weight: 600" for c in codes]
+    if (table[ctx.t("rate_at_deadline")] == "—").all():  # no deadline has passed yet
+        table, colours = (x.drop(columns=[ctx.t("rate_at_deadline")]) for x in (table, colours))
     styled = table.style.apply(lambda _: colours, axis=None)
-    st.dataframe(styled, hide_index=True, key="chains_table", height=38 + 35 * len(table))
+    st.caption(ctx.t("drill.chains_click"))
+    opened = show_table(styled, name=ctx.t("drill.chains_file"), as_of=ctx.as_of, lang=lang,
+                        key="chains_table", selectable=True, column_config={
+                            ctx.t("chain"): st.column_config.TextColumn(pinned=True)})
+    if opened is not None:  # a chain's row opens its page
+        open_page(ctx, "chain.py", chain=view.chains[opened].code)
 
 
 def body(ctx):

@@ -1,9 +1,11 @@
 """缺口与计划 Gap and plan: the forecast against the deadline, a what-if, and the
 planner's proposed actions (layout only; tracker.planning.forecast and tracker.planning.plan do the work)."""
 
+import pandas as pd
 import streamlit as st
 
 from tracker.dashboard import empty, run_page, views
+from tracker.dashboard.tables import show_table
 from tracker.vocab import PLAN_STATUS
 
 
@@ -14,24 +16,25 @@ def forecast_section(ctx):
         empty(ctx.t("no_plan"))
         return
     d = result.district
+    reach = views.reach_text(result, d, ctx.lang)
     cols = st.columns(4)
     cols[0].metric(ctx.t("deadline_status"), PLAN_STATUS.label(d.status, ctx.lang))
     cols[1].metric(ctx.t("work_coverage"), views.fmt_pct(d.rate))
-    cols[2].metric(ctx.t("reach"), d.reach.isoformat() if d.reach else ctx.t("not_reached"),
-                   help=ctx.t("reach_range",
-                              early=d.reach_earliest.isoformat() if d.reach_earliest else "—",
-                              late=d.reach_latest.isoformat() if d.reach_latest else "—"))
+    # A short value on the card (a date, or "after <year>"); the sentence in its help.
+    cols[2].metric(ctx.t("reach"), reach["value"], help=reach["help"])
     cols[3].metric(ctx.t("needed_per_month"),
                    "—" if d.needed_per_month is None else f"{d.needed_per_month:,.1f}")
-    st.dataframe([{ctx.t("chain"): f.name, ctx.t("work_coverage"): views.fmt_pct(f.rate),
-                   ctx.t("deadline_status"): PLAN_STATUS.label(f.status, ctx.lang),
-                   ctx.t("reach"): f.reach.isoformat() if f.reach else ctx.t("not_reached"),
-                   ctx.t("reach_range_short"): (
-                       f"{f.reach_earliest.isoformat() if f.reach_earliest else '—'} ~ "
-                       f"{f.reach_latest.isoformat() if f.reach_latest else '—'}"),
-                   ctx.t("needed_per_month"): "—" if f.needed_per_month is None
-                   else f"{f.needed_per_month:,.1f}"}
-                  for f in result.chains], hide_index=True)
+    st.caption(reach["help"])
+    rows = []
+    for f in result.chains:
+        text = views.reach_text(result, f, ctx.lang)
+        rows.append({ctx.t("chain"): f.name, ctx.t("work_coverage"): views.fmt_pct(f.rate),
+                     ctx.t("deadline_status"): PLAN_STATUS.label(f.status, ctx.lang),
+                     ctx.t("reach"): text["value"], ctx.t("reach_range_short"): text["range"],
+                     ctx.t("needed_per_month"): "—" if f.needed_per_month is None
+                     else f"{f.needed_per_month:,.1f}"})
+    show_table(pd.DataFrame(rows), name=ctx.t("forecast_title"), as_of=ctx.as_of, lang=ctx.lang,
+               key="plan_forecast")
     st.caption(views.forecast_assumptions(result, ctx.lang))
 
     st.subheader(ctx.t("what_if"))
@@ -41,11 +44,8 @@ def forecast_section(ctx):
     l_ = c2.number_input(ctx.t("what_if_liaisons"), min_value=0, max_value=10000, value=5,
                          step=1, key="wi_l")
     scenario = views.forecast_result(ctx.engine, ctx.as_of, ctx.scope, ctx.lang, int(k), int(l_))
-    w = scenario.district.what_if
-    if w is not None:
-        st.markdown(ctx.t("what_if_result",
-                          reach=w.reach.isoformat() if w.reach else ctx.t("not_reached"),
-                          status=PLAN_STATUS.label(w.status, ctx.lang)))
+    if scenario.district.what_if is not None:
+        st.markdown(views.what_if_text(scenario, ctx.lang))
 
 
 def plan_section(ctx):
@@ -70,7 +70,8 @@ def plan_section(ctx):
                "firm_names": ctx.t("firm_name"), "org": ctx.t("org_code"),
                "liaison": ctx.t("liaison"), "area": ctx.t("area"), "chain": ctx.t("chain"),
                "pooled_formal_members": ctx.t("formal_members"), "reason": ctx.t("reason_plan")}
-    st.dataframe(actions.rename(columns=columns)[list(columns.values())], hide_index=True)
+    show_table(actions.rename(columns=columns)[list(columns.values())],
+               name=ctx.t("planner_title"), as_of=ctx.as_of, lang=ctx.lang, key="plan_actions")
 
 
 def body(ctx):

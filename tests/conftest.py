@@ -28,8 +28,12 @@ from tracker.store import get_engine
 SLOW_MARKERS = ("e2e", "postgres")
 # Whole modules that are slow: the benchmark harness (child processes, real workloads), the
 # importer under random junk and a kill -9 mid-import, the wheel built and installed
-# into a fresh venv, and the load generator against a served dashboard.
-SLOW_MODULES = ("test_bench.py", "test_import_fuzz.py", "test_packaging.py", "test_protocol.py")
+# into a fresh venv, the load generator against a served dashboard, and the reports opened
+# in LibreOffice or written with no browser for the charts, and SIGKILL crash tests (each
+# starts Python children), and `tracker serve` stopped by SIGTERM and Ctrl-C.
+SLOW_MODULES = ("test_bench.py", "test_import_fuzz.py", "test_packaging.py", "test_protocol.py",
+                "test_report_excel.py", "test_report_hang.py", "test_crash.py",
+                "test_serve.py")
 # Single tests that take most of the fast loop's time on their own (the top of
 # `--durations`): property tests over many random districts, a test that starts three
 # Python processes, the PDF rendered through Chromium (kaleido) and poppler, every page
@@ -44,6 +48,9 @@ SLOW_TESTS = (
     "test_reports.py::test_pdf_text_fonts_and_rendered_page",
     "test_import_headers.py::test_preview_mapping_is_changed_and_remembered_across_two_uploads",
     "test_import_names.py::test_the_demo_store_offers_one_confirmed_all_or_nothing_replacement",
+    "test_report_layout.py::test_word_report_opened_in_libreoffice",
+    "test_report_layout.py::test_pdf_report_pages",
+    "test_report_story.py::test_the_story_is_on_page_one_of_the_pdf",
 )
 # The docstring examples of the benchmark harness (tests/test_doctests.py) run small
 # benchmarks: they belong with test_bench.py.

@@ -144,9 +144,12 @@ class AuthError(TrackerError):
     tests; the message deliberately says no more than the user may know).
     """
 
-    def __init__(self, message: str, reason: str):
+    def __init__(self, message: str, reason: str, **values: object):
         super().__init__(message)
         self.reason = reason
+        #: What the message says besides the reason (``minutes`` of a lockout), so that a
+        #: screen can say it in its own language.
+        self.values = values
 
 
 def _env_number(name: str, default: float) -> float:
@@ -436,7 +439,7 @@ def authenticate(engine: Engine, name: str, password: str, *, policy: AuthPolicy
             raise AuthError(WRONG, "invalid")
         if row.locked_until is not None and row.locked_until > now:
             minutes = max(1, -(-int((row.locked_until - now).total_seconds()) // 60))
-            raise AuthError(LOCKED.format(minutes=minutes), "locked")
+            raise AuthError(LOCKED.format(minutes=minutes), "locked", minutes=minutes)
         if not _verify(row.password_hash, password):
             # Count in SQL so that two simultaneous wrong guesses both count.
             session.execute(sa.update(User).where(User.id == row.id)
@@ -449,7 +452,7 @@ def authenticate(engine: Engine, name: str, password: str, *, policy: AuthPolicy
                 session.add(row)
                 session.commit()
                 minutes = max(1, int(policy.lockout.total_seconds() // 60))
-                raise AuthError(LOCKED.format(minutes=minutes), "locked")
+                raise AuthError(LOCKED.format(minutes=minutes), "locked", minutes=minutes)
             raise AuthError(WRONG, "invalid")
         if row.disabled:
             raise AuthError(DISABLED, "disabled")

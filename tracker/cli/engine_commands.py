@@ -20,7 +20,7 @@ from ..vocab import Term
 from .base import Context, as_of_option, main, pass_context
 from .output import percent, progress_printer, table
 
-__all__ = ["chains", "coverage_command", "init", "serve"]
+__all__ = ["chains", "coverage_command", "init", "serve", "streamlit_command"]
 
 
 
@@ -114,14 +114,41 @@ def serve(ctx: Context, host: str, port: int, demo: bool) -> None:
 
     if ensure_demo_user(ctx.engine) is not None:
         click.echo(t("common.cli_serve_demo_login"), err=True)
-    env = dict(os.environ, TRACKER_DATABASE_URL=ctx.url)
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
-        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        # A served dashboard does not watch its source: a changed file would make Streamlit
-        # re-import tracker.model and fail on the already-declared tables.
-        "--server.fileWatcherType", "none",
-    ]
+    command, env = streamlit_command(host, port, ctx.url)
     click.echo(t("common.cli_serve_address", host=host, port=port), err=True)
-    raise SystemExit(subprocess.call(command, env=env))
+    ctx.engine.dispose()  # the store's connections stay with this process, not the server's
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        # Become the Streamlit server (exec): SIGTERM or Ctrl-C sent to this process (by
+        # scripts/dashboard.sh's uv, systemd, a terminal) reaches Streamlit itself, which
+        # stops cleanly; a child would be left running when only its parent is stopped.
+        os.execve(command[0], command, env)
+    raise SystemExit(subprocess.call(command, env=env))  # pragma: no cover - not POSIX
+
+
+def streamlit_command(host: str, port: int, database_url: str,
+                      environ: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of the Streamlit server that ``tracker serve`` runs.
+
+    Every server and client option is in ``tracker/dashboard/.streamlit/config.toml`` (read
+    by Streamlit because it lies next to the entry point); only the address and the port
+    are added here. ``TRACKER_DEBUG=1`` shows a developer the full error details and the
+    developer menu.
+
+    Examples
+    --------
+    >>> command, env = streamlit_command("127.0.0.1", 8501, "sqlite:///r.db", environ={})
+    >>> command[-4:], env["TRACKER_DATABASE_URL"]
+    (['--server.address', '127.0.0.1', '--server.port', '8501'], 'sqlite:///r.db')
+    >>> "full" in streamlit_command("127.0.0.1", 8501, "sqlite:///r.db",
+    ...                             environ={"TRACKER_DEBUG": "1"})[0]
+    True
+    """
+    env = dict(os.environ if environ is None else environ, TRACKER_DATABASE_URL=database_url)
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE)]
+    if env.get("TRACKER_DEBUG", "").strip() == "1":
+        # Flags: Streamlit lets them win over the config file (STREAMLIT_* variables do not).
+        command += ["--client.showErrorDetails", "full", "--client.toolbarMode", "developer"]
+    command += ["--server.address", host, "--server.port", str(port)]
+    return command, env

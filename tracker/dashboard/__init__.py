@@ -4,7 +4,8 @@ figures and the charts.
 =============  =======================================================================
 ``app``        the entry point ``tracker serve`` runs: set-up, login, navigation
 ``page``       the page context, sidebar controls, banner, footer, empty states, progress
-``login``      the login gate and form (:mod:`tracker.auth`)
+``login``      the login gate and form, the session cookie (:mod:`tracker.auth`)
+``face``       Streamlit's own English words in the chosen language, ``?lang=en`` links
 ``scoping``    figures narrowed to the user's scope
 ``editing``    the permission-checked saves of the edit forms (:mod:`tracker.edits`)
 ``views``      every figure a page shows, one module per page, cached per data version
@@ -29,7 +30,9 @@ from .editing import (
     firm_record,
     org_record,
 )
-from .login import TOKEN_KEY, login_gate, login_page
+from .face import apply as apply_face
+from .face import normalise_lang_param
+from .login import COOKIE_NAME, TOKEN_KEY, login_gate, login_page
 from .page import (
     LANG_NAMES,
     MAX_DAY,
@@ -50,11 +53,13 @@ from .page import (
 from .scoping import intersect, scoped_chain_detail, scoped_chain_graph, visible_chains
 
 __all__ = [
+    "COOKIE_NAME",
     "LANG_NAMES",
     "MAX_DAY",
     "MIN_DAY",
     "TOKEN_KEY",
     "PageContext",
+    "apply_face",
     "banner",
     "context",
     "edit_add_firm",
@@ -72,6 +77,7 @@ __all__ = [
     "intersect",
     "login_gate",
     "login_page",
+    "normalise_lang_param",
     "open_page",
     "org_record",
     "page_url",

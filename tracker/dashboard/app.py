@@ -13,15 +13,24 @@ from __future__ import annotations
 import streamlit as st
 
 from tracker import dashboard
+from tracker.dashboard.guard import boundary
+from tracker.dashboard.guard import run as run_guarded
 from tracker.i18n import t
 from tracker.resources import PAGES_DIR as PAGES
 
 # No emoji icon: the district's office machines often lack an emoji font (a box shows).
 st.set_page_config(page_title="红杉林 Redwood", page_icon=":material/forest:", layout="wide")
 
+# A shared link may name the language by its code (?lang=en); the sidebar's switch keeps
+# it in the URL by its label (?lang=English). Either opens the page in that language, also
+# through the login form, which leaves the page's address and query as they are.
+dashboard.normalise_lang_param()
 ctx = dashboard.setup()
 lang = st.session_state.get("lang", "zh")
-user_ctx = dashboard.login_gate(ctx) if ctx is not None else None
+dashboard.apply_face(lang)  # Streamlit's own English words in the chosen language
+# The login check reads the store too: a fault there is a message, and the run ends.
+with boundary("login", stop=True, view=False):
+    user_ctx = dashboard.login_gate(ctx) if ctx is not None else None
 
 # (file, url path, string key, icon): the URL paths are the pages' addresses in shared links.
 SPEC = [
@@ -33,6 +42,7 @@ SPEC = [
     ("plan.py", "plan", "page_plan", ":material/flag:"),
     ("reports.py", "reports", "page_reports", ":material/description:"),
     ("data.py", "data", "page_data", ":material/upload_file:"),
+    ("meeting.py", "meeting", "page_meeting", ":material/co_present:"),
 ]
 if ctx is not None and user_ctx is None:
     # Not logged in: every URL path shows the login form and no page file runs. The
@@ -41,11 +51,12 @@ if ctx is not None and user_ctx is None:
     login = [st.Page(lambda: dashboard.login_page(ctx), title=t("app.login_title", lang),
                      url_path=path, icon=":material/login:", default=path == "overview")
              for _, path, _, _ in SPEC]
-    st.navigation(login, position="hidden").run()
+    run_guarded(st.navigation(login, position="hidden"))
     st.stop()
 pages = [
     st.Page(PAGES / name, title=t(f"app.{key}", lang), url_path=path, icon=icon,
             default=path == "overview")
     for name, path, key, icon in SPEC
 ]
-st.navigation(pages).run()
+# One error boundary around every page (tracker.dashboard.guard): no traceback reaches a user.
+run_guarded(st.navigation(pages))

@@ -7,8 +7,6 @@ reads the store or computes a figure of its own.
 - :func:`progress_bars`: chains toward the target, sorted by gap, coloured by status.
 - :func:`burnup`: firms in scope (which grows) against covered firms, monthly, with the
   target line, the deadline and, when given, the projection drawn dashed and labelled.
-- :func:`network`: the picture of one chain (firms, organisations, liaisons, supply
-  links) coloured by coverage, with hover details.
 - :func:`timeline`: a firm's coverage history as coloured periods.
 - :func:`flow_waterfall`: where the covered (or the uncovered) firms came from between two
   dates (:func:`tracker.flow.flow`), as a waterfall.
@@ -34,15 +32,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..i18n import percent, t
-from ..vocab import FORMATION, ORG_KIND, PLAN_STATUS, STANDING, STATUS
+from ..i18n import display_width, percent, t
+from ..vocab import PLAN_STATUS, STANDING, STATUS
 
-__all__ = ["FONT", "NOT_IN_CHAIN_COLOUR", "burnup", "flow_waterfall", "network", "progress_bars",
-           "time_to_cover", "timeline"]
+__all__ = ["FONT", "NOT_IN_CHAIN_COLOUR", "burnup", "date_axis", "flow_waterfall",
+           "picked_codes", "progress_bars", "time_to_cover", "timeline", "wrap_label"]
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, Microsoft YaHei, sans-serif"
 #: A period of a firm's history in no chain: it has no coverage status (and no term).
@@ -61,6 +58,51 @@ def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
     return fig
 
 
+def wrap_label(text: str, width: int = 24) -> str:
+    """``text`` broken into lines of at most ``width`` columns (CJK characters count
+    double) with ``<br>``, at spaces where there are any: a long English chain name takes
+    two short lines beside its bar instead of one long one that squeezes the bars.
+
+    >>> wrap_label("Automotive (intelligent connected and new-energy vehicles)")
+    'Automotive (intelligent<br>connected and new-energy<br>vehicles)'
+    >>> wrap_label("生物技术"), wrap_label("Biotechnology")
+    ('生物技术', 'Biotechnology')
+    """
+    words = text.split(" ") if " " in text else list(text)
+    glue = " " if " " in text else ""
+    lines, line = [], ""
+    for word in words:
+        candidate = f"{line}{glue}{word}" if line else word
+        if line and display_width(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def picked_codes(event) -> list[str]:
+    """The codes (``customdata``) of the points picked on a chart drawn with
+    ``st.plotly_chart(..., on_select="rerun")``: the chains whose bars were clicked.
+
+    >>> picked_codes({"selection": {"points": [{"customdata": ["BIO"], "y": "生物技术"}]}})
+    ['BIO']
+    >>> picked_codes(None), picked_codes({"selection": {"points": []}})
+    ([], [])
+    """
+    if not event:
+        return []
+    points = (event.get("selection") or {}).get("points") or []
+    codes = []
+    for point in points:
+        data = point.get("customdata")
+        code = data[0] if isinstance(data, list | tuple) and data else data
+        if isinstance(code, str) and code not in codes:
+            codes.append(code)
+    return codes
+
+
 def progress_bars(rows, lang: str = "zh", standing: bool = False) -> go.Figure:
     """Horizontal bars: each chain's work coverage rate against the target.
 
@@ -68,11 +110,15 @@ def progress_bars(rows, lang: str = "zh", standing: bool = False) -> go.Figure:
     on top; the label gives the rate and the gap. The colour says the forecast's plan status
     (:data:`tracker.vocab.PLAN_STATUS`) or, with ``standing`` (after the deadline, when the
     forecast has nothing left to judge), the 统计日状态 (:data:`tracker.vocab.STANDING`).
+    Each bar carries its chain's code (``customdata``: :func:`picked_codes`). Long names
+    wrap (:func:`wrap_label`); the labels stand right of the bars in a margin as wide as
+    the longest, so that none is cut; the target's note stands left of its line.
     """
     ordered = sorted(rows, key=lambda r: (r.gap, -(r.counts.coverage_rate or 0)))
     vocab = STANDING if standing else PLAN_STATUS
     fig = go.Figure()
     shown: set[str] = set()
+    outside, lines = [], 1
     for row in ordered:
         rate = row.counts.coverage_rate
         code = (row.verdict.standing if standing and row.verdict is not None else row.status)
@@ -84,10 +130,17 @@ def progress_bars(rows, lang: str = "zh", standing: bool = False) -> go.Figure:
             label = _t("rate_gap", lang, rate=rate_text, gap=f"{row.gap:,}")
         else:
             label = rate_text
+        name = wrap_label(row.name)
+        lines = max(lines, name.count("<br>") + 1)
+        # The label inside a long bar (clear of the target's line), right of a short one.
+        inside = (rate or 0) >= 0.5
+        if not inside:
+            outside.append(label)
         fig.add_bar(
-            y=[row.name], x=[(rate or 0) * 100], orientation="h", name=status_text,
-            marker_color=vocab.colour(code), text=[label],
-            textposition="auto", insidetextanchor="end", cliponaxis=False,
+            y=[name], x=[(rate or 0) * 100], orientation="h", name=status_text,
+            marker_color=vocab.colour(code), text=[label], customdata=[row.code],
+            textposition="inside" if inside else "outside", insidetextanchor="end",
+            textfont={"color": "white" if inside else "#37474f"}, cliponaxis=False,
             legendgroup=code,
             showlegend=code not in shown,
             hovertemplate=(f"{row.name}<br>{_t('firms', lang)} {row.counts.firms:,}<br>"
@@ -96,13 +149,39 @@ def progress_bars(rows, lang: str = "zh", standing: bool = False) -> go.Figure:
         )
         shown.add(code)
     target = ordered[0].target_rate * 100 if ordered else 100
-    fig.add_vline(x=target, line_dash="dot", line_color="#37474f",
-                  annotation_text=_t("target", lang, target=f"{target:.0f}%"),
-                  annotation_position="top")
-    fig.update_xaxes(range=[0, 105], ticksuffix="%", gridcolor="#eceff1")
-    fig.update_yaxes(categoryorder="array", categoryarray=[r.name for r in ordered])
-    return _layout(fig, height=max(260, 34 * len(ordered) + 90), barmode="overlay",
-                   title=_t("bars_title", lang))
+    fig.add_vline(x=target, line_dash="dot", line_color="#37474f")
+    # The target's note above the plot, ending at its line: never over a bar, never cut.
+    fig.add_annotation(x=target, y=1, xref="x", yref="paper", yanchor="bottom", xanchor="right",
+                       text=_t("target", lang, target=f"{target:.0f}%"), showarrow=False,
+                       font={"color": "#37474f"})
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", gridcolor="#eceff1")
+    fig.update_yaxes(categoryorder="array", categoryarray=[wrap_label(r.name) for r in ordered],
+                     automargin=True)
+    # A label right of a short bar may pass 100%: a right margin as wide as the longest
+    # (about 7 px a column), so that none is cut.
+    right = 16 + 7 * max((display_width(x) for x in outside), default=0)
+    height = max(260, (22 + 14 * lines) * len(ordered) + 110)
+    fig = _layout(fig, height=height, barmode="overlay", title=_t("bars_title", lang))
+    fig.update_layout(margin={"r": right, "t": 60}, bargap=0.25,
+                      legend={"y": -50 / height, "yanchor": "top"})
+    return fig
+
+
+def date_axis(fig: go.Figure, lang: str = "zh") -> go.Figure:
+    """Dates on the x axis written in ``lang``: ``2026年5月`` in Chinese, ``May 2026`` in
+    English (plotly's own month names are English: "Jul 2023" in a Chinese page), for the
+    year, month and day zoom levels alike.
+
+    >>> fig = date_axis(go.Figure(), "zh")
+    >>> [stop.value for stop in fig.layout.xaxis.tickformatstops]
+    ['%Y年%-m月%-d日', '%Y年%-m月', '%Y年']
+    """
+    stops = [(None, 86400000 * 28, "drill.chart_day"), (86400000 * 28, 86400000 * 360,
+                                                        "drill.chart_month"),
+             (86400000 * 360, None, "drill.chart_year")]
+    fig.update_xaxes(type="date", tickformatstops=[
+        {"dtickrange": [low, high], "value": t(key, lang)} for low, high, key in stops])
+    return fig
 
 
 def _vertical(fig: go.Figure, day: date, text: str, colour: str) -> None:
@@ -162,114 +241,13 @@ def burnup(series: pd.DataFrame, deadline: date | None = None, target_rate: floa
     fig.update_yaxes(rangemode="tozero", tickformat=",d", gridcolor="#eceff1",
                      title=_t("firm_count", lang))
     fig.update_xaxes(gridcolor="#eceff1")
+    date_axis(fig, lang)
     if assumption:
         # The full text goes under the chart on the page; the chart itself says the rest.
         short = assumption if len(assumption) <= 40 else _t("projection_note", lang)
         fig.add_annotation(text=short, xref="paper", yref="paper", x=0, y=1, showarrow=False,
                            xanchor="left", yanchor="top", font={"size": 11, "color": "#607d8b"})
     return _layout(fig, height=380, title=title or _t("burnup_title", lang))
-
-
-def _positions(G: nx.Graph) -> dict:
-    if G.number_of_nodes() == 0:
-        return {}
-    undirected = nx.Graph(G)
-    # Deterministic layout: the same chain is drawn the same way on every visit.
-    k = 1.6 / max(1, G.number_of_nodes()) ** 0.5
-    return nx.spring_layout(undirected, seed=7, k=k, iterations=60)
-
-
-def network(G: nx.MultiDiGraph, lang: str = "zh", max_nodes: int = 800) -> go.Figure:
-    """The picture of one chain from :func:`tracker.graph.chain_subgraph`.
-
-    Firms are circles coloured by coverage status (organisation / work / uncovered),
-    chain masters larger; organisations are red squares, liaisons amber diamonds, the
-    chain a star. Edges: supply links (solid), coverage and assignment (thin). Hover
-    shows name, code, members, status. A very large chain shows its first
-    ``max_nodes`` nodes by importance (the chain, masters, organisations, liaisons, then
-    firms) and says so in the title.
-    """
-    nodes = list(G.nodes)
-    truncated = len(nodes) > max_nodes
-    if truncated:
-        def rank(n):
-            data = G.nodes[n]
-            kind = data.get("type")
-            order = {"chain": 0, "org": 2, "liaison": 3}.get(kind, 4)
-            if kind == "firm" and data.get("chain_master"):
-                order = 1
-            return (order, n)
-        G = G.subgraph(sorted(nodes, key=rank)[:max_nodes])
-    pos = _positions(G)
-    fig = go.Figure()
-    styles = {"supplies": ("#546e7a", 1.4), "covers": ("#e57373", 0.8),
-              "assigned": ("#ffb74d", 0.8), "parent": ("#b71c1c", 1.0), "in_chain": ("#cfd8dc", 0.4)}
-    for label, (colour, width) in styles.items():
-        xs, ys = [], []
-        for u, v, data in G.edges(data=True):
-            if data.get("label") != label:
-                continue
-            xs += [pos[u][0], pos[v][0], None]
-            ys += [pos[u][1], pos[v][1], None]
-        if xs:
-            fig.add_scatter(x=xs, y=ys, mode="lines", line={"color": colour, "width": width},
-                            hoverinfo="skip", name=_t(f"edge_{label}", lang),
-                            showlegend=label != "in_chain")
-    groups: dict[str, dict] = {}
-    for n, data in G.nodes(data=True):
-        kind = data.get("type")
-        if kind == "firm":
-            key = data.get("status", "none")
-            text = (f"{data.get('name')}<br>{data.get('credit_code')}<br>"
-                    + _t("hover_status", lang, status=STATUS.label(key, lang)) + "<br>"
-                    + _t("hover_members", lang, formal=data.get("formal_members", 0),
-                         probationary=data.get("probationary_members", 0))
-                    + (f"<br>{_t('hover_master', lang)}" if data.get("chain_master") else "")
-                    + (f"<br>{data.get('park') or data.get('street') or ''}"))
-            size = 16 if data.get("chain_master") else 9
-        elif kind == "org":
-            key = "org_node"
-            text = (f"{data.get('name')}<br>{ORG_KIND.label(data.get('kind'), lang)} · "
-                    f"{FORMATION.label(data.get('formation'), lang)}<br>"
-                    + _t("hover_org_members", lang, n=data.get("members", 0)))
-            size = 13
-        elif kind == "liaison":
-            key = "liaison_node"
-            text = f"{data.get('name')}<br>{data.get('unit', '')}"
-            size = 10
-        else:
-            key = "chain_node"
-            text = str(data.get("name", n))
-            size = 24
-        group = groups.setdefault(key, {"x": [], "y": [], "text": [], "size": []})
-        group["x"].append(pos[n][0])
-        group["y"].append(pos[n][1])
-        group["text"].append(text)
-        group["size"].append(size)
-    looks = {
-        "org": ("circle", STATUS.colour("org")),
-        "work": ("circle", STATUS.colour("work")),
-        # An open circle: darker than the status colour, so that the outline shows.
-        "none": ("circle-open", "#616161"),
-        "org_node": ("square", "#8e0000"),
-        "liaison_node": ("diamond", "#ff6f00"),
-        "chain_node": ("star", "#1a237e"),
-    }
-    for key, (symbol, colour) in looks.items():
-        if key not in groups:
-            continue
-        g = groups[key]
-        fig.add_scatter(x=g["x"], y=g["y"], mode="markers", name=_t(f"node_{key}", lang),
-                        text=g["text"],
-                        hovertemplate="%{text}<extra></extra>",
-                        marker={"symbol": symbol, "color": colour, "size": g["size"],
-                                "line": {"width": 1.5 if key == "none" else 0.5, "color": colour}})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    title = _t("network_title", lang)
-    if truncated:
-        title += _t("network_truncated", lang, n=max_nodes)
-    return _layout(fig, height=560, title=title)
 
 
 def timeline(history: pd.DataFrame, lang: str = "zh") -> go.Figure:
@@ -289,6 +267,7 @@ def timeline(history: pd.DataFrame, lang: str = "zh") -> go.Figure:
                            f"{(end - timedelta(days=1)).isoformat()}<br>{detail}<extra></extra>"))
         shown.add(row["status"])
     fig.update_xaxes(type="date", gridcolor="#eceff1")
+    date_axis(fig, lang)
     fig.update_yaxes(visible=False)
     fig = _layout(fig, height=250, barmode="stack",
                   title=_t("timeline_title", lang))

@@ -41,6 +41,7 @@ __all__ = [
     "open_page",
     "page_url",
     "progress_bar",
+    "record_link",
     "run_page",
     "setup",
     "tr",
@@ -62,8 +63,9 @@ class PageContext:
     user: UserInfo | None = None
 
     def t(self, key: str, **values) -> str:
-        """The dashboard string ``app.<key>`` in the page's language."""
-        return t(f"app.{key}", self.lang, **values)
+        """The dashboard string ``app.<key>`` in the page's language; a key that names its
+        area (``"drill.firm_why"``) is read from that area's file."""
+        return t(key if "." in key else f"app.{key}", self.lang, **values)
 
 
 def tr(key: str, **values) -> str:
@@ -147,6 +149,13 @@ def open_page(ctx: PageContext, file: str, **params: str) -> None:
     (a row of a list opening its firm or organisation). The as-of date and the language
     are bound to the sidebar's controls, which keep them across the switch."""
     st.switch_page(str(PAGES_DIR / file), query_params=params)
+
+
+def record_link(file: str, label: str, icon: str | None = None, **params: str) -> None:
+    """A link to the page file ``file`` (in ``pages/``) with ``params`` in its URL, opened in
+    this session (the sign-in, the as-of date and the language stay), such as a firm's
+    covering organisation on the firm's page."""
+    st.page_link(str(PAGES_DIR / file), label=label, icon=icon, query_params=params)
 
 
 def pick_row(key: str, data, rows: int, column_config: dict | None = None,

@@ -11,7 +11,8 @@ For the district and for each chain, from the observed monthly history
 2. **Range.** The Theil-Sen 90 % confidence bounds of the two slopes give an optimistic
    projection (covered fast, scope slow) and a pessimistic one (covered slow, scope fast);
    the reach date is reported as central, earliest and latest (None when it is not
-   reached within ``horizon_months``).
+   reached within ``horizon_months``; when the central date is None, so are both ends of
+   the range, and a latest of None beside a central date means "after the horizon").
 3. **Status against the plan deadline** (target rate ``T``, deadline ``DL``):
 
    - ``achieved``: ``as_of >= DL`` and the observed rate on ``DL`` is ``>= T``; or
@@ -56,7 +57,8 @@ import sqlalchemy as sa
 from ..coverage import month_ends, monthly_series
 from ..errors import TrackerError
 from ..i18n import LANGS, both, t
-from ..model import Chain, Plan
+from ..model import Chain
+from ..plans import in_force_row
 from ..scope import EVERYTHING
 from ..vocab import PLAN_STATUS
 
@@ -186,6 +188,13 @@ class ForecastResult:
     window_months: int
     horizon_months: int
     assumptions: dict  # {"zh": ..., "en": ...}
+
+    @property
+    def horizon_end(self) -> date:
+        """The last month end the projections look at: a reach date of None means "not by
+        this day"."""
+        return month_after(self.as_of, min(self.horizon_months,
+                                           _LAST_MONTH - _month_index(self.as_of)))
 
     def get(self, key: str) -> Forecast | None:
         if key == "*":
@@ -338,8 +347,11 @@ def project(key: str, name: str, dates: list[date], firms: list[float], covered:
     optimistic = _path(firms0, covered0, s_f_lo, s_c_hi, horizon_months, as_of)
     pessimistic = _path(firms0, covered0, s_f_hi, s_c_lo, horizon_months, as_of)
     reach = _first_reach(central, target)
-    reach_early = _first_reach(optimistic, target)
-    reach_late = _first_reach(pessimistic, target)
+    # The range is given around a central reach date only: when the central projection
+    # does not reach the target within the horizon, neither end is a date (a range
+    # "2028-11-30 ~ —" beside "not within the horizon" read as a contradiction).
+    reach_early = _first_reach(optimistic, target) if reach is not None else None
+    reach_late = _first_reach(pessimistic, target) if reach is not None else None
     status = _status(as_of, deadline, target, rate_now, rate_deadline, reach, firms0)
 
     # Months shown: to the later of the deadline and the latest reach (at least 12).
@@ -431,8 +443,8 @@ def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
              lang: str = "zh", series: pd.DataFrame | None = None) -> ForecastResult:
     """Forecasts for the district and every chain in the scope, from the store.
 
-    Target and deadline default to the default plan's (:class:`tracker.model.Plan`); the
-    history is read at :func:`history_dates` (month ends from the plan's start, or 36
+    Target and deadline default to those of the plan in force on ``as_of``
+    (:func:`tracker.plans.plan_in_force`); the history is read at :func:`history_dates` (month ends from the plan's start, or 36
     months before ``as_of``, whichever is earlier, to ``as_of``, plus the deadline when it
     has passed).
 
@@ -442,9 +454,10 @@ def forecast(engine, as_of: date, scope=None, target_rate: float | None = None,
     rows at other dates are ignored. Missing dates are computed from the store.
     """
     scope = scope or EVERYTHING
-    P, C = Plan.__table__, Chain.__table__
+    C = Chain.__table__
     with engine.connect() as conn:
-        row = conn.execute(sa.select(P).where(P.c.is_default.is_(True))).mappings().first()
+        # The plan in force on as_of (tracker.plans), as every other figure of the date.
+        row = in_force_row(conn, as_of)
         names = dict(conn.execute(sa.select(C.c.code, C.c[_NAME_COLUMN.get(lang, "name_en")])).all())
     if row is None and (target_rate is None or deadline is None):
         raise TrackerError(t("planner.error_no_default_plan"))

@@ -13,6 +13,8 @@ it directly. One module per page, beside what they share:
 ``orgs``      the organisation tree, the 换届提醒 board, one organisation, the rule findings
 ``liaisons``  the officers and their visits; the visit lines of the chain and firm pages
 ``plan``      the forecast (and its projection on the burn-ups), the planner's actions
+``meeting``   the meeting-room view (大屏): the headline, the deadline, the chains' lights
+``record``    one firm's page (status, cover, why not, what to do) and one organisation's events
 ``data``      the newest audit entries
 ``common``    the plan in force, the chain list, the provenance, the one history sweep
 ``cache``     the LRU keyed by the data version (:func:`cached`, :func:`data_version`)
@@ -46,7 +48,7 @@ from .common import (
     provenance,
 )
 from .data import recent_audit
-from .firms import firm_filters, firm_history, firm_table
+from .firms import firm_filters, firm_history, firm_search_index, firm_table
 from .flow import OverdueList, flow_between, lost_this_month, overdue_list, time_to_cover
 from .format import fmt_day, fmt_delta_int, fmt_delta_pp, fmt_int, fmt_number, fmt_pct
 from .liaisons import LiaisonBoard, chain_visits, firm_visit, liaison_board, visit_window
@@ -59,12 +61,16 @@ from .plan import (
     plan_actions,
     plan_result,
     projection,
+    reach_text,
+    what_if_text,
 )
+from .record import FirmCard, findings_of, firm_card, org_events, period_end
 
 __all__ = [
     "BOARD_BUCKETS",
     "ChainDetail",
     "ChainRow",
+    "FirmCard",
     "LiaisonBoard",
     "OverdueList",
     "Overview",
@@ -81,8 +87,11 @@ __all__ = [
     "clear_cache",
     "data_bounds",
     "data_version",
+    "findings_of",
+    "firm_card",
     "firm_filters",
     "firm_history",
+    "firm_search_index",
     "firm_table",
     "firm_visit",
     "flow_between",
@@ -99,9 +108,11 @@ __all__ = [
     "liaison_board",
     "lost_this_month",
     "org_detail",
+    "org_events",
     "org_tree",
     "overdue_list",
     "overview",
+    "period_end",
     "pinned_version",
     "plan_actions",
     "plan_info",
@@ -110,6 +121,7 @@ __all__ = [
     "previous_month_end",
     "projection",
     "provenance",
+    "reach_text",
     "recent_audit",
     "rule_findings",
     "store_key",
@@ -118,4 +130,5 @@ __all__ = [
     "time_to_cover",
     "uncovered_reason",
     "visit_window",
+    "what_if_text",
 ]

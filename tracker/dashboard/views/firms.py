@@ -27,11 +27,12 @@ from ...i18n import join, t
 from ...intervals import is_active
 from ...model import Assignment, Chain, ChainMembership, CoverageLink, Firm, Liaison, PartyOrg
 from ...scope import EVERYTHING, Scope
+from ...search import SearchIndex, build_index
 from ...vocab import STATUS
 from .cache import cached
 from .common import chain_list, plan_info
 
-__all__ = ["firm_filters", "firm_history", "firm_table"]
+__all__ = ["firm_filters", "firm_history", "firm_search_index", "firm_table"]
 
 
 @cached
@@ -52,16 +53,33 @@ def firm_table(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str
     return frame
 
 
+@cached
+def firm_search_index(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
+                      lang: str = "zh") -> SearchIndex:
+    """The search index (:func:`tracker.search.build_index`) of :func:`firm_table`'s names
+    and credit codes, in its row order: kept per data version with the table."""
+    frame = firm_table(engine, as_of, scope, lang)
+    return build_index(frame["name"], frame["credit_code"])
+
+
 def firm_filters(frame: pd.DataFrame, text: str = "", chains=(), parks=(), streets=(),
-                 statuses=(), sizes=()) -> pd.DataFrame:
-    """Filter a :func:`firm_table` frame: ``text`` matches name or credit code (substring,
-    case-insensitive); each other argument keeps rows whose value is in it (empty: all).
-    ``sizes`` holds ``"above"`` / ``"below"``."""
+                 statuses=(), sizes=(), index: SearchIndex | None = None) -> pd.DataFrame:
+    """Filter a :func:`firm_table` frame: ``text`` finds firms as :mod:`tracker.search`
+    does (part of the name or code, spaces, full width, 广州/广州市, any case, pinyin
+    initials); each other argument keeps rows whose value is in it (empty: all).
+    ``sizes`` holds ``"above"`` / ``"below"``. ``index`` is the frame's
+    :func:`firm_search_index` (built here when not given).
+
+    >>> frame = pd.DataFrame({"name": ["广州蓝奥生物科技有限公司", "乙显示材料有限公司"],
+    ...                       "credit_code": ["91440112MA5ABCDE1X", "91440112MA5FGHIJ2Y"]})
+    >>> [list(firm_filters(frame, q)["name"].str[:4]) for q in ("广州市蓝奥", "蓝 奥", "gzla", "ma5fgh")]
+    [['广州蓝奥'], ['广州蓝奥'], ['广州蓝奥'], ['乙显示材']]
+    """
     mask = pd.Series(True, index=frame.index)
     text = (text or "").strip()
     if text:
-        mask &= (frame["name"].str.contains(text, case=False, regex=False)
-                 | frame["credit_code"].str.contains(text.upper(), regex=False))
+        index = index if index is not None else build_index(frame["name"], frame["credit_code"])
+        mask &= index.mask(text)
     if chains:
         wanted = set(chains)
         mask &= frame["chains"].map(lambda cs: bool(wanted & set(str(cs).split(";"))))

@@ -31,6 +31,7 @@ from ...scope import EVERYTHING, Scope
 from ...terms import terms
 from ...vocab import FORMATION, ORG_KIND, TERM_STATUS
 from .cache import cached
+from .firms import firm_table
 
 __all__ = ["BOARD_BUCKETS", "org_detail", "org_tree", "rule_findings", "term_board"]
 
@@ -126,7 +127,8 @@ def org_detail(engine: Engine, code: str, as_of: date, scope: Scope = EVERYTHING
     ``code, name, kind_label, formation_label, parent, own_members, members, direct_firms,
     covered_firms`` (its row of :func:`org_tree`), its term (``term_start, term_years, due,
     days_to_due, status, status_label``; :func:`tracker.terms.terms`) and ``firms``: the
-    firms it covers directly on ``as_of`` (``credit_code, name``)."""
+    firms of the population in ``scope`` it covers directly on ``as_of`` (``credit_code,
+    name, since``: the link's start), as many as ``direct_firms``."""
     tree = org_tree(engine, as_of, scope, lang)
     found = tree[tree["code"] == code]
     if found.empty:
@@ -139,9 +141,12 @@ def org_detail(engine: Engine, code: str, as_of: date, scope: Scope = EVERYTHING
     L, O, F = CoverageLink.__table__, PartyOrg.__table__, Firm.__table__
     with engine.connect() as conn:
         firms = conn.execute(
-            sa.select(F.c.credit_code, F.c.name)
+            sa.select(F.c.credit_code, F.c.name, L.c.start)
             .select_from(L.join(O, O.c.id == L.c.org_id).join(F, F.c.id == L.c.firm_id))
             .where(O.c.code == code, active_clause(L.c.start, L.c.end, as_of))
             .order_by(F.c.name)).all()
-    row["firms"] = pd.DataFrame([tuple(f) for f in firms], columns=["credit_code", "name"])
+    # The firms of the population in scope, as the tree's counts hold them.
+    population = set(firm_table(engine, as_of, scope, lang)["credit_code"])
+    row["firms"] = pd.DataFrame([tuple(f) for f in firms if f[0] in population],
+                                columns=["credit_code", "name", "since"])
     return row

@@ -22,11 +22,11 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ...i18n import join
+from ...i18n import join, t
 from ...planning.forecast import forecast
 from ...planning.plan import liaison_text, plan_store
 from ...scope import EVERYTHING, Scope
-from ...vocab import PLAN_ACTION
+from ...vocab import PLAN_ACTION, PLAN_STATUS
 from .cache import cached
 from .common import chain_list, history_series, plan_info
 from .firms import firm_table
@@ -39,6 +39,8 @@ __all__ = [
     "plan_actions",
     "plan_result",
     "projection",
+    "reach_text",
+    "what_if_text",
 ]
 
 
@@ -60,6 +62,40 @@ def forecast_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang
 def forecast_assumptions(result, lang: str = "zh") -> str:
     """What a :func:`forecast_result` assumes, in ``lang`` (written under its figures)."""
     return in_lang(result.assumptions, lang)
+
+
+def reach_text(result, found, lang: str = "zh") -> dict:
+    """How a forecast's reach date is written: ``value`` (short, for a card or a cell: the
+    date, or "after <year>" when the target is not reached within the horizon), ``help``
+    (the sentence) and ``range`` (earliest ~ latest; no date when there is no central date,
+    "after <horizon end>" for a latest beyond the horizon).
+
+    ``result`` is a :class:`tracker.planning.forecast.ForecastResult`, ``found`` its
+    district or one of its chains.
+    """
+    end = result.horizon_end
+    if found.reach is None:
+        return {"value": t("meeting.plan_reach_after", lang, year=end.year),
+                "help": t("meeting.plan_reach_never", lang, end=end.isoformat()),
+                "range": "—"}
+    early = found.reach_earliest.isoformat() if found.reach_earliest else found.reach.isoformat()
+    late = (found.reach_latest.isoformat() if found.reach_latest
+            else t("meeting.plan_range_later", lang, end=end.isoformat()))
+    return {"value": found.reach.isoformat(),
+            "help": t("meeting.plan_reach_on", lang, day=found.reach.isoformat(), early=early,
+                      late=late),
+            "range": f"{early} ~ {late}"}
+
+
+def what_if_text(result, lang: str = "zh") -> str:
+    """The sentence under the what-if: when the district would reach the target at that
+    pace, or that it would not within the horizon (one verb, never both)."""
+    w = result.district.what_if
+    status = PLAN_STATUS.label(w.status, lang)
+    if w.reach is None:
+        return t("meeting.plan_what_if_never", lang, end=result.horizon_end.isoformat(),
+                 status=status)
+    return t("app.what_if_result", lang, reach=w.reach.isoformat(), status=status)
 
 
 @dataclass
