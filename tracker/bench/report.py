@@ -333,6 +333,9 @@ def _step_notes(s: dict, run_commit: str | None = None) -> str:
                      f"growth after warm-up {s['rss_growth_after_warmup'] * 100:+.1f}%"
                      + (f"; view p95 {first:.2f} s first minute after warm-up, {last:.2f} s last"
                         if first is not None else ""))
+    if s.get("by_rule"):
+        notes.append(f"{s['findings']:,} findings ("
+                     + ", ".join(f"{k} {v:,}" for k, v in sorted(s["by_rule"].items())) + ")")
     if s.get("agrees"):
         notes.append("same figures")
     run_commit = (s.get("measured") or {}).get("commit") or run_commit

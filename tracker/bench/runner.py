@@ -46,6 +46,7 @@ from .steps import (
     step_overview,
     step_planner,
     step_report,
+    step_rules,
     step_series,
 )
 
@@ -68,6 +69,7 @@ _STEP_FUNCTIONS = {
     "graph_chain": lambda ctx: step_graph(ctx, whole=False),
     "graph_district": lambda ctx: step_graph(ctx, whole=True),
     "overview": step_overview,
+    "rules": step_rules,
     "chain_page": step_chain_page,
     "planner": step_planner,
 }

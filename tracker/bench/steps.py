@@ -9,6 +9,8 @@ import_csv          parse the same firm sheet with the faster of the ``csv`` mod
 coverage            one hand-written SQL aggregate query (by chain + district total), on a
                     connection of its own given 256 MiB for sorting and temporary tables
 monthly_series      :func:`~tracker.coverage.coverage` repeated once per month (48+ months)
+rules               :func:`~tracker.coverage.coverage` by chain (the rules read the same
+                    population facts); the graph is not built
 graph_chain         fetching the same rows (firms, memberships, links, assignments) in SQL
                     (on such a connection too)
 graph_district      the same, for the whole district
@@ -75,13 +77,14 @@ __all__ = [
     "step_overview",
     "step_planner",
     "step_report",
+    "step_rules",
     "step_series",
     "sub_instances",
 ]
 
 #: Steps in the order they run; ``report`` expands to one step per report format.
 STEPS = ("import_xlsx", "import_csv", "coverage", "monthly_series", "graph_chain",
-         "graph_district", "overview", "chain_page", "report", "planner")
+         "graph_district", "rules", "overview", "chain_page", "report", "planner")
 #: First month of the burn-up series (54 month ends up to the benchmark's date).
 SERIES_START = date(2021, 1, 1)
 #: Simultaneous sessions of the load test (issue 17: fifty officers at once).
@@ -176,6 +179,23 @@ def step_coverage(ctx: StepContext) -> dict:
                                    f"{BASELINE_DB_MEMORY_MIB} MiB for the database)",
                        agrees=agrees, firms=main.value.total.firms, profile_target=lambda: coverage(
                            engine, ctx.as_of, by="chain", denominator="chain_firms"))
+
+
+def step_rules(ctx: StepContext) -> dict:
+    """The rule checks R1-R7 of the whole district; baseline: coverage by chain, which reads
+    the same population facts (:func:`tracker.coverage.population_facts`)."""
+    from ..coverage import coverage
+    from ..rules import check
+
+    engine = ctx.engine
+    main, base = measure_pair(lambda: check(engine, ctx.as_of),
+                              lambda: coverage(engine, ctx.as_of, by="chain"))
+    counts: dict[str, int] = {}
+    for finding in main.value:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+    return step_result(main, base, "coverage() by chain (the same population facts)",
+                       findings=len(main.value), by_rule=counts,
+                       profile_target=lambda: check(engine, ctx.as_of))
 
 
 def step_series(ctx: StepContext) -> dict:

@@ -49,7 +49,8 @@ def _steps(_ctx, _param, value: str | None) -> list[str] | None:
                                             "write the Markdown table (keeps its ## Analysis)")
 @click.option("--steps", callback=_steps, default=None, metavar="A,B",
               help="只运行这些步骤 / run only these steps: import_xlsx, import_csv, coverage, "
-                   "monthly_series, graph_chain, graph_district, overview, report, planner")
+                   "monthly_series, graph_chain, graph_district, rules, overview, chain_page, "
+                   "report, planner")
 @click.option("--load-test", is_flag=True,
               help="另做负载测试：50 个会话同时登录并打开总览（直接使用 Streamlit 的 websocket 协议，"
                    "不用浏览器），先一个看板进程，再两个 / also run the load test: 50 sessions "
