@@ -22,13 +22,14 @@ Examples
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict, deque
 
 import networkx as nx
 import numpy as np
 
-from .instance import FirmItem, Instance, OfficerItem, OrgItem
+from .instance import FirmItem, Instance, OfficerItem, OrgItem, gc_paused
 from .result import PlanResult, build_result
 
 __all__ = ["max_groups", "plan"]
@@ -106,49 +107,132 @@ def _take(firms: list[FirmItem], n: int, prefer: set[str]) -> list[FirmItem]:
 
 
 def _seeds(ones: list[FirmItem], twos: list[FirmItem]) -> list[list[FirmItem]]:
-    """The most covering seeds (2+1, 1+1+1, 2+2), same chain together where possible."""
+    """The most covering seeds (2+1, 1+1+1, 2+2), same chain together where possible.
+
+    Each two-member firm in turn (by primary chain, then code) takes the first free
+    one-member firm that shares a chain with it; then the twos left take the first free
+    ones in order. The first free one of each chain is found through a cursor per chain
+    that only moves forward (a scan of every one per two took minutes in a city's areas).
+    """
     ones = sorted(ones, key=lambda f: (_primary_chain(f), f.code))
     twos = sorted(twos, key=lambda f: (_primary_chain(f), f.code))
     a = min(len(ones), len(twos))
-    used1, used2 = set(), set()
+    used1 = [False] * len(ones)
+    used2 = [False] * len(twos)
     pairs = []
-    # 2+1 pairs: same chain first, then any.
-    for same_chain in (True, False):
-        for i, t in enumerate(twos):
-            if i in used2 or len(pairs) == a:
+    in_chain: dict[str, list[int]] = defaultdict(list)  # chain -> positions of its ones
+    for j, o in enumerate(ones):
+        for c in set(o.chains):
+            in_chain[c].append(j)
+    cursor = dict.fromkeys(in_chain, 0)
+    # 2+1 pairs: same chain first ...
+    for i, t in enumerate(twos):
+        if len(pairs) == a:
+            break
+        first = None
+        for c in set(t.chains):
+            positions = in_chain.get(c)
+            if positions is None:
                 continue
-            for j, o in enumerate(ones):
-                if j in used1:
-                    continue
-                if not same_chain or set(t.chains) & set(o.chains):
-                    pairs.append([t, o])
-                    used1.add(j)
-                    used2.add(i)
-                    break
-    rest1 = [o for j, o in enumerate(ones) if j not in used1]
-    rest2 = [t for i, t in enumerate(twos) if i not in used2]
+            k = cursor[c]
+            while k < len(positions) and used1[positions[k]]:
+                k += 1
+            cursor[c] = k
+            if k < len(positions) and (first is None or positions[k] < first):
+                first = positions[k]
+        if first is not None:
+            pairs.append([t, ones[first]])
+            used1[first] = used2[i] = True
+    # ... then any.
+    k = 0
+    for i, t in enumerate(twos):
+        if len(pairs) == a:
+            break
+        if used2[i]:
+            continue
+        while used1[k]:
+            k += 1
+        pairs.append([t, ones[k]])
+        used1[k] = used2[i] = True
+    rest1 = [o for j, o in enumerate(ones) if not used1[j]]
+    rest2 = [t for i, t in enumerate(twos) if not used2[i]]
     seeds = pairs
     seeds += [rest1[k:k + 3] for k in range(0, len(rest1) - len(rest1) % 3, 3)]
     seeds += [rest2[k:k + 2] for k in range(0, len(rest2) - len(rest2) % 2, 2)]
     return seeds
 
 
+def _shared_chain(seed: list[FirmItem]) -> int:
+    """Firms of the seed in its most common chain (0 when none has a chain)."""
+    counts: dict[str, int] = {}
+    for f in seed:
+        for c in f.chains:
+            counts[c] = counts.get(c, 0) + 1
+    return max(counts.values(), default=0)
+
+
 def _make_groups(firms: list[FirmItem], count: int, units: int) -> list[list[FirmItem]]:
-    """Cut ``firms`` into ``count`` joint branches of ``<= units`` firms, ``>= 3`` formal each."""
+    """Cut ``firms`` into ``count`` joint branches of ``<= units`` firms, ``>= 3`` formal each.
+
+    The seeds come first (those whose firms share a chain first); each other firm (most
+    formal members first, then by primary chain and code) goes to the shortest open branch
+    that shares a chain with it, else to the shortest open branch; ties: the first branch.
+    The open branches are kept in heaps per length, overall and per chain, so each firm
+    finds its branch in a few heap looks instead of scanning every branch (quadratic in a
+    city's areas).
+    """
     ones = [f for f in firms if f.formal == 1]
     twos = [f for f in firms if f.formal == 2]
     seeds = _seeds(ones, twos)
     # Keep the seeds whose firms share a chain first.
-    seeds.sort(key=lambda s: -max(Counter(c for f in s for c in f.chains).values(), default=0))
+    seeds.sort(key=lambda s: -_shared_chain(s))
     groups = [list(s) for s in seeds[:count]]
     in_group = {f.code for g in groups for f in g}
     rest = sorted((f for f in firms if f.code not in in_group),
                   key=lambda f: (-f.formal, _primary_chain(f), f.code))
+    if not rest:
+        return groups
+    # Heaps of branch positions by length: every open branch, and those holding each chain.
+    # An entry is stale once its branch has grown (lengths only grow): dropped when met.
+    chains_in = [{c for f in g for c in f.chains} for g in groups]
+    open_by_length: list[list[int]] = [[] for _ in range(units)]
+    by_chain: dict[str, list[list[int]]] = {}
+
+    def file(g: int) -> None:
+        n = len(groups[g])
+        if n < units:
+            heapq.heappush(open_by_length[n], g)
+            for c in chains_in[g]:
+                heaps = by_chain.get(c)
+                if heaps is None:
+                    heaps = by_chain[c] = [[] for _ in range(units)]
+                heapq.heappush(heaps[n], g)
+
+    def first(heap: list[int], n: int) -> int | None:
+        while heap and len(groups[heap[0]]) != n:
+            heapq.heappop(heap)
+        return heap[0] if heap else None
+
+    for g in range(len(groups)):
+        file(g)
     for f in rest:
-        open_groups = [g for g in groups if len(g) < units]
-        same = [g for g in open_groups if any(set(f.chains) & set(h.chains) for h in g)]
-        target = min(same or open_groups, key=len)
-        target.append(f)
+        target = None
+        mine = [by_chain[c] for c in set(f.chains) if c in by_chain]
+        for n in range(units):
+            found = [g for heaps in mine if (g := first(heaps[n], n)) is not None]
+            if found:
+                target = min(found)
+                break
+        if target is None:
+            for n in range(units):
+                target = first(open_by_length[n], n)
+                if target is not None:
+                    break
+        if target is None:
+            raise ValueError("min() arg is an empty sequence")  # as min() over no branch
+        groups[target].append(f)
+        chains_in[target].update(f.chains)
+        file(target)
     return groups
 
 
@@ -174,17 +258,14 @@ def _liaison_demands(left: dict[str, int], officers: list[OfficerItem], spare: d
         items += [(capacity, a)] * (math.ceil(n / capacity) - 1)
     items.sort(key=lambda t: (t[0], t[1] or ""))
     total_spare = sum(spare[o.id] for o in officers if any(reach.get(a) for a in o.areas))
-    demand: dict[str, int] = defaultdict(int)
+    carriers = _Carriers(reach, spare)
     used = 0
     for cost, a in items:
         if used + cost > total_spare:
             continue
-        demand[a] += cost
-        if _feasible(demand, reach, spare):
+        if carriers.add(a, cost):
             used += cost
-        else:
-            demand[a] -= cost
-    return {a: d for a, d in demand.items() if d}
+    return {a: d for a, d in carriers.demand.items() if d}
 
 
 def _flow(demand: dict[str, int], reach: dict[str, list[int]], spare: dict[int, int]):
@@ -217,9 +298,70 @@ def _flow(demand: dict[str, int], reach: dict[str, list[int]], spare: dict[int, 
     return value, {names[u]: {names[v]: f for v, f in out.items()} for u, out in flow.items()}
 
 
-def _feasible(demand, reach, spare) -> bool:
-    value, _ = _flow(demand, reach, spare)
-    return value == sum(d for d in demand.values() if d > 0)
+class _Carriers:
+    """The officers' spare capacity flowing to the areas' demands, grown one demand at a time.
+
+    The network is :func:`_flow`'s (source → officer: spare; officer → area: the area's
+    demand; area → sink: the demand). Every accepted demand is carried by the flow kept
+    here, so a larger demand of area ``a`` fits exactly when augmenting paths into ``a``
+    carry the extra units (every other area's sink edge is already full): Ford-Fulkerson
+    from the current flow, paths searched backwards from ``a``. The answer is the one a
+    max-flow from scratch gives (the value is unique), at a few steps per unit; networkx's
+    flow from scratch for every candidate saving took most of the planner's time in a city.
+    """
+
+    def __init__(self, reach: dict[str, list[int]], spare: dict[int, int]):
+        self.reach = reach
+        self.left = dict(spare)
+        self.flow: dict[int, dict[str, int]] = defaultdict(dict)  # officer -> area -> units
+        self.demand: dict[str, int] = defaultdict(int)
+
+    def add(self, area: str, units: int) -> bool:
+        """Raise ``area``'s demand by ``units`` if the officers can carry it (else no change)."""
+        self.demand[area] += units
+        log: list[tuple[int, str | None, int]] = []
+        for _ in range(units):
+            if not self._augment(area, log):
+                for officer, to, change in reversed(log):
+                    if to is None:
+                        self.left[officer] -= change
+                    else:
+                        self.flow[officer][to] -= change
+                self.demand[area] -= units
+                return False
+        return True
+
+    def _augment(self, target: str, log: list) -> bool:
+        """One unit along a shortest residual path from the source into ``target``."""
+        flow, left, demand = self.flow, self.left, self.demand
+        via: dict[int, str] = {}  # officer -> the area it would send the unit to
+        back: dict[str, int] = {}  # area -> the officer whose unit there is moved
+        queue = deque([target])
+        seen = {target}
+        while queue:
+            x = queue.popleft()
+            for o in self.reach.get(x, ()):
+                if o in via or flow[o].get(x, 0) >= demand[x]:
+                    continue
+                via[o] = x
+                if left[o] > 0:
+                    left[o] -= 1
+                    log.append((o, None, -1))
+                    while True:
+                        x = via[o]
+                        flow[o][x] = flow[o].get(x, 0) + 1
+                        log.append((o, x, 1))
+                        if x == target:
+                            return True
+                        o = back[x]
+                        flow[o][x] -= 1
+                        log.append((o, x, -1))
+                for y, n in flow[o].items():
+                    if n > 0 and y not in seen:
+                        seen.add(y)
+                        back[y] = o
+                        queue.append(y)
+        return False
 
 
 def _assign_liaisons(inst: Instance, left: dict[str, list[FirmItem]]):
@@ -270,6 +412,11 @@ def plan(inst: Instance) -> PlanResult:
     PlanResult
         ``as_dict()`` is the JSON of ``tracker plan --json``.
     """
+    with gc_paused():  # tens of thousands of lists and actions: see gc_paused
+        return _plan(inst)
+
+
+def _plan(inst: Instance) -> PlanResult:
     cfg = inst.config
     pool = inst.pool()
     by_area: dict[str | None, list[FirmItem]] = defaultdict(list)

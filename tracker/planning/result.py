@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -201,24 +200,32 @@ def _common(values) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
-def _chain_of(firms: list[FirmItem]) -> str | None:
-    counts = Counter(c for f in firms for c in f.chains)
-    if not counts:
-        return None
-    best = max(counts.values())
-    return min(c for c, n in counts.items() if n == best)
-
-
 def _action(action_type: str, firms: list[FirmItem], reason_key: str, **extra) -> Action:
+    """An action over ``firms``, their shared park, street and area, their chains and members.
+
+    ``chain`` is the chain most of the firms are in (ties: the first by code). One pass over
+    the firms: a city's plan has tens of thousands of actions.
+    """
+    counts: dict[str, int] = {}
+    formal = members = 0
+    for f in firms:
+        formal += f.formal
+        members += f.formal + f.probationary
+        for c in f.chains:
+            counts[c] = counts.get(c, 0) + 1
+    chain = None
+    if counts:
+        best = max(counts.values())
+        chain = min(c for c, n in counts.items() if n == best)
     return Action(
         type=action_type,
         firms=[f.code for f in firms],
         park=_common(f.park for f in firms),
         street=_common(f.street for f in firms),
-        chain=_chain_of(firms),
-        chains=sorted({c for f in firms for c in f.chains}),
-        pooled_formal_members=sum(f.formal for f in firms),
-        members=sum(f.members for f in firms),
+        chain=chain,
+        chains=sorted(counts),
+        pooled_formal_members=formal,
+        members=members,
         area=_common(f.area for f in firms),
         reason_key=reason_key,
         **extra,
@@ -275,11 +282,21 @@ def build_result(inst: Instance, joins: dict[str, list[FirmItem]],
 
     placed_org = {c for a in actions if a.type != "assign_liaison" for c in a.firms}
     placed_work = {c for a in actions if a.type == "assign_liaison" for c in a.firms}
-    covered_before = sum(f.status != "none" for f in inst.firms)
-    org_before = sum(f.status == "org" for f in inst.firms)
-    covered_after = sum(f.status != "none" or f.code in placed_org or f.code in placed_work
-                        for f in inst.firms)
-    org_after = sum(f.status == "org" or f.code in placed_org for f in inst.firms)
+    covered_before = org_before = covered_after = org_after = 0
+    for f in inst.firms:  # one pass: a province has a million firms
+        if f.status == "org":
+            org_before += 1
+            covered_before += 1
+            covered_after += 1
+            org_after += 1
+            continue
+        in_org = f.code in placed_org
+        org_after += in_org
+        if f.status != "none":
+            covered_before += 1
+            covered_after += 1
+        elif in_org or f.code in placed_work:
+            covered_after += 1
     totals = {
         "new_orgs": sum(a.type in ("form_branch", "form_joint_branch") for a in actions),
         "joined": sum(len(a.firms) for a in actions if a.type == "join_joint_branch"),
