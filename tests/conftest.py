@@ -51,6 +51,8 @@ SLOW_TESTS = (
     "test_report_layout.py::test_word_report_opened_in_libreoffice",
     "test_report_layout.py::test_pdf_report_pages",
     "test_report_story.py::test_the_story_is_on_page_one_of_the_pdf",
+    "test_plan_scale.py::test_column_wise_read_equals_the_frame",
+    "test_plan_scale.py::test_fast_planner_gives_the_reference_plan",
 )
 # The docstring examples of the benchmark harness (tests/test_doctests.py) run small
 # benchmarks: they belong with test_bench.py.

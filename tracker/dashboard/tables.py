@@ -214,10 +214,11 @@ def show_table(frame, *, name: str, as_of, lang: str, key: str, column_config: d
             config[column] = {**given, "width": width}  # the caller's settings, our width
     offset, shown = 0, frame
     if height == "full" and rows > page_rows:
-        count = pages(rows, page_rows)
+        page_count = pages(rows, page_rows)
         page = st.selectbox(t("drill.table_page", lang, rows=f"{page_rows:,}", total=f"{rows:,}"),
-                            range(1, count + 1), key=f"{key}_page",
-                            format_func=lambda p: t("drill.table_page_of", lang, page=p, pages=count))
+                            range(1, page_count + 1), key=f"{key}_page",
+                            format_func=lambda p: t("drill.table_page_of", lang, page=p,
+                                                    pages=page_count))
         offset = (page - 1) * page_rows
         part = data.iloc[offset:offset + page_rows]
         # A Styler's functions are applied again to the page's rows (the colours stay).
