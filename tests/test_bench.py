@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from tracker.bench import backends, baselines, harness, machine, probes, report, runner, sheets
 from tracker.bench import data as bench_data
 from tracker.cli import run
-from tracker.reports.safe import xml_text
+from tracker.cells import xml_text
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -30,7 +30,7 @@ from tracker.cli.output import progress_line
 from tracker.coverage import coverage
 from tracker.reports import FORMATS, render_report, write_report
 from tracker.reports.content import gather
-from tracker.reports.safe import FORMULA_TRIGGERS, csv_text, looks_like_formula, put_cell
+from tracker.cells import FORMULA_TRIGGERS, csv_text, looks_like_formula, put_cell
 from tracker.scope import Scope
 
 AS_OF = date(2025, 6, 30)

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from tracker.cells import FORMULA_TRIGGERS
 from tracker.dashboard.tables import (
-    FORMULA_TRIGGERS,
     MAX_WIDTH,
     PAGE_ROWS,
     column_widths,

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from tracker.reports.content import gather
-from tracker.reports.safe import XML_ILLEGAL, put_cell, stream_value, xml_text
+from tracker.cells import XML_ILLEGAL, put_cell, stream_value, xml_text
 from tracker.reports.xlsx import write_xlsx
 from tracker.reports.xlsxstream import CHUNK_ROWS, LINE_HEIGHT, ROW_PADDING, Fill, save, write_sheet
 

@@ -50,6 +50,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..cells import csv_text, put_cell
 from ..i18n import display_width, t
 
 __all__ = [
@@ -74,11 +75,6 @@ MAX_WIDTH = 420
 LONG_TEXT = 24
 #: Streamlit's default row and header heights (pixels) and the table's border.
 ROW_HEIGHT, HEADER_HEIGHT, BORDER = 35, 38, 2
-#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV
-#: injection"), as in ``tracker.reports.safe``: the dashboard may not import the reports
-#: (contract ``screens-apart``), so the download buttons carry the same rule.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _UNSAFE_NAME = re.compile(r"[\\/:*?\"<>|\s]+")
 
 
@@ -90,11 +86,9 @@ def file_name(name: str, as_of, ext: str) -> str:
 
 
 def safe_cell(value: object) -> object:
-    """``value`` for a CSV field: text a spreadsheet would run as a formula gets a leading
-    ``'``; anything else is kept."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    """``value`` for a CSV field: the reports' rule (:func:`tracker.cells.csv_text`), text a
+    spreadsheet would run as a formula gets a leading ``'``; anything else is kept."""
+    return csv_text(value)
 
 
 def _plain(frame) -> pd.DataFrame:
@@ -124,11 +118,7 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "Sheet1") -> bytes:
             if value is None or (not isinstance(value, str | date) and pd.isna(value)):
                 continue
             if isinstance(value, str):
-                value = _XML_ILLEGAL.sub("", value)
-                cell.value = value
-                cell.data_type = "s"  # openpyxl reads "=…" as a formula: keep it text
-                if value.startswith(FORMULA_TRIGGERS):
-                    cell.quotePrefix = True
+                put_cell(cell, value)  # text stays text, never a formula (tracker.cells)
             else:
                 cell.value = value.item() if hasattr(value, "item") else value
     for i, column in enumerate(frame.columns, start=1):

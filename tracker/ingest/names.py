@@ -1,9 +1,10 @@
 """Firms named by name: party ledgers list the units an organisation covers by name
 (所在单位), not by credit code.
 
-:func:`firm_name_key` is the one rule for "the same name": full/half width, spaces,
-bracket kinds and the brackets themselves, the 广东省/广州市/广州 prefix and the
-(有限责任|有限)公司 ending do not count. :class:`NameIndex` finds the firms of a name among
+:func:`firm_name_key` is the one rule for "the same name": what the firm search ignores
+(:func:`tracker.search.strip_place`: full/half width, case, spaces, brackets and other
+punctuation, a place-name prefix such as 广州市/广州/黄埔区) and the (有限责任|有限)公司
+ending do not count. :class:`NameIndex` finds the firms of a name among
 the firms of the file and of the store: exactly one is a match, none or several reject
 the row, naming the candidates.
 
@@ -21,13 +22,12 @@ Match(code=None, name=None, candidates=[], ambiguous=False)
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from typing import NamedTuple
+
+from ..search import strip_place
 
 __all__ = ["Match", "NameIndex", "firm_name_key"]
 
-_DROP = str.maketrans("", "", "()（）[]【】〔〕{}<>《》〈〉·・.,，、-—_\"'“”‘’")
-_PREFIXES = ("广东省", "广州市", "广州")
 _SUFFIXES = ("有限责任公司", "有限公司", "公司")
 #: Above this many distinct names, candidates for an unknown name are found by containment
 #: only (a fuzzy comparison with every name would cost seconds per row).
@@ -36,14 +36,7 @@ _FUZZY_LIMIT = 20_000
 
 def firm_name_key(name) -> str:
     """The name as compared (see the module notes); "" for a blank name."""
-    text = unicodedata.normalize("NFKC", "" if name is None else str(name))
-    text = "".join(text.split()).translate(_DROP).lower()
-    changed = True
-    while changed:
-        changed = False
-        for prefix in _PREFIXES:
-            if text.startswith(prefix) and len(text) > len(prefix):
-                text, changed = text[len(prefix):], True
+    text = strip_place(name)
     for suffix in _SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[:-len(suffix)]

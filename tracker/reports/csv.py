@@ -8,7 +8,7 @@ its header that every program reads alike (no comment lines): the as-of date (IS
 the scope, and the firm's chain codes (``BIO;DISPLAY``: the codes a program joins on).
 
 Text that a spreadsheet would read as a formula is escaped by
-:func:`tracker.reports.safe.csv_text`. CSV has no row limit: this is the format that holds
+:func:`tracker.cells.csv_text`. CSV has no row limit: this is the format that holds
 a province's whole ledger in one file (about 250 bytes a firm).
 """
 
@@ -18,9 +18,9 @@ import csv
 import io
 from typing import BinaryIO
 
+from ..cells import csv_text
 from ..i18n import t
 from .content import FIRM_COLUMNS, ReportContent
-from .safe import csv_text
 
 __all__ = ["CSV_EXTRA_COLUMNS", "csv_headers", "write_csv"]
 

@@ -9,7 +9,7 @@ available), 说明. Header rows are
 frozen, columns sized to their text, rates in percent format, dates real date cells
 (``yyyy-mm-dd``: they sort, and a filter offers years and months), statuses coloured by
 conditional formatting (so that the colours follow sorting and filtering). Every text
-cell follows the rules of :mod:`tracker.reports.safe` (never a formula; characters XML
+cell follows the rules of :mod:`tracker.cells` (never a formula; characters XML
 cannot hold are dropped). Every font is named (:data:`FONT_NAMES`).
 
 **Chain filters.** A firm in several chains has its chains joined with "、" in 所属产业链
@@ -54,6 +54,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..cells import put_cell, stream_value
 from ..i18n import display_width, percent, t
 from ..plans import plan_name
 from ..provenance import source_text
@@ -69,7 +70,6 @@ from .content import (
     result_text,
     standing_text,
 )
-from .safe import put_cell, stream_value
 from .xlsxstream import DATE_FORMAT, DATETIME_FORMAT, LINE_HEIGHT, ROW_PADDING, Fill, save
 
 __all__ = [

@@ -12,8 +12,8 @@ benchmark's generated firm sheets (:func:`write_sheet`, named
 Cells
 -----
 - text: an inline string; text a spreadsheet would take for a formula gets the
-  quote-prefix style (:mod:`tracker.reports.safe`); the characters XML cannot hold are
-  dropped (:data:`tracker.reports.safe.XML_ILLEGAL`; text made only of them leaves the
+  quote-prefix style (:mod:`tracker.cells`); the characters XML cannot hold are
+  dropped (:data:`tracker.cells.XML_ILLEGAL`; text made only of them leaves the
   cell empty); a carriage return is written as ``&#13;`` (a parser turns a literal one
   into a line feed); spaces at either end are kept;
 - ``bool``: a boolean; ``int`` and ``float``: a number (an infinite one raises
@@ -81,7 +81,7 @@ from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from .safe import FORMULA_TRIGGERS, XML_ILLEGAL, put_cell
+from ..cells import FORMULA_TRIGGERS, XML_ILLEGAL, put_cell
 
 __all__ = ["CHUNK_ROWS", "DATETIME_FORMAT", "DATE_FORMAT", "LINE_HEIGHT", "ROW_PADDING", "Fill",
            "save", "write_sheet"]
