@@ -25,6 +25,7 @@ __all__ = [
     "GOALS",
     "evaluate_goals",
     "finish_results",
+    "goal_value",
     "keep_analysis",
     "merge_results",
     "to_markdown",
@@ -152,12 +153,12 @@ def _cell(value, digits: int = 3) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _goal_value(metric: str):
+def goal_value(metric: str):
     """How a goal's figures read: seconds, MiB, or a share as a percentage.
 
-    >>> _goal_value("seconds")(0.25), _goal_value("peak_rss_mib")(1536.0)
+    >>> goal_value("seconds")(0.25), goal_value("peak_rss_mib")(1536.0)
     ('0.25 s', '1,536 MiB')
-    >>> _goal_value("rss_growth_after_warmup")(0.1)
+    >>> goal_value("rss_growth_after_warmup")(0.1)
     '10.0 %'
     """
     if metric == "peak_rss_mib":
@@ -208,7 +209,7 @@ def to_markdown(results: dict, analysis: str | None = None) -> str:
     lines += ["## Goals", "", "| goal | backend | measured | limit | verdict |",
               "|---|---|---:|---:|---|"]
     for g in results.get("goals", []):
-        show = _goal_value(g["metric"])
+        show = goal_value(g["metric"])
         verdict = g["verdict"]
         if verdict == "missed":
             verdict = f"**missed** by {show(g['over_by'])} ({g['factor']:.1f}×)"

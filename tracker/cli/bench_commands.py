@@ -138,15 +138,17 @@ def bench(sizes, bench_db, postgres_server, json_path, markdown_path, steps, loa
     save(results)
     for target in filter(None, (json_path, markdown_path)):
         click.echo(f"结果已写入 / results written: {target}", err=True)
+    from ..bench.report import goal_value
+
     for goal in results["goals"]:
         detail = ""
-        unit = " s" if goal["metric"] == "seconds" else " MiB"
+        show = goal_value(goal["metric"])  # seconds, MiB or a share, as BENCHMARKS.md
         if goal["verdict"] == "missed":
-            detail = f" by {goal['over_by']:,.2f}{unit} ({goal['factor']:.1f}×)"
+            detail = f" by {show(goal['over_by'])} ({goal['factor']:.1f}×)"
         elif goal["verdict"] == "met":
-            detail = f", {goal['spare']:,.2f}{unit} to spare"
+            detail = f", {show(goal['spare'])} to spare"
         if goal["value"] is not None:
-            detail = f" ({goal['value']:,.2f}{unit})" + detail
+            detail = f" ({show(goal['value'])})" + detail
         click.echo(f"{goal['text']} [{goal['backend'] or '—'}]: {goal['verdict']}{detail}")
     failed = [s for run in results["runs"] for s in run["steps"] if s["status"] in ("error", "timeout")]
     if failed:
