@@ -144,7 +144,7 @@ def network_section(ctx, code, scope):
         if not structure.orgs:
             empty(ctx.t("meeting.net_no_orgs"))
             return
-        orgs = {c: f"{n}（{views.fmt_int(k)}）" for c, n, k in structure.orgs}
+        orgs = {c: ctx.t("drill.aside", text=n, detail=views.fmt_int(k)) for c, n, k in structure.orgs}
         if st.session_state.get("net_org") not in orgs:
             st.session_state["net_org"] = structure.orgs[0][0]
         picked = st.selectbox(ctx.t("meeting.net_pick_org"), list(orgs), key="net_org",

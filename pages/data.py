@@ -131,7 +131,7 @@ def import_section(ctx):
 
     st.markdown("**" + ctx.t("preview") + "**")
     for name, sheet in report.validated.sheets.items():
-        with st.expander(f"{name}（{views.fmt_int(len(sheet.rows))}）"):
+        with st.expander(ctx.t("drill.aside", text=name, detail=views.fmt_int(len(sheet.rows)))):
             _mapping_editor(ctx, sheet, state)
             headers = [h or f"#{i + 1}" for i, h in enumerate(sheet.headers)]
             st.dataframe([{h: ("" if v is None else str(v)) for h, v in zip(headers, row.values)}
@@ -278,7 +278,7 @@ def form_add_firm(ctx):
                 segment=segment, chain_master=master, ownership=ownership, park=park or None,
                 street=street or None, formal_members=int(formal),
                 probationary_members=int(probationary), above_size=above),
-                f"{name}（{code.strip().upper()}）")
+                ctx.t("drill.aside", text=name, detail=code.strip().upper()))
 
 
 def form_update_firm(ctx):
@@ -425,7 +425,7 @@ def form_visit(ctx):
     if not people:
         st.info(ctx.t("visit_no_officer"))
         return
-    keys = [f"{p['name']}（{p['unit']}）" for p in people]
+    keys = [ctx.t("drill.aside", text=p["name"], detail=p["unit"]) for p in people]
     by_key = dict(zip(keys, people))
     with st.form("form_visit"):
         c1, c2, c3 = st.columns(3)

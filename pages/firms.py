@@ -73,7 +73,7 @@ def firm_section(ctx, code):
         st.warning(ctx.t("drill.firm_not_shown", code=code, day=ctx.as_of.isoformat()))
         return
     row = card.row
-    st.subheader(f"{card.name}（{code}）")
+    st.subheader(ctx.t("drill.aside", text=card.name, detail=code))
     st.markdown(ctx.t("firm_status_line", status=row["status_label"],
                       chains=row["chain_names"] or "—"))
     if card.since is not None:
@@ -150,7 +150,7 @@ def body(ctx):
     if st.session_state.get("firm_pick") not in codes:
         st.session_state["firm_pick"] = wanted if wanted in codes else codes[0]
     code = st.selectbox(ctx.t("drill.firm_pick"), codes, key="firm_pick",
-                        format_func=lambda c: f"{label.get(c, c)}（{c}）")
+                        format_func=lambda c: ctx.t("drill.aside", text=label.get(c, c), detail=c))
     st.query_params["firm"] = code
     st.session_state["_firm_from_url"] = code
     with st.container(border=True):

@@ -44,7 +44,7 @@ def detail_section(ctx, code):
         return
     with st.container(border=True):
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        c1.subheader(f"{org['name']}（{org['code']}）")
+        c1.subheader(ctx.t("drill.aside", text=org["name"], detail=org["code"]))
         if c2.button(ctx.t("close"), key="org_close"):
             del st.query_params["org"]
             st.rerun()
@@ -100,7 +100,8 @@ def board_section(ctx):
     for col, bucket in zip(cols, views.BOARD_BUCKETS):
         col.metric(ctx.t(f"terms_{bucket}"), views.fmt_int(len(board[bucket])))
     st.caption(ctx.t("terms_note"))
-    tabs = st.tabs([f"{ctx.t(f'terms_{b}')}（{len(board[b]):,}）" for b in views.BOARD_BUCKETS])
+    tabs = st.tabs([ctx.t("drill.aside", text=ctx.t(f"terms_{b}"), detail=f"{len(board[b]):,}")
+                    for b in views.BOARD_BUCKETS])
     for tab, bucket in zip(tabs, views.BOARD_BUCKETS):
         with tab:
             frame = board[bucket]
@@ -166,7 +167,8 @@ def body(ctx):
             col.metric(rule, views.fmt_int(int(n)))
         for rule, group in findings.groupby("rule", sort=True):
             first = group.iloc[0]
-            with st.expander(f"{rule} · {first.get('title', '')}（{len(group):,}）"):
+            with st.expander(ctx.t("drill.aside", text=f"{rule} · {first.get('title', '')}",
+                                   detail=f"{len(group):,}")):
                 st.caption(ctx.t("article", text=first.get("article", "")))
                 shown = group.rename(columns={
                     "subject_id": ctx.t("subject"), "subject_name": ctx.t("name"),

@@ -8,6 +8,7 @@ import streamlit as st
 
 from tracker.dashboard import charts, empty, open_page, page_url, run_page, views
 from tracker.dashboard.tables import show_table
+from tracker.plans import plan_name
 from tracker.vocab import DEADLINE_RESULT, PLAN_STATUS, STANDING, TREND
 
 
@@ -20,7 +21,9 @@ def coloured(vocab, code, lang, text=None) -> str:
 def headline(ctx, view):
     total, before, lang = view.total, view.previous, ctx.lang
     st.caption(ctx.t("delta_since", day=view.previous_date.isoformat()))
-    cols = st.columns(7)
+    # The rates in one row, the counts in the next: seven in a row cut the English labels
+    # ("Organisation cover…") at a laptop's width.
+    cols = st.columns(4) + st.columns(4)[:3]
     cols[0].metric(ctx.t("work_coverage"), views.fmt_pct(total.coverage_rate),
                    views.fmt_delta_pp(total.coverage_rate, before.coverage_rate, lang),
                    help=ctx.t("coverage_rate_help"))
@@ -68,7 +71,7 @@ def verdict_block(ctx, view, ended):
     lang, v = ctx.lang, ended.district
     target = views.fmt_pct(ended.plan.target_rate)
     deadline = ended.plan.deadline.isoformat()
-    st.subheader(ctx.t("plan_ended", name=ended.plan.name, deadline=deadline,
+    st.subheader(ctx.t("plan_ended", name=plan_name(ended.plan, ctx.lang), deadline=deadline,
                        days=f"{ended.days_past_deadline:,}")
                  + example_badge(ctx, ended.plan.is_example),
                  help=ctx.t("example_plan_note") if ended.plan.is_example else None)
@@ -211,7 +214,7 @@ def chains_section(ctx, view):
     st.subheader(ctx.t("chains_title"))
     st.caption(ctx.t("chains_note"))
     if view.ended is not None and plan is not None and not plan.passed:
-        st.caption(ctx.t("chains_two_plans", ended=view.ended.plan.name,
+        st.caption(ctx.t("chains_two_plans", ended=plan_name(view.ended.plan, ctx.lang),
                          deadline=view.ended.plan.deadline.isoformat(), plan=plan.name))
     rows, codes = [], []
     for row in view.chains:  # lowest coverage rate first

@@ -163,7 +163,7 @@ def test_overview_matches_cli(district, monkeypatch):
     assert_clean(at)
     expected = cli_coverage(url, "--as-of", AS_OF)["total"]
     shown = metrics(at)
-    assert shown["工作覆盖率"][0] == views.fmt_pct(expected["coverage_rate"]) == "40.0%"
+    assert shown["覆盖率"][0] == views.fmt_pct(expected["coverage_rate"]) == "40.0%"
     assert shown["组织覆盖率"][0] == views.fmt_pct(expected["org_coverage_rate"])
     assert shown["单独组建率"][0] == views.fmt_pct(expected["single_unit_rate"])
     assert shown["企业数"][0] == f"{expected['firms']:,}"
@@ -173,7 +173,7 @@ def test_overview_matches_cli(district, monkeypatch):
     assert shown["联络员数"] == ("1", "+1")
     assert shown["党组织数"] == ("2", "+0")
     delta = (expected["coverage_rate"] - before["coverage_rate"]) * 100
-    assert shown["工作覆盖率"][1] == f"{delta:+.1f}个百分点"
+    assert shown["覆盖率"][1] == f"{delta:+.1f}个百分点"
     # The chain table: one row per chain, figures as `tracker coverage --by chain`.
     groups = {g["name"]: g for g in cli_coverage(url, "--as-of", AS_OF, "--by", "chain")["groups"]}
     table = table_with(at, "截止日结果")
@@ -181,7 +181,7 @@ def test_overview_matches_cli(district, monkeypatch):
     for _, row in table.iterrows():
         group = groups[row["产业链"]]
         assert row["企业数"] == f"{group['firms']:,}"
-        assert row["工作覆盖率"] == views.fmt_pct(group["coverage_rate"])
+        assert row["覆盖率"] == views.fmt_pct(group["coverage_rate"])
     # The deadline (2025-12-31) is ahead on 2024-06-30.
     assert any("还有 549 天" in s.value for s in at.subheader)
 
@@ -219,7 +219,7 @@ def test_overview_verdict_three_words_after_the_deadline(district, monkeypatch):
     assert shown["截止日结果"] == ("未达标", "差 3 家")
     assert shown["统计日 2026-03-31 覆盖率"] == ("80.0%", "+40.0个百分点（较截止日）")
     assert shown["趋势（近3个月）"][0] == "上升"
-    assert shown["工作覆盖率"][0] == "80.0%" and shown["有效覆盖率"][0] == "40.0%"
+    assert shown["覆盖率"][0] == "80.0%" and shown["有效覆盖率"][0] == "40.0%"
     assert any("红杉林计划：截止日 2025-12-31 已过 90 天" == s.value for s in at.subheader)
     verdict = " ".join(m.value for m in at.markdown)
     assert "未达标" in verdict and "差 3 家达到目标 100.0%" in verdict
@@ -229,9 +229,9 @@ def test_overview_verdict_three_words_after_the_deadline(district, monkeypatch):
     assert {"截止日结果", "统计日状态", "趋势"} <= set(table.columns)
     rows = table.set_index("产业链")
     assert list(table["产业链"][:2]) == ["生物技术", "新型显示"]  # lowest rate first
-    assert tuple(rows.loc["生物技术", ["工作覆盖率", "截止日覆盖率", "截止日结果", "统计日状态",
+    assert tuple(rows.loc["生物技术", ["覆盖率", "截止日覆盖率", "截止日结果", "统计日状态",
                                    "趋势"]]) == ("66.7%", "66.7%", "未达标（差 1 家）", "低于目标", "持平")
-    assert tuple(rows.loc["新型显示", ["工作覆盖率", "截止日覆盖率", "截止日结果", "统计日状态",
+    assert tuple(rows.loc["新型显示", ["覆盖率", "截止日覆盖率", "截止日结果", "统计日状态",
                                    "趋势"]]) == ("100.0%", "33.3%", "未达标（差 2 家）", "达到目标", "上升")
     assert rows.loc["新型显示", "有效覆盖率"] == "33.3%"  # B visited; C and D not
     assert rows.loc["集成电路", "统计日状态"] == "无数据"  # a chain without firms comes last
@@ -358,7 +358,7 @@ def test_chain_page_matches_cli_and_lists_uncovered(district, monkeypatch):
     expected = cli_coverage(url, "--as-of", AS_OF, "--chain", "DISPLAY")["total"]
     shown = metrics(at)
     assert shown["企业数"][0] == str(expected["firms"]) == "3"
-    assert shown["工作覆盖率"][0] == views.fmt_pct(expected["coverage_rate"])
+    assert shown["覆盖率"][0] == views.fmt_pct(expected["coverage_rate"])
     assert shown["组织覆盖率"][0] == views.fmt_pct(expected["org_coverage_rate"])
     uncovered = table_with(at, "未覆盖原因")
     assert set(uncovered["统一社会信用代码"]) == {w.code("C"), w.code("D")}
@@ -534,7 +534,7 @@ def test_bad_url_date_and_english(district, monkeypatch):
     assert_clean(at)
     assert at.date_input(key="as_of").value == date.today()
     assert at.title[0].value == "Overview"
-    assert "Work coverage" in metrics(at)
+    assert "Coverage" in metrics(at)
 
 
 def test_synthetic_banner_and_provenance(district, monkeypatch):
@@ -604,7 +604,7 @@ def test_plan_page_matches_planner_and_forecast(district, monkeypatch):
     assert_clean(at)
     shown = metrics(at)
     result = plan_store(w.engine, date(2024, 6, 30))
-    assert shown["当前工作覆盖率"][0] == views.fmt_pct(result.coverage_before)
+    assert shown["当前覆盖率"][0] == views.fmt_pct(result.coverage_before)
     assert shown["执行方案后"][0] == views.fmt_pct(result.coverage_after)
     assert shown["新建党组织"][0] == str(result.totals["new_orgs"])
     expected = forecast(w.engine, date(2024, 6, 30)).district

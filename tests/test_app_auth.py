@@ -91,7 +91,7 @@ def test_every_page_shows_only_the_users_scope(district, monkeypatch, name, role
     assert_clean(at)
     shown = metrics(at)
     assert shown["企业数"][0] == views.fmt_int(expected.total.firms)
-    assert shown["工作覆盖率"][0] == views.fmt_pct(expected.total.coverage_rate)
+    assert shown["覆盖率"][0] == views.fmt_pct(expected.total.coverage_rate)
     assert shown["组织覆盖率"][0] == views.fmt_pct(expected.total.org_coverage_rate)
     table_chains = set(_frame(at, "截止日结果")["产业链"])
     assert table_chains == {g.name for g in expected.groups}

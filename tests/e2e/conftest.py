@@ -90,3 +90,16 @@ def log_in(page, url: str, name: str = "demo", password: str = "redwood-demo") -
     page.get_by_label(re.compile("^(密码|Password)$")).fill(password)
     page.get_by_role("button", name=re.compile("^(登录|Sign in)$")).click()
     page.get_by_role("button", name=re.compile("退出登录|Sign out")).wait_for()
+
+
+def visit(page, url: str) -> None:
+    """Open ``url``, signing in on that URL when the browser holds no session yet (a
+    session survives a reload and a new URL: a second sign-in would find no form)."""
+    import re
+
+    page.goto(url)
+    form = page.get_by_label(re.compile("^(用户名|User name)$"))
+    signed_in = page.get_by_role("button", name=re.compile("退出登录|Sign out"))
+    form.or_(signed_in).first.wait_for(timeout=120_000)
+    if form.count():
+        log_in(page, url)

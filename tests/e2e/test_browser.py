@@ -16,7 +16,7 @@ import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, visit
 from tracker import uscc
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +28,8 @@ PAGES = [("", "总览", ".js-plotly-plot"), ("chain", "生物技术", ".js-plotl
          ("liaisons", "联络员", '[data-testid="data-grid-canvas"]'),
          ("plan", "缺口与计划", '[data-testid="data-grid-canvas"]'),
          ("reports", "报表", '[data-testid="stSelectbox"]'),
-         ("data", "数据", '[data-testid="stFileUploader"]')]
+         ("data", "数据", '[data-testid="stFileUploader"]'),
+         ("meeting", "产业链党建覆盖", '[data-testid="meeting-chain"]')]
 AS_OF = "2025-06-30"
 
 
@@ -93,8 +94,8 @@ def test_switch_the_as_of_date(served_app, page, shots):
     settle(page, "2023-01-31")
     assert "as_of=2023-01-31" in page.evaluate("location.href")
     no_exception(page)
-    # A link with the date opens the same view in a new session.
-    log_in(page, f"{served_app}/chain?as_of=2023-01-31")
+    # A link with the date opens the same view (the sign-in survives: no form to fill).
+    visit(page, f"{served_app}/chain?as_of=2023-01-31")
     settle(page, "2023-01-31")
     no_exception(page)
 
@@ -131,16 +132,20 @@ def test_import_through_the_upload(served_app, page, shots, tmp_path):
     settle(page, today)
     no_exception(page)
     page.screenshot(path=str(shots / "data-preview.png"), full_page=True)
-    # The store holds the demo: the import replaces it, which the user must tick.
-    page.get_by_text("删除演示数据后导入").click()
+    # The store holds the demo: the ledger replaces it, once the user has ticked that the
+    # demo data goes (the button stays disabled until then).
+    replace = page.get_by_role("button", name="用此台账替换演示数据")
+    expect(replace).to_be_disabled()
+    page.get_by_text("我确认：删除全部演示数据").click()
     settle(page, today)
-    page.get_by_role("button", name="确认导入").click()
+    expect(replace).to_be_enabled()
+    replace.click()
     page.get_by_text("导入完成").wait_for(timeout=120_000)
     settle(page, today)
     no_exception(page)
     page.screenshot(path=str(shots / "data-imported.png"), full_page=True)
     # The overview now shows the imported district: three firms, no demo banner.
-    log_in(page, f"{served_app}/?as_of={today}")
+    visit(page, f"{served_app}/?as_of={today}")
     page.locator("h1", has_text="总览").first.wait_for()
     settle(page, today)
     expect(metric(page, "企业数")).to_have_text("3")

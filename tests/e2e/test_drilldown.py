@@ -20,9 +20,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, visit
 from tests.e2e.test_browser import no_exception, settle
 from tracker.dashboard import views
+from tracker.i18n import t
 from tracker.search import build_index, initials, strip_place
 from tracker.store import get_engine
 
@@ -42,16 +43,6 @@ def engine(served_store):
 
 def query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
-
-
-def visit(page, url: str) -> None:
-    """Open ``url``, signing in on that URL when the browser holds no session yet."""
-    page.goto(url)
-    form = page.get_by_label(re.compile("^(用户名|User name)$"))
-    signed_in = page.get_by_role("button", name=re.compile("退出登录|Sign out"))
-    form.or_(signed_in).first.wait_for(timeout=120_000)
-    if form.count():
-        log_in(page, url)
 
 
 def open_overview(page, base: str, lang: str = "中文") -> None:
@@ -77,7 +68,7 @@ def click_row(page, grid, row: int = 0) -> None:
 
 def click_bar(page, index: int = 0) -> None:
     """Click a bar of the overview's chain chart (the first trace: the smallest gap)."""
-    chart = page.locator(".js-plotly-plot", has_text="各产业链工作覆盖率").first
+    chart = page.locator(".js-plotly-plot", has_text="各产业链覆盖率").first
     bar = chart.locator(".bars .point path").nth(index)
     bar.scroll_into_view_if_needed()
     box = bar.bounding_box()
@@ -143,7 +134,9 @@ def test_deep_link_to_a_firm_after_sign_in(served_app, engine, page, shots):
     code = queue["credit_code"].iloc[0]
     card = views.firm_card(engine, code, DAY, lang="en")
     log_in(page, f"{served_app}/firms?firm={code}&as_of={AS_OF}&lang=English")
-    page.locator("h3", has_text=f"（{code}）").wait_for(timeout=120_000)
+    # The heading in English brackets: "name (code)".
+    heading = t("drill.aside", "en", text=card.name, detail=code)
+    page.locator("h3", has_text=heading).wait_for(timeout=120_000)
     settle(page)
     page.wait_for_timeout(1000)
     no_exception(page)
@@ -157,7 +150,7 @@ def test_deep_link_to_a_firm_after_sign_in(served_app, engine, page, shots):
     page.screenshot(path=str(shots / "drill-firm-en.png"), full_page=True)
     # A lower-case code in a link opens the same firm.
     page.goto(f"{served_app}/firms?firm={code.lower()}&as_of={AS_OF}&lang=English")
-    page.locator("h3", has_text=f"（{code}）").wait_for(timeout=120_000)
+    page.locator("h3", has_text=heading).wait_for(timeout=120_000)
 
 
 @pytest.mark.parametrize("lang", ["中文", "English"])
@@ -171,7 +164,7 @@ def test_chain_table_shows_every_chain_and_downloads(served_app, engine, page, s
     assert grid.bounding_box()["height"] >= 36 + 13 * 35
     suffix = "zh" if lang == "中文" else "en"
     grid.screenshot(path=str(shots / f"drill-chains-table-{suffix}.png"))
-    page.locator(".js-plotly-plot", has_text=re.compile("各产业链工作覆盖率|Work coverage by chain")) \
+    page.locator(".js-plotly-plot", has_text=re.compile("各产业链覆盖率|Coverage by chain")) \
         .first.screenshot(path=str(shots / f"drill-chains-chart-{suffix}.png"))
     button = page.get_by_role("button", name=re.compile("下载 Excel|Download Excel")).last
     with page.expect_download() as info:

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, visit
 from tests.e2e.test_browser import no_exception, settle
 from tracker.dashboard import firm_officers, views
 from tracker.intervals import is_active
@@ -45,7 +45,8 @@ def test_overview_and_the_overdue_list_open_the_firm(served_store, page, shots):
     page.wait_for_timeout(800)
     page.screenshot(path=str(shots / "overview-2026-11-27-en-chains.png"))
 
-    log_in(page, f"{base}/?as_of={AS_OF}")
+    # The same browser, still signed in: the Chinese overview without a second sign-in.
+    visit(page, f"{base}/?as_of={AS_OF}&lang=中文")
     page.locator("h1", has_text="总览").first.wait_for()
     settle(page, AS_OF)
     page.get_by_text("逾期未覆盖企业").first.wait_for()

@@ -122,8 +122,8 @@ def footer(ctx: PageContext) -> None:
         pass
     parts = [
         ctx.t("footer_as_of", day=ctx.as_of.isoformat()),
-        ctx.t("footer_last_import", when=last + (f"（{prov.last_import_file}）"
-                                                 if prov.last_import_file else "")),
+        ctx.t("footer_last_import", when=ctx.t("drill.aside", text=last, detail=prov.last_import_file)
+              if prov.last_import_file else last),
         ctx.t("footer_denominator", text=prov.denominator_text),
         ctx.t("footer_source", source=prov.source or ctx.t("unknown")),
     ]
@@ -156,24 +156,6 @@ def record_link(file: str, label: str, icon: str | None = None, **params: str) -
     this session (the sign-in, the as-of date and the language stay), such as a firm's
     covering organisation on the firm's page."""
     st.page_link(str(PAGES_DIR / file), label=label, icon=icon, query_params=params)
-
-
-def pick_row(key: str, data, rows: int, column_config: dict | None = None,
-             max_height: int = 420) -> int | None:
-    """A table whose picked row opens something: the picked row's index, or None.
-
-    ``data`` is a frame (or its Styler) of ``rows`` rows. The table's widget key changes after
-    each pick, so that coming back to the page shows no stale pick.
-    """
-    count = st.session_state.get(f"_{key}_picks", 0)
-    event = st.dataframe(data, hide_index=True, column_config=column_config, on_select="rerun",
-                         selection_mode="single-row", key=f"{key}_pick_{count}",
-                         height=min(max_height, 38 + 35 * rows))
-    picked = event.selection.rows if event is not None else []
-    if picked:
-        st.session_state[f"_{key}_picks"] = count + 1
-        return picked[0]
-    return None
 
 
 def empty(message: str) -> None:

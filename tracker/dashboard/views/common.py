@@ -27,7 +27,7 @@ from ...coverage import DENOMINATORS, Counts, month_ends, monthly_series
 from ...model import Assignment, Chain, ChainMembership, CoverageLink, Firm, PartyOrg, Plan
 from ...planning.forecast import history_dates
 from ...plans import in_force_row
-from ...provenance import get_info
+from ...provenance import get_info, source_text
 from ...scope import EVERYTHING, Scope
 from .cache import cached
 from .format import in_lang
@@ -50,7 +50,8 @@ def plan_info(engine: Engine, on: date | None = None) -> dict | None:
     """The plan in force on ``on`` (:func:`tracker.plans.plan_in_force`: running on that day,
     else the last that ended); without a date, the shipped default plan.
 
-    Keys: name, start, deadline (dates), target_rate, denominator, is_default, is_example,
+    Keys: name, name_en (None when the plan has no English name; show the name through
+    :func:`tracker.plans.plan_name`), start, deadline (dates), target_rate, denominator, is_default, is_example,
     cover_within_days, visit_within_days, source.
     """
     P = Plan.__table__
@@ -61,7 +62,7 @@ def plan_info(engine: Engine, on: date | None = None) -> dict | None:
             row = in_force_row(conn, on)
     if row is None:
         return None
-    return {"name": row["name"], "start": row["start"], "deadline": row["deadline"],
+    return {"name": row["name"], "name_en": row["name_en"], "start": row["start"], "deadline": row["deadline"],
             "target_rate": float(row["target_rate"]), "denominator": row["denominator"],
             "is_default": bool(row["is_default"]), "is_example": bool(row["is_example"]),
             "cover_within_days": row["cover_within_days"],
@@ -167,14 +168,15 @@ class Provenance:
 
 @cached
 def provenance(engine: Engine, lang: str = "zh", as_of: date | None = None) -> Provenance:
-    """What every page states about its data: source, synthetic flag, last import,
+    """What every page states about its data: source (in ``lang`` when the store has it so:
+    :func:`tracker.provenance.source_text`), synthetic flag, last import,
     the denominator in use (the plan in force on ``as_of``'s; the default plan's without)."""
     info = get_info(engine)
     plan = plan_info(engine, as_of)
     denominator = plan["denominator"] if plan else "chain_firms"
     text = in_lang(DENOMINATORS.get(denominator, {}), lang) or denominator
     return Provenance(
-        synthetic=info.get("synthetic") == "true", source=info.get("source", ""),
+        synthetic=info.get("synthetic") == "true", source=source_text(info, lang),
         licence=info.get("licence", ""), last_import=info.get("last_import", ""),
         last_import_file=info.get("last_import_file", ""), denominator=denominator,
         denominator_text=text, firms=data_bounds(engine)["firms"])

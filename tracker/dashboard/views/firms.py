@@ -138,7 +138,8 @@ def firm_history(engine: Engine, credit_code: str, until: date, lang: str = "zh"
         chains = sorted({code for j, lft, code in members if is_active(j, lft, start)})
         orgs = sorted({name for s, e, f, dis, name in links
                        if is_active(s, e, start) and is_active(f, dis, start)})
-        liaisons = sorted({f"{name}（{unit}）" for s, e, name, unit in assigns if is_active(s, e, start)})
+        liaisons = sorted({t("drill.aside", lang, text=name, detail=unit)
+                           for s, e, name, unit in assigns if is_active(s, e, start)})
         status = ("out" if not chains else "org" if orgs else "work" if liaisons else "none")
         label = t("app.not_in_chain", lang) if status == "out" else STATUS.label(status, lang)
         rows.append({"start": start, "end": end, "status": status, "status_label": label,

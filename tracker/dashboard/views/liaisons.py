@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ...coverage import firm_status
+from ...i18n import t
 from ...scope import EVERYTHING, Scope
 from ...visits import is_visited, last_visits, officers, window_of
 from ...vocab import LIAISON_ROLE
@@ -48,7 +49,7 @@ def visit_window(engine: Engine, as_of: date) -> int:
 @dataclass
 class LiaisonBoard:
     """The officers with an assignment on the as-of date, most unvisited firms first
-    (``officers``: ``officer`` (a key: name（unit）), ``name, unit, role_label, firms,
+    (``officers``: ``officer`` (a key: name (unit), its brackets in ``lang``), ``name, unit, role_label, firms,
     visits_in_window, unvisited``), and their firms (``firms``: ``officer, credit_code, name,
     last_visit`` (ISO date or None), ``visits_in_window, visited``)."""
 
@@ -71,7 +72,7 @@ def liaison_board(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
         mine = [f for f in officer.firms if visible is None or f["credit_code"] in visible]
         if not mine:
             continue
-        key = f"{officer.name}（{officer.unit}）"
+        key = t("drill.aside", lang, text=officer.name, detail=officer.unit)
         people.append({"officer": key, "name": officer.name, "unit": officer.unit,
                        "role_label": LIAISON_ROLE.label(officer.role, lang), "firms": len(mine),
                        "visits_in_window": sum(f["visits_in_window"] for f in mine),

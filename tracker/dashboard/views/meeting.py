@@ -111,7 +111,9 @@ def _deadline_lines(view, lang: str) -> tuple[list[str], bool]:
                        target=fmt_pct(ended.plan.target_rate),
                        short=fmt_int(d.short_at_deadline or 0)))
     plan = view.plan
-    if plan is not None and (ended is None or ended.plan.name != plan.name):
+    # The same plan by its dates: the view's name is already in ``lang``, the ended plan's not.
+    if plan is not None and (ended is None
+                             or (ended.plan.start, ended.plan.deadline) != (plan.start, plan.deadline)):
         key = "plan_in_force_example" if plan.is_example else "plan_in_force"
         lines.append(t(f"meeting.{key}", lang, plan=plan_name(plan, lang), deadline=plan.deadline.isoformat(),
                        days=fmt_int(max(0, plan.days_left)), target=fmt_pct(plan.target_rate),

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from ...coverage import DENOMINATORS, Counts, coverage, in_population, month_ends
 from ...intervals import active_clause
 from ...model import Assignment, CoverageLink, PartyOrg
-from ...plans import list_plans, plan_in_force
+from ...plans import list_plans, plan_in_force, plan_name
 from ...scope import EVERYTHING, Scope
 from ...verdict import ChainVerdict, PlanVerdict, verdict
 from .cache import cached
@@ -67,7 +67,7 @@ class ChainRow:
 
 @dataclass
 class PlanStatus:
-    name: str
+    name: str  # in the page's language (:func:`tracker.plans.plan_name`)
     deadline: date
     target_rate: float
     passed: bool
@@ -234,7 +234,7 @@ def overview(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str =
         at_deadline = counts_at(series, deadline) if passed else None
         status = statuses.get("*") or _status_without_forecast(
             at_deadline if passed else total, target, as_of, deadline)
-        plan_status = PlanStatus(plan["name"], deadline, target, passed,
+        plan_status = PlanStatus(plan_name(plan, lang), deadline, target, passed,
                                  (deadline - as_of).days, at_deadline, status,
                                  total.gap_to(target), plan["start"], plan["is_example"],
                                  judged.district if judged else None)
