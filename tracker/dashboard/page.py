@@ -127,7 +127,8 @@ def footer(ctx: PageContext) -> None:
         ctx.t("footer_denominator", text=prov.denominator_text),
         ctx.t("footer_source", source=prov.source or ctx.t("unknown")),
     ]
-    if prov.synthetic:
+    # The demo's own source already says it is synthetic; say it once.
+    if prov.synthetic and ctx.t("footer_synthetic") not in (prov.source or ""):
         parts.append(ctx.t("footer_synthetic"))
     st.divider()
     st.caption(" · ".join(parts))
