@@ -106,7 +106,8 @@ def coverage_from_graph(
     groups = _graph_groups(G, firms, by, lang) if by else []
     plan = None
     if "plan_name" in G.graph:
-        plan = {"name": G.graph["plan_name"], "start": G.graph["plan_start"],
+        plan = {"name": G.graph["plan_name"], "name_en": G.graph.get("plan_name_en"),
+                "start": G.graph["plan_start"],
                 "deadline": G.graph["plan_deadline"], "target_rate": G.graph["plan_target_rate"]}
     scope = Scope(chains=names_from_attr(G.graph.get("scope_chains", "")),
                   areas=names_from_attr(G.graph.get("scope_areas", "")))

@@ -66,7 +66,8 @@ def build_graph(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> nx.Mu
         ``scope_chains`` and ``scope_areas`` (JSON lists of names, empty for all: an
         area name may itself contain ``;`` or ``,``),
         ``denominator`` (the plan in force's) and, when a plan exists,
-        ``plan_name``, ``plan_start``, ``plan_deadline``, ``plan_target_rate``.
+        ``plan_name`` (``plan_name_en`` when it has one), ``plan_start``, ``plan_deadline``,
+        ``plan_target_rate``.
 
     Examples
     --------
@@ -345,6 +346,7 @@ def _describe(G: nx.MultiDiGraph, as_of: date, scope: Scope, plan) -> None:
         scope_areas=names_attr(scope.areas),
         denominator=(plan["denominator"] if plan is not None else None) or "chain_firms",
         plan_name=plan["name"] if plan is not None else None,
+        plan_name_en=plan.get("name_en") if plan is not None else None,
         plan_start=iso(plan["start"]) if plan is not None else None,
         plan_deadline=iso(plan["deadline"]) if plan is not None else None,
         plan_target_rate=float(plan["target_rate"]) if plan is not None else None,
