@@ -85,7 +85,7 @@ def test_stop_and_restart_postgresql_under_a_signed_in_session(postgres_server, 
             page.screenshot(path=str(shots / "outage-stopped-en.png"), full_page=True)
             _clean(_body(page))
             page.get_by_text("中文", exact=True).click()
-            page.get_by_text(re.compile("事件编号")).first.wait_for(timeout=60_000)
+            page.get_by_text(re.compile("事件编号")).first.wait_for(timeout=120_000)
         finally:
             _start(postgres_server)
 
