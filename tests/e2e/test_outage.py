@@ -72,7 +72,7 @@ def test_stop_and_restart_postgresql_under_a_signed_in_session(postgres_server, 
             page.get_by_text(re.compile("无法连接数据库|与数据库的连接中断")).first.wait_for(
                 timeout=120_000)
             # The page's own run ends in the boundary: the incident number and the watch.
-            page.get_by_text(re.compile("事件编号")).first.wait_for(timeout=60_000)
+            page.get_by_text(re.compile("事件编号")).first.wait_for(timeout=120_000)
             time.sleep(1)
             text = _body(page)
             page.screenshot(path=str(shots / "outage-stopped.png"), full_page=True)
