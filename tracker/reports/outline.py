@@ -354,39 +354,32 @@ def _text(value) -> str:
     return str(value)
 
 
-def _chain_table(c: ReportContent, caption: str) -> Table:
-    keys = ["chain_name", "firms", "org_covered", "work_covered", "uncovered", "coverage_rate"]
+def _coverage_table(c: ReportContent, caption: str, first: str, groups,
+                    note: str | None = None) -> Table:
+    """Coverage per group (a chain, an area), then the total: the one layout of both tables."""
+    keys = [first, "firms", "org_covered", "work_covered", "uncovered", "coverage_rate"]
     if c.plan:
         keys += ["gap"]
     rows = []
-    for ch in [*c.chains, c.total]:
-        n = ch.counts
-        row = [ch.name, f"{n.firms:,}", f"{n.org_covered:,}", f"{n.work_covered:,}",
+    for group in [*groups, c.total]:
+        n = group.counts
+        row = [group.name, f"{n.firms:,}", f"{n.org_covered:,}", f"{n.work_covered:,}",
                f"{n.uncovered:,}", percent(n.coverage_rate)]
         if c.plan:
-            row.append(_text(ch.gap))
+            row.append(_text(group.gap))
         rows.append(row)
     widths = [2.4] + [1.0] * (len(keys) - 1)
     return Table(caption, [c.tr(f"col_{k}") for k in keys], rows, widths,
-                 numeric=set(range(1, len(keys))), bold_last=True)
+                 numeric=set(range(1, len(keys))), bold_last=True, note=note)
+
+
+def _chain_table(c: ReportContent, caption: str) -> Table:
+    return _coverage_table(c, caption, "chain_name", c.chains)
 
 
 def _areas_table(c: ReportContent, caption: str) -> Table:
     """Coverage by area (park, else street), lowest rate first, then the total."""
-    keys = ["area", "firms", "org_covered", "work_covered", "uncovered", "coverage_rate"]
-    if c.plan:
-        keys += ["gap"]
-    rows = []
-    for a in [*c.areas, c.total]:
-        n = a.counts
-        row = [a.name, f"{n.firms:,}", f"{n.org_covered:,}", f"{n.work_covered:,}",
-               f"{n.uncovered:,}", percent(n.coverage_rate)]
-        if c.plan:
-            row.append(_text(a.gap))
-        rows.append(row)
-    widths = [2.4] + [1.0] * (len(keys) - 1)
-    return Table(caption, [c.tr(f"col_{k}") for k in keys], rows, widths,
-                 numeric=set(range(1, len(keys))), bold_last=True, note=c.tr("doc_areas_note"))
+    return _coverage_table(c, caption, "area", c.areas, note=c.tr("doc_areas_note"))
 
 
 def _measures_table(c: ReportContent, tallies, by: str, caption: str) -> Table:
