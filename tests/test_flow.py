@@ -1,8 +1,10 @@
 """The flow between two dates, time to cover and the overdue queue (tracker.flow).
 
 A hand-built district whose figures were computed by hand (the comments say how), on
-SQLite and PostgreSQL, and a property test: the flow identity holds and the flow's two
-ends equal two ``coverage`` calls on random districts.
+SQLite and PostgreSQL, and property tests: the flow identity holds and the flow's two
+ends equal two ``coverage`` calls on random districts; the columnar functions equal the
+per-firm reference model (``tests/flow_model.py``) on random districts, and the columnar
+runs (:class:`tracker.flow.RunSet`) equal the model's per-firm runs on random intervals.
 """
 
 from datetime import date
@@ -11,11 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import flow_model
 from tests.builders import fresh_world
+from tests.flow_model import Runs
 from tests.test_coverage import model_firm
 from tracker.coverage import coverage, firm_status
 from tracker.errors import TrackerError
-from tracker.flow import Runs, flow, losses, overdue, time_to_cover_by_month
+from tracker.flow import RunSet, flow, losses, overdue, read_timeline, time_to_cover_by_month
+from tracker.intervals import NO_DATE
 from tracker.scope import Scope
 
 D1 = date(2025, 12, 31)
@@ -202,3 +207,61 @@ def test_flow_agrees_with_coverage(sqlite_engine, firms, d1, d2, chain):
     # Every overdue firm is in P(d2) and uncovered there.
     for row in overdue(engine, d2, days=0, chain=chain):
         assert after[row.credit_code] == "none"
+
+
+# ------------------------------------------- property: the columns equal the per-firm model
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(firms=st.lists(model_firm, min_size=0, max_size=8), d1=day, d2=day,
+       chain=st.sampled_from([None, "BIO", "IC"]),
+       denominator=st.sampled_from(["chain_firms", "above_size"]),
+       days=st.sampled_from([0, 30, 365]))
+def test_columns_equal_the_per_firm_model(sqlite_engine, firms, d1, d2, chain, denominator, days):
+    engine = sqlite_engine
+    d1, d2 = min(d1, d2), max(d1, d2)
+    fresh_world(engine, firms)
+    expected = (flow_model.flow(engine, d1, d2, chain, denominator).as_dict(),
+                [r.as_dict() for r in flow_model.overdue(engine, d2, days, chain, denominator)],
+                [r.as_dict() for r in flow_model.losses(engine, d1, d2, chain, denominator)],
+                flow_model.time_to_cover_by_month(engine, d1, d2, denominator))
+    line = read_timeline(engine, denominator)
+    for timeline in (None, line):  # read from the store, and from a shared timeline
+        assert (flow(engine, d1, d2, chain, denominator, timeline=timeline).as_dict(),
+                [r.as_dict() for r in overdue(engine, d2, days, chain, denominator, timeline=timeline)],
+                [r.as_dict() for r in losses(engine, d1, d2, chain, denominator, timeline=timeline)],
+                time_to_cover_by_month(engine, d1, d2, denominator, timeline=timeline)) == expected
+
+
+span = st.tuples(st.integers(0, 40), st.integers(0, 40))
+
+
+@settings(max_examples=200, deadline=None)
+@given(groups=st.lists(st.lists(span, max_size=6), min_size=1, max_size=4),
+       probes=st.lists(st.tuples(st.integers(0, 3), st.integers(-2, 44), st.integers(0, 44)),
+                       max_size=12))
+def test_runset_equals_runs(groups, probes):
+    g, s, e = [], [], []
+    for group, spans in enumerate(groups):
+        for start, end in spans:
+            g.append(group)
+            s.append(start)
+            e.append(end)
+    runs = RunSet.merge(g, s, e)
+    expected = {group: Runs(spans) for group, spans in enumerate(groups)}
+    assert {group: list(zip(runs.start[runs.group == group].tolist(),
+                            runs.end[runs.group == group].tolist()))
+            for group in range(len(groups))} == {k: v.spans for k, v in expected.items()}
+    probes = [p for p in probes if p[0] < len(groups)]
+    if not probes:
+        return
+    pg, pd_, pu = (list(column) for column in zip(*probes))
+    found = runs.locate(pg, pd_)
+    first = runs.first_from(pg, pd_, pu)
+    for i, (group, d, until) in enumerate(probes):
+        model = expected[group]
+        assert (found[i] >= 0) == model.contains(d)
+        if found[i] >= 0:
+            assert runs.start[found[i]] == model.run_start(d)
+        hit = model.first_from(d, until)
+        assert (None if first[i] == NO_DATE["start"] else first[i]) == hit

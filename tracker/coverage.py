@@ -60,11 +60,13 @@ __all__ = [
     "Group",
     "PopulationFacts",
     "coverage",
+    "day_number",
     "firm_status",
     "firms_needed",
     "gap_to_target",
     "id_values",
     "in_population",
+    "int_rows",
     "month_ends",
     "monthly_series",
     "name_groups",
@@ -868,6 +870,12 @@ def _int_rows(conn, query, chunk: int = 100_000) -> list[np.ndarray]:
         cursor.close()
     table = np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.int64)
     return [np.ascontiguousarray(table[:, i]) for i in range(width)]
+
+
+#: Public names of the two helpers above, for the other modules that read dated facts as
+#: columns (:mod:`tracker.flow`): one way to turn a date column into a day number.
+day_number = _day
+int_rows = _int_rows
 
 
 def _series_record(d, key, in_pop, org, work, single) -> dict:

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..coverage import Counts, coverage, firm_status, firms_needed, gap_to_target, name_groups
-from ..flow import FlowResult, flow
+from ..flow import FlowResult, flow, read_timeline
 from ..i18n import LANGS, join, percent, t
 from ..intervals import active_clause
 from ..model import Assignment, Chain, CoverageLink, Liaison, PartyOrg, Plan
@@ -532,6 +532,13 @@ def gather(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str = "
 def _after_deadline(engine: Engine, c: ReportContent, section: PlanSection | None) -> None:
     """The ended plan's verdict, the flow since its deadline, and the overdue queue."""
     plan = ended_plan(engine, c.as_of)
+    read = {}  # one read of the store's runs per denominator, for every flow and the queue
+
+    def timeline_of(denominator):
+        if denominator not in read:
+            read[denominator] = read_timeline(engine, denominator)
+        return read[denominator]
+
     if plan is not None:
         c.ended = verdict(engine, plan, c.as_of, c.scope, c.lang)
         if c.scope.areas is not None:
@@ -539,14 +546,16 @@ def _after_deadline(engine: Engine, c: ReportContent, section: PlanSection | Non
             c.notes.append(c.tr("note_flow_areas"))
         elif c.scope.is_everything:
             c.flows = [FlowPart("*", c.total.name,
-                                flow(engine, plan.deadline, c.as_of, denominator=plan.denominator))]
+                                flow(engine, plan.deadline, c.as_of, denominator=plan.denominator,
+                                     timeline=timeline_of(plan.denominator)))]
         else:
             c.flows = [FlowPart(ch.key, ch.name, flow(engine, plan.deadline, c.as_of, chain=ch.key,
-                                                       denominator=plan.denominator))
+                                                       denominator=plan.denominator,
+                                                       timeline=timeline_of(plan.denominator)))
                        for ch in c.chains]
     # The overdue queue of the district, restricted to the scope's firms (the ledger's rows:
     # the same population); the actions are the planner's of this report (section).
-    queue = overdue_queue(engine, c.as_of, lang=c.lang, with_actions=False)
+    queue = overdue_queue(engine, c.as_of, lang=c.lang, with_actions=False, timeline_of=timeline_of)
     in_scope = dict(zip(c.firms["credit_code"], zip(c.firms["street"], c.firms["park"])))
     queue.rows = [r for r in queue.rows if r.credit_code in in_scope]
     actions = section.actions if section is not None else {}

@@ -48,8 +48,15 @@ from .common import (
     provenance,
 )
 from .data import recent_audit
-from .firms import firm_filters, firm_history, firm_search_index, firm_table
-from .flow import OverdueList, flow_between, lost_this_month, overdue_list, time_to_cover
+from .firms import firm_filters, firm_history, firm_search_index, firm_table, population_frame
+from .flow import (
+    OverdueList,
+    district_timeline,
+    flow_between,
+    lost_this_month,
+    overdue_list,
+    time_to_cover,
+)
 from .format import fmt_day, fmt_delta_int, fmt_delta_pp, fmt_int, fmt_number, fmt_pct
 from .liaisons import LiaisonBoard, chain_visits, firm_visit, liaison_board, visit_window
 from .orgs import BOARD_BUCKETS, org_detail, org_tree, rule_findings, term_board
@@ -87,6 +94,7 @@ __all__ = [
     "clear_cache",
     "data_bounds",
     "data_version",
+    "district_timeline",
     "findings_of",
     "firm_card",
     "firm_filters",
@@ -118,6 +126,7 @@ __all__ = [
     "plan_info",
     "plan_result",
     "plan_verdict",
+    "population_frame",
     "previous_month_end",
     "projection",
     "provenance",

@@ -3,7 +3,10 @@
 the time new firms wait for cover.
 
 Each is the engine's (:mod:`tracker.overdue`, :mod:`tracker.flow`) with the plan in force's
-window and denominator, cached per data version. The engine reads the whole district (or
+window and denominator, cached per data version. All of them read one
+:func:`district_timeline` per data version and denominator (the store's runs of days, as
+columns), so a page that shows the queue, the flow, the losses and the time to cover reads
+them from the store once. The engine reads the whole district (or
 one chain); for a user with a narrower scope the rows are narrowed to the firms the user
 may see (:func:`tracker.dashboard.views.firms.firm_table` in that scope).
 
@@ -31,7 +34,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ...flow import FlowResult, flow, losses, time_to_cover_by_month
+from ...flow import FlowResult, Timeline, flow, losses, read_timeline, time_to_cover_by_month
 from ...i18n import join, t
 from ...overdue import overdue_queue
 from ...scope import EVERYTHING, Scope
@@ -39,13 +42,22 @@ from ...vocab import UNCOVERED_CAUSE
 from .cache import cached
 from .common import chain_list, plan_info, previous_month_end
 from .firms import firm_table
+from .plan import plan_result
 
-__all__ = ["OverdueList", "flow_between", "lost_this_month", "overdue_list", "time_to_cover"]
+__all__ = ["OverdueList", "district_timeline", "flow_between", "lost_this_month", "overdue_list",
+           "time_to_cover"]
 
 OVERDUE_COLUMNS = ["credit_code", "name", "chains", "chain_names", "uncovered_since", "days",
                    "cause", "cause_label", "action"]
 LOST_COLUMNS = ["credit_code", "name", "chain_names", "ended", "ended_on"]
 TTC_COLUMNS = ["month", "entered", "covered", "median_days", "p90_days"]
+
+
+@cached
+def district_timeline(engine: Engine, denominator: str | None = None) -> Timeline:
+    """:func:`tracker.flow.read_timeline`: every firm's runs in the chains and covered, read
+    once per data version and denominator and shared by every view of this module."""
+    return read_timeline(engine, denominator)
 
 
 def _denominator(engine: Engine, on: date) -> str:
@@ -82,7 +94,9 @@ def overdue_list(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
                  lang: str = "zh") -> OverdueList:
     """:func:`tracker.overdue.overdue_queue` on ``as_of`` (the plan in force's window), the
     rows narrowed to ``scope``."""
-    queue = overdue_queue(engine, as_of, lang=lang)
+    queue = overdue_queue(engine, as_of, lang=lang,
+                          timeline_of=lambda denominator: district_timeline(engine, denominator),
+                          plan_of=lambda within: plan_result(engine, as_of, within or EVERYTHING))
     visible = _visible(engine, as_of, scope)
     names = dict(chain_list(engine, lang))
     rows = [{"credit_code": r.credit_code, "name": r.name, "chains": ";".join(r.chains),
@@ -97,7 +111,9 @@ def overdue_list(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
 def flow_between(engine: Engine, start: date, end: date, chain: str | None = None) -> FlowResult:
     """:func:`tracker.flow.flow` from ``start`` to ``end`` (the district, or one chain) with
     the denominator of the plan in force on ``end``."""
-    return flow(engine, start, end, chain, _denominator(engine, end))
+    denominator = _denominator(engine, end)
+    return flow(engine, start, end, chain, denominator,
+                timeline=district_timeline(engine, denominator))
 
 
 def _ended_text(item: dict, lang: str) -> str:
@@ -116,7 +132,9 @@ def lost_this_month(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
     ended`` (text: the organisation dissolved, the link or the officer's assignment ended),
     ``ended_on`` (the latest end)."""
     start = previous_month_end(as_of)
-    found = losses(engine, start, as_of, None, _denominator(engine, as_of))
+    denominator = _denominator(engine, as_of)
+    found = losses(engine, start, as_of, None, denominator,
+                   timeline=district_timeline(engine, denominator))
     visible = _visible(engine, as_of, scope)
     names = dict(chain_list(engine, lang))
     rows = [{"credit_code": loss.credit_code, "name": loss.name,
@@ -128,8 +146,13 @@ def lost_this_month(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
 
 
 @cached
-def _time_to_cover_rows(engine: Engine, start: date, end: date, denominator: str) -> list[dict]:
-    return time_to_cover_by_month(engine, start, end, denominator)
+def _time_to_cover_rows(engine: Engine, start: date, end: date, denominator: str,
+                        chain: str | None = None) -> list[dict]:
+    # A chain's rows read that chain's firms only: the chain page need not wait for the
+    # district's timeline (0.4 s at 100,000 firms) when no other view has read it yet.
+    line = (district_timeline(engine, denominator) if chain is None
+            else read_timeline(engine, denominator, chain))
+    return time_to_cover_by_month(engine, start, end, denominator, timeline=line)
 
 
 def time_to_cover(engine: Engine, key: str, as_of: date, months: int = 12) -> pd.DataFrame:
@@ -139,6 +162,7 @@ def time_to_cover(engine: Engine, key: str, as_of: date, months: int = 12) -> pd
     (:func:`tracker.flow.time_to_cover_by_month`). Months without entries are left out."""
     total = as_of.year * 12 + as_of.month - 1 - (months - 1)
     start = date(total // 12, total % 12 + 1, 1)
-    rows = [r for r in _time_to_cover_rows(engine, start, as_of, _denominator(engine, as_of))
+    rows = [r for r in _time_to_cover_rows(engine, start, as_of, _denominator(engine, as_of),
+                                           None if key == "*" else key)
             if r["key"] == key]
     return pd.DataFrame(rows, columns=["key", *TTC_COLUMNS])[TTC_COLUMNS]
