@@ -1,8 +1,8 @@
 """The chain network an officer can read (tracker.dashboard.network), the plan page's reach
 texts and the forecast's consistent range (issue 15, items 4 and 9).
 
-The structure is computed from the graph (:mod:`tracker.graph`), which is built
-independently of the SQL of :func:`tracker.coverage.coverage`: its counts per segment and
+The structure is read by SQL; the same structure drawn from the chain's graph
+(:mod:`tracker.graph`, built independently) must be equal, and its counts per segment and
 per chain must equal the coverage figures (the graph stays the cross-check). The layout is
 computed once per data version: a second call is answered from the cache, an edit makes a
 new one.
@@ -76,6 +76,23 @@ def test_structure_counts_equal_the_coverage_figures(demo, day, pick):
         assert sum(n["firms"] for n in under_orgs) >= segment["org"]
         assert all(n["work"] == 0 and n["none"] == 0 for n in under_orgs)
     assert len(structure.firms) == t.firms
+    # The graph, built independently, gives the same structure node for node.
+    graph = network.chain_graph(demo, code, day, Scope.of(chains=[code]))
+    assert network.structure_of(network.facts_from_graph(graph, code)) == structure
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(day=st.dates(min_value=date(2023, 1, 1), max_value=TODAY), pick=st.integers(0, 12),
+       area=st.sampled_from(["广州科学城", "中新广州知识城", "萝岗街道"]))
+def test_an_area_users_structure_equals_the_graphs(demo, day, pick, area):
+    code = _chains(demo)[pick]
+    scope = Scope.of(chains=[code], areas=[area])
+    views.clear_cache()
+    structure = network.chain_structure(demo, code, day, scope)
+    graph = network.chain_graph(demo, code, day, scope)
+    assert network.structure_of(network.facts_from_graph(graph, code)) == structure
+    assert structure.total["firms"] == coverage(demo, day, scope=scope,
+                                                denominator="chain_firms").total.firms
 
 
 def test_every_node_is_laid_out_and_labelled(demo):
@@ -105,9 +122,9 @@ def test_the_layout_is_computed_once_per_data_version(demo, monkeypatch):
     calls = []
     real = network.structure_of
 
-    def counting(G, code):
-        calls.append(code)
-        return real(G, code)
+    def counting(facts):
+        calls.append(facts.code)
+        return real(facts)
 
     monkeypatch.setattr(network, "structure_of", counting)
     views.clear_cache()

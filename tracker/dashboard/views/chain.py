@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ...coverage import Counts, coverage, firm_status
+from ...coverage import Counts, coverage
 from ...graph import build_graph, chain_subgraph
 from ...i18n import join, t
 from ...intervals import active_clause
@@ -35,6 +35,7 @@ from ...scope import EVERYTHING, Scope
 from ...vocab import SEGMENT, STATUS
 from .cache import cached
 from .common import chain_list, plan_info
+from .firms import population_frame
 from .plan import plan_result
 
 __all__ = ["ChainDetail", "chain_detail", "chain_graph", "suggestions", "uncovered_reason"]
@@ -134,7 +135,7 @@ def chain_detail(engine: Engine, code: str, as_of: date, lang: str = "zh") -> Ch
         return ChainDetail(code, code, False, Counts(), target, 0, [], empty, empty, "")
     result = coverage(engine, as_of, by="segment", scope=scope, lang=lang)
     segments = [{"key": g.key, "name": g.name, **g.counts.as_dict()} for g in result.groups]
-    frame = firm_status(engine, as_of, scope=scope, denominator=result.denominator)
+    frame = population_frame(engine, as_of, scope, result.denominator)
     orgs = _covering_orgs(engine, frame["firm_id"].tolist(), as_of)
     masters = frame[frame["chain_master"]].copy()
     masters["orgs"] = [orgs.get(i, "") for i in masters["firm_id"]]

@@ -32,7 +32,7 @@ from ...vocab import STATUS
 from .cache import cached
 from .common import chain_list, plan_info
 
-__all__ = ["firm_filters", "firm_history", "firm_search_index", "firm_table"]
+__all__ = ["firm_filters", "firm_history", "firm_search_index", "firm_table", "population_frame"]
 
 
 @cached
@@ -41,7 +41,7 @@ def firm_table(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str
     (:func:`tracker.coverage.firm_status` plus display columns)."""
     plan = plan_info(engine, as_of)
     denominator = plan["denominator"] if plan else "chain_firms"
-    frame = firm_status(engine, as_of, scope=scope, denominator=denominator)
+    frame = population_frame(engine, as_of, scope, denominator).copy()
     names = dict(chain_list(engine, lang))
     frame["status_label"] = [STATUS.label(s, lang) for s in frame["status"]]
     frame["chain_names"] = [join((names.get(c, c) for c in str(cs).split(";") if c), lang)
@@ -51,6 +51,14 @@ def firm_table(engine: Engine, as_of: date, scope: Scope = EVERYTHING, lang: str
     frame["size_label"] = np.where(frame["above_size"].astype(bool), t("app.size_above", lang),
                                    t("app.size_below", lang))
     return frame
+
+
+@cached
+def population_frame(engine: Engine, as_of: date, scope: Scope = EVERYTHING,
+                     denominator: str = "chain_firms") -> pd.DataFrame:
+    """:func:`tracker.coverage.firm_status` (cached; shared, so never to be changed in place:
+    callers copy what they add columns to)."""
+    return firm_status(engine, as_of, scope=scope, denominator=denominator)
 
 
 @cached

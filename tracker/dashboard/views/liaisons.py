@@ -24,14 +24,13 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ...coverage import firm_status
 from ...i18n import t
 from ...scope import EVERYTHING, Scope
 from ...visits import is_visited, last_visits, officers, window_of
 from ...vocab import LIAISON_ROLE
 from .cache import cached
 from .common import plan_info
-from .firms import firm_table
+from .firms import firm_table, population_frame
 
 __all__ = ["LiaisonBoard", "chain_visits", "firm_visit", "liaison_board", "visit_window"]
 
@@ -102,8 +101,8 @@ def chain_visits(engine: Engine, code: str, as_of: date, scope: Scope | None = N
     window = visit_window(engine, as_of)
     plan = plan_info(engine, as_of)
     scope = scope or Scope.of(chains=[code])
-    frame = firm_status(engine, as_of, scope=scope,
-                        denominator=plan["denominator"] if plan else "chain_firms")
+    frame = population_frame(engine, as_of, scope,
+                             plan["denominator"] if plan else "chain_firms")
     work = frame[frame["status"] == "work"]
     last = last_visits(engine, as_of, list(work["credit_code"]), by_code=True)
     rows = [{"credit_code": c, "name": n, "last_visit": last.get(c),

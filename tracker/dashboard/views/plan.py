@@ -29,7 +29,7 @@ from ...scope import EVERYTHING, Scope
 from ...vocab import PLAN_ACTION, PLAN_STATUS
 from .cache import cached
 from .common import chain_list, history_series, plan_info
-from .firms import firm_table
+from .firms import firm_table, population_frame
 from .format import in_lang
 
 __all__ = [
@@ -137,8 +137,10 @@ def projection(engine: Engine, as_of: date, scope: Scope = EVERYTHING, key: str 
 
 @cached
 def plan_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING):
-    """:func:`tracker.planning.plan.plan_store` (cached)."""
-    return plan_store(engine, as_of, scope=scope)
+    """:func:`tracker.planning.plan.plan_store` (cached), reading the population from the
+    shared :func:`tracker.dashboard.views.firms.population_frame`."""
+    return plan_store(engine, as_of, scope=scope,
+                      frame=population_frame(engine, as_of, scope, "chain_firms"))
 
 
 @cached
