@@ -137,10 +137,12 @@ def projection(engine: Engine, as_of: date, scope: Scope = EVERYTHING, key: str 
 
 @cached
 def plan_result(engine: Engine, as_of: date, scope: Scope = EVERYTHING):
-    """:func:`tracker.planning.plan.plan_store` (cached), reading the population from the
-    shared :func:`tracker.dashboard.views.firms.population_frame`."""
-    return plan_store(engine, as_of, scope=scope,
-                      frame=population_frame(engine, as_of, scope, "chain_firms"))
+    """:func:`tracker.planning.plan.plan_store` (cached). Within a chain or an area it reads
+    the population from the shared :func:`tracker.dashboard.views.firms.population_frame`,
+    which the chain page reads anyway (0.3 s saved at 100,000 firms); for the district the
+    planner's own read is faster than building that frame (0.3 s against 1.4 s)."""
+    frame = None if scope.is_everything else population_frame(engine, as_of, scope, "chain_firms")
+    return plan_store(engine, as_of, scope=scope, frame=frame)
 
 
 @cached
