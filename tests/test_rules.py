@@ -123,6 +123,27 @@ def test_r3_joint_organisations_above_five_units(world):
     assert _subjects(check(w.engine, date(2024, 6, 29), rules=["R3"]), "R3") == ["J6", "JEND", "JOUT"]
 
 
+def test_ids_of_a_province_do_not_overflow(world):
+    """The rules pack ids into one integer (an organisation's id times the number of
+    firms, a firm's id times 4,096). With a province's ids that passes PostgreSQL's 32-bit
+    ``integer`` (it failed at 100,000 firms there): on PostgreSQL the ids here start high."""
+    w = world
+    if w.engine.dialect.name == "postgresql":
+        with w.engine.begin() as conn:
+            conn.execute(sa.text("ALTER SEQUENCE firm_id_seq RESTART WITH 600000"))
+            conn.execute(sa.text("ALTER SEQUENCE party_org_id_seq RESTART WITH 50000"))
+    for i in range(6):
+        w.firm(f"F{i}", formal=3 if i == 0 else 0)
+    w.firm("MASTER", master=True)
+    w.org("J6", formation="joint", members=8)
+    for i in range(6):
+        w.link("J6", f"F{i}")
+    found = check(w.engine, D)
+    assert _subjects(found, "R3") == ["J6"]
+    assert _subjects(found, "R1") == [w.code("F0")]
+    assert _subjects(found, "R5") == [w.code("MASTER")]
+
+
 def test_r4_organisations_with_fewer_than_three_members(world):
     w = world
     w.org("M2", members=2)

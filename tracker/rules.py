@@ -313,6 +313,13 @@ def facts_from_graph(G: nx.MultiDiGraph) -> RuleFacts:
 _FORMAL_CAP = 4095
 
 
+def _wide(column):
+    """``column`` as a 64-bit integer, so that the packed values below cannot overflow
+    PostgreSQL's 32-bit ``integer`` (an organisation id times 100,000 firms does; SQLite's
+    integers are 64-bit anyway)."""
+    return sa.cast(column, sa.BigInteger)
+
+
 def facts_from_store(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> RuleFacts:
     """The facts of R1-R5 from the store, in SQL and numpy, no graph.
 
@@ -330,10 +337,10 @@ def facts_from_store(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> 
         stride = max([0, *conn.execute(sa.select(sa.func.max(C.c.id))).scalars()]) + 1
         position = np.full(stride, -1, dtype=np.int64)
         position[np.array([c.id for c in chains], dtype=np.int64)] = np.arange(len(chains))
-        masters = id_values(conn, M.c.firm_id * stride + M.c.chain_id,
+        masters = id_values(conn, _wide(M.c.firm_id) * stride + M.c.chain_id,
                             active_clause(M.c.joined, M.c.left, as_of),
                             M.c.is_chain_master.is_(True))
-        packed = id_values(conn, F.c.id * (_FORMAL_CAP + 1) + sa.case(
+        packed = id_values(conn, _wide(F.c.id) * (_FORMAL_CAP + 1) + sa.case(
             (F.c.formal_members > _FORMAL_CAP, _FORMAL_CAP), else_=F.c.formal_members),
             F.c.formal_members > 0)
         org_rows = {o.id: o for o in conn.execute(
@@ -341,7 +348,7 @@ def facts_from_store(engine: Engine, as_of: date, scope: Scope = EVERYTHING) -> 
                       O.c.member_count).where(active_clause(O.c.founded, O.c.dissolved, as_of)))}
         # (organisation, firm) pairs of the links active on D to an active organisation;
         # ``+ 0`` as in tracker.coverage: one scan of the links, not a lookup per link.
-        pairs = id_values(conn, L.c.org_id * size + L.c.firm_id,
+        pairs = id_values(conn, _wide(L.c.org_id) * size + L.c.firm_id,
                           active_clause(L.c.start, L.c.end, as_of),
                           active_clause(O.c.founded, O.c.dissolved, as_of),
                           select_from=L.join(O, O.c.id == L.c.org_id + 0))
