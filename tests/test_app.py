@@ -576,6 +576,38 @@ def test_cache_follows_the_data(district):
     assert views.overview(w.engine, day).total.work_covered == 0
 
 
+def test_data_version_follows_every_commit_to_an_sqlite_file(district, tmp_path):
+    """On an SQLite file the version is SQLite's change counter: unchanged while nothing is
+    committed, changed by a commit of any other connection (another engine, as another
+    process would be), and changed when the file is replaced (a restore)."""
+    import shutil
+
+    from sqlalchemy import create_engine, update
+
+    from tracker.dashboard.views.cache import aggregate_version
+    from tracker.model import Firm
+
+    w, url = district
+    first = views.data_version(w.engine)
+    assert first[0] == "sqlite" and views.data_version(w.engine) == first
+    views.overview(w.engine, date.fromisoformat(AS_OF))  # reading changes nothing
+    assert views.data_version(w.engine) == first
+    path = w.engine.url.database
+    other = create_engine(f"sqlite:///{path}")  # its own pool, as another process's
+    with other.begin() as conn:
+        conn.execute(update(Firm).values(formal_members=Firm.formal_members + 1))
+    other.dispose()
+    second = views.data_version(w.engine)
+    assert second != first
+    # The file replaced by another (a restore): a new watcher, a new version.
+    shutil.copy(path, tmp_path / "copy.db")
+    before = aggregate_version(w.engine)
+    w.engine.dispose()
+    shutil.move(tmp_path / "copy.db", path)
+    assert views.data_version(w.engine) not in (first, second)
+    assert aggregate_version(w.engine) == before
+
+
 def test_burnup_series_matches_coverage(district):
     w, _ = district
     day = date(2024, 6, 30)

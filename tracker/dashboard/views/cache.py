@@ -2,11 +2,20 @@
 
 Computed figures are kept in one process-wide LRU cache keyed by
 ``(store URL, data version, function, arguments)``. The **data version**
-(:func:`data_version`) is a tuple of cheap aggregates over every table (row counts,
-largest ids, sums of the ``version`` columns, counts of filled end dates, the newest
-``dataset_info.updated`` and the audit log's largest id when that table exists), read
-with one query per table. Any import, edit or audit entry changes it, so a page never
-shows figures of data that has changed, and an unchanged store is answered from memory.
+(:func:`data_version`) changes whenever anything is committed to the store, so a page
+never shows figures of data that has changed, and an unchanged store is answered from
+memory:
+
+- on an SQLite file it is SQLite's own change counter (``PRAGMA data_version``) read on
+  one connection kept for that purpose, which changes whenever any other connection, of
+  this process or another, commits; with the file's identity (device, inode, change
+  time), so that a file replaced by a restore is noticed. It costs microseconds, where
+  the aggregates below cost 0.6 s per page run at 1,000,000 firms;
+- otherwise (PostgreSQL, an in-memory store) a tuple of cheap aggregates over every table
+  (row counts, largest ids, sums of the ``version`` columns, counts of filled end dates,
+  the newest ``dataset_info.updated`` and the audit log's largest id when that table
+  exists), read with one query per table.
+
 Values in the cache are shared between sessions: callers must not mutate them (copy a
 frame first).
 
@@ -30,6 +39,9 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import itertools
+import os
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -39,7 +51,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-__all__ = ["cache_info", "cached", "clear_cache", "data_version", "pinned_version", "store_key"]
+__all__ = ["aggregate_version", "cache_info", "cached", "clear_cache", "data_version",
+           "pinned_version", "store_key"]
 
 _TRACKED = {
     # table: (columns summed, nullable columns counted)
@@ -85,9 +98,77 @@ def _version_queries(tables: set[str]) -> list[sa.Select]:
     return queries or [sa.select(sa.literal(0))]
 
 
+def _sqlite_file(engine: Engine) -> str | None:
+    """The path of an SQLite store's file (None: not SQLite, or in memory)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database)
+
+
+# SQLite file -> (its watching connection, the file's identity when opened, a token).
+_WATCHERS: dict[str, tuple[sqlite3.Connection, tuple, int]] = {}
+_WATCH_LOCK = threading.Lock()
+_TOKENS = itertools.count(1)
+
+
+def _forget(engine: Engine) -> None:
+    """Close the watcher of ``engine``'s file when the engine lets go of its connections
+    (:meth:`~sqlalchemy.engine.Engine.dispose`): an open connection to a WAL database keeps
+    another process from taking the file alone, and whoever disposed wants it free."""
+    path = _sqlite_file(engine)
+    with _WATCH_LOCK:
+        watcher = _WATCHERS.pop(path, None) if path is not None else None
+        if watcher is not None:
+            watcher[0].close()
+
+
+def _watched_version(engine: Engine, path: str) -> tuple | None:
+    """SQLite's change counter of ``path``, read on a read-only connection that only ever
+    reads it: the counter changes when any *other* connection commits (so every write of
+    the dashboard's pool, of the CLI or of another process counts). A new connection's
+    counter is not comparable with the old one's: each connection has its own token, and
+    the connection is opened again when the file at ``path`` is another (a restore, a
+    store made anew at the same path: the inode's change time differs)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    identity = (stat.st_dev, stat.st_ino, stat.st_ctime_ns)
+    with _WATCH_LOCK:
+        watcher = _WATCHERS.get(path)
+        try:
+            if watcher is None or watcher[1] != identity:
+                if watcher is not None:
+                    watcher[0].close()
+                connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+                                             check_same_thread=False)
+                watcher = _WATCHERS[path] = (connection, identity, next(_TOKENS))
+                if not sa.event.contains(engine, "engine_disposed", _forget):
+                    sa.event.listen(engine, "engine_disposed", _forget)
+            counter = watcher[0].execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            _WATCHERS.pop(path, None)
+            return None
+    return ("sqlite", watcher[2], counter)
+
+
 def data_version(engine: Engine) -> tuple:
-    """A value that changes whenever the data in the store changes (one aggregate
-    statement per table)."""
+    """A value that changes whenever the data in the store changes (see the module's
+    docstring: SQLite's change counter for a file, else one aggregate statement per
+    table)."""
+    path = _sqlite_file(engine)
+    watched = _watched_version(engine, path) if path is not None else None
+    if watched is not None:
+        return watched
+    return aggregate_version(engine)
+
+
+def aggregate_version(engine: Engine) -> tuple:
+    """The data version read from the tables themselves: one aggregate statement per
+    table, whatever the database."""
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
         row = [v for query in _version_queries(tables) for v in conn.execute(query).one()]
