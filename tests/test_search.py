@@ -8,6 +8,8 @@ should (each hit has the query in one of the searched forms).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -106,3 +108,26 @@ def test_the_issue_examples():
     assert names_for("广州") == ["广州蓝奥生物", "广州市黄埔区"]
     assert names_for("北京") == []
     assert "广州市" in PLACE_PREFIXES and "广州" in PLACE_PREFIXES
+
+
+@settings(max_examples=300, deadline=None)
+@given(names)
+def test_initials_read_word_by_word_equal_pypinyin_reading_the_whole_name(name):
+    """The words' readings are kept (:func:`tracker.search.initials`); the result is what
+    pypinyin gives for the whole name, polyphones read as in their words included."""
+    from pypinyin import Style, lazy_pinyin
+
+    whole = lazy_pinyin(normalise(name), style=Style.FIRST_LETTER, errors=lambda x: list(x))
+    assert initials(name) == "".join(x.lower() for x in whole if x.isalnum())
+
+
+def test_initials_of_the_demo_names_equal_pypinyin():
+    from pypinyin import Style, lazy_pinyin
+
+    from tracker.demo import generate
+
+    found = generate(2000, seed=7, today=date(2026, 11, 27)).firms.column("name")
+    assert len(found) >= 2000
+    for name in found:
+        whole = lazy_pinyin(normalise(name), style=Style.FIRST_LETTER, errors=lambda x: list(x))
+        assert initials(name) == "".join(x.lower() for x in whole if x.isalnum()), name
