@@ -587,7 +587,7 @@ def test_data_version_follows_every_commit_to_an_sqlite_file(district, tmp_path)
     from tracker.dashboard.views.cache import aggregate_version
     from tracker.model import Firm
 
-    w, url = district
+    w, _ = district
     first = views.data_version(w.engine)
     assert first[0] == "sqlite" and views.data_version(w.engine) == first
     views.overview(w.engine, date.fromisoformat(AS_OF))  # reading changes nothing
