@@ -126,7 +126,7 @@ def overdue_section(ctx):
         ctx.t("credit_code"): frame["credit_code"]})
     opened = show_table(shown, name=ctx.t("drill.overdue_file"), as_of=ctx.as_of, lang=ctx.lang,
                         key="overdue", column_config=link_column(ctx), selectable=True,
-                        page_rows=15)
+                        page_rows=15, secondary=(ctx.t("chain"),))
     if opened is not None:
         open_page(ctx, "firms.py", firm=frame["credit_code"].iloc[opened])
 
@@ -145,7 +145,7 @@ def losses_section(ctx):
         ctx.t("credit_code"): lost["credit_code"]})
     opened = show_table(shown, name=ctx.t("drill.lost_file"), as_of=ctx.as_of, lang=ctx.lang,
                         key="lost", column_config=link_column(ctx), selectable=True,
-                        page_rows=15)
+                        page_rows=15, secondary=(ctx.t("chain"),))
     if opened is not None:
         open_page(ctx, "firms.py", firm=lost["credit_code"].iloc[opened])
 

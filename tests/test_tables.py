@@ -21,6 +21,7 @@ from tracker.cells import FORMULA_TRIGGERS
 from tracker.dashboard.tables import (
     MAX_WIDTH,
     PAGE_ROWS,
+    SECONDARY_WIDTH,
     column_widths,
     csv_bytes,
     file_name,
@@ -74,7 +75,7 @@ def _app():
     show_table(frame, name="企业名单", as_of="2026-11-27", lang="zh", key="big",
                column_config={"链接": st.column_config.LinkColumn(display_text="打开")})
     show_table(frame.head(13), name="产业链", as_of="2026-11-27", lang="en", key="small",
-               selectable=True)
+               selectable=True, secondary=("原因",))
 
 
 def test_show_table_pages_sizes_and_offers_downloads():
@@ -84,7 +85,9 @@ def test_show_table_pages_sizes_and_offers_downloads():
     assert len(big.value) == PAGE_ROWS and len(small.value) == 13
     assert at.selectbox[0].options == ["第 1 页 / 共 3 页", "第 2 页 / 共 3 页", "第 3 页 / 共 3 页"]
     config = json.loads(big.proto.columns)
-    assert config["原因"]["width"] >= 200  # the reason shows whole
+    assert config["原因"]["width"] > SECONDARY_WIDTH  # the reason shows whole
+    # A secondary column gives up its width, so that the others stay in view.
+    assert json.loads(small.proto.columns)["原因"]["width"] == SECONDARY_WIDTH
     assert config["链接"]["type_config"]["type"] == "link"
     buttons = [(b.key, b.label) for b in at.get("download_button")]
     assert buttons == [("big_csv", "下载 CSV"), ("big_xlsx", "下载 Excel"),

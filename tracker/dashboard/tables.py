@@ -73,6 +73,8 @@ PAGE_ROWS = 200
 MAX_WIDTH = 420
 #: Text up to this many columns shows whole in Streamlit's own column sizing.
 LONG_TEXT = 24
+#: The widest a secondary column is drawn (pixels; see :func:`show_table`).
+SECONDARY_WIDTH = 200
 #: Streamlit's default row and header heights (pixels) and the table's border.
 ROW_HEIGHT, HEADER_HEIGHT, BORDER = 35, 38, 2
 _UNSAFE_NAME = re.compile(r"[\\/:*?\"<>|\s]+")
@@ -164,7 +166,7 @@ def _is_link(config) -> bool:
 
 def show_table(frame, *, name: str, as_of, lang: str, key: str, column_config: dict | None = None,
                selectable: bool = False, height: int | str = "full",
-               page_rows: int = PAGE_ROWS) -> int | None:
+               page_rows: int = PAGE_ROWS, secondary: tuple[str, ...] = ()) -> int | None:
     """Draw ``frame`` (a data frame, or its pandas Styler) as the dashboard's tables are
     drawn, with its CSV and Excel downloads; the picked row's position, or None.
 
@@ -187,6 +189,10 @@ def show_table(frame, *, name: str, as_of, lang: str, key: str, column_config: d
         ``page_rows`` rows), ``"auto"`` (Streamlit's, at most about ten rows) or pixels
     page_rows : the rows of a page with ``height="full"`` (:data:`PAGE_ROWS`; a list on
         a page with more below it, such as the overview's to-do list, takes fewer)
+    secondary : columns that give up their width first (at most :data:`SECONDARY_WIDTH`;
+        the whole text is in the downloads and on the row's own page), so that the columns
+        the table is about stay in view: the English chain names of a to-do list pushed
+        its cause and action out of the table
 
     Returns
     -------
@@ -197,6 +203,8 @@ def show_table(frame, *, name: str, as_of, lang: str, key: str, column_config: d
     config = dict(column_config or {})
     links = [c for c, v in config.items() if _is_link(v)]
     for column, width in column_widths(data, skip=links).items():
+        if column in secondary:
+            width = min(width, SECONDARY_WIDTH)
         given = config.get(column)
         if given is None:
             config[column] = st.column_config.TextColumn(width=width)
