@@ -17,16 +17,26 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tracker.errors import TrackerError
-from tracker.flow import CHANGES, FlowResult, Loss, OverdueFirm, TimeToCover, median_days, p90_days
+from tracker.flow import (  # the results' shapes and the helpers that are not under test
+    CHANGES,
+    FlowResult,
+    Loss,
+    OverdueFirm,
+    TimeToCover,
+    _day,
+    _denominator,
+    _month_rows,
+    ended_covers,
+    median_days,
+    p90_days,
+)
 from tracker.model import (
     Assignment,
     Chain,
     ChainMembership,
     CoverageLink,
     Firm,
-    Liaison,
     PartyOrg,
-    Plan,
 )
 
 # Open ends as day numbers: far enough that no real date reaches them.
@@ -39,14 +49,6 @@ O = PartyOrg.__table__
 A = Assignment.__table__
 F = Firm.__table__
 C = Chain.__table__
-
-
-def _day(value: date | str | None, missing: int) -> int:
-    if value is None:
-        return missing
-    if isinstance(value, str):  # SQLite can hand back raw text
-        value = date.fromisoformat(value[:10])
-    return value.toordinal()
 
 
 class Runs:
@@ -139,25 +141,9 @@ class FirmTimeline:
         return sorted(code for code, runs in self.chains.items() if runs.contains(day))
 
 
-def _denominator(conn, denominator: str | None) -> str:
-    if denominator is None:
-        P = Plan.__table__
-        denominator = conn.execute(
-            sa.select(P.c.denominator).where(P.c.is_default.is_(True))).scalar() or "chain_firms"
-    if denominator not in ("chain_firms", "above_size"):
-        raise TrackerError(f"未知的统计口径：{denominator}（可选：chain_firms、above_size）")
-    return denominator
-
-
 def timelines(engine: Engine, chain: str | None = None,
               denominator: str | None = None) -> dict[int, FirmTimeline]:
-    """Every firm that was ever in the population, with its runs in P and its covered runs.
-
-    Parameters
-    ----------
-    chain : a chain code: the population is that chain's members; None: all chains
-    denominator : ``chain_firms`` or ``above_size``; default the default plan's
-    """
+    """Every firm ever in the population, with its runs in P and its covered runs."""
     with engine.connect() as conn:
         denominator = _denominator(conn, denominator)
         chain_rows = conn.execute(sa.select(C.c.id, C.c.code)).all()
@@ -212,7 +198,7 @@ def _counts(firms: int, covered: int) -> dict:
 
 def flow(engine: Engine, start: date, end: date, chain: str | None = None,
          denominator: str | None = None) -> FlowResult:
-    """What changed between ``start`` (D1) and ``end`` (D2); see the module docstring."""
+    """The per-firm reference of :func:`tracker.flow.flow`."""
     if end < start:
         raise TrackerError(f"结束日期 {end} 早于开始日期 {start}")
     d1, d2 = start.toordinal(), end.toordinal()
@@ -265,13 +251,7 @@ def flow(engine: Engine, start: date, end: date, chain: str | None = None,
 
 def overdue(engine: Engine, as_of: date, days: int = 90, chain: str | None = None,
             denominator: str | None = None) -> list[OverdueFirm]:
-    """Firms of P(as_of), uncovered on ``as_of``, whose uncovered spell is longer than ``days``.
-
-    Sorted by the length of the spell, longest first (then by credit code). A firm whose
-    membership has no start date and that was never covered has no known start of its
-    spell: ``uncovered_since`` and ``days`` are None and it is listed first. ``action`` is
-    left empty here: the planner's proposal is added by the caller that has a plan.
-    """
+    """The per-firm reference of :func:`tracker.flow.overdue`."""
     if days < 0:
         raise TrackerError(f"天数不能为负：{days}")
     d = as_of.toordinal()
@@ -302,16 +282,7 @@ def _month_key(day: int) -> str:
 
 def time_to_cover_by_month(engine: Engine, start: date, end: date,
                            denominator: str | None = None) -> list[dict]:
-    """Per chain (key ``*`` for the district) and month: the firms that entered, how many were
-    covered by ``end``, and the median days from entry to the first covered day.
-
-    A firm enters a chain's population when a run of its membership begins (re-entering after
-    a gap is a new entry); for the district, when a run of its population begins. Months from
-    ``start``'s month to ``end``'s; entries after ``end`` are not counted.
-
-    Returns rows ``{"key", "month": "YYYY-MM", "entered", "covered", "median_days",
-    "p90_days"}``, district rows first, months in order.
-    """
+    """The per-firm reference of :func:`tracker.flow.time_to_cover_by_month`."""
     if end < start:
         raise TrackerError(f"结束日期 {end} 早于开始日期 {start}")
     first, last = date(start.year, start.month, 1).toordinal(), end.toordinal()
@@ -331,25 +302,12 @@ def time_to_cover_by_month(engine: Engine, start: date, end: date,
         count("*", line.population, line.covered)
         for code, runs in line.chains.items():
             count(code, runs, line.covered)
-    rows = []
-    for key, month in sorted(entered, key=lambda slot: (slot[0] != "*", slot[0], slot[1])):
-        values = waits.get((key, month), [])
-        rows.append({"key": key, "month": month, "entered": entered[(key, month)],
-                     "covered": len(values), "median_days": median_days(values),
-                     "p90_days": p90_days(values)})
-    return rows
+    return _month_rows(entered, waits)
 
 
 def losses(engine: Engine, start: date, end: date, chain: str | None = None,
            denominator: str | None = None) -> list[Loss]:
-    """The firms that lost coverage between ``start`` and ``end`` and what ended.
-
-    ``ended`` lists each cover that was active on ``start`` and not on ``end``:
-    ``{"kind": "org_dissolved" | "link_ended" | "assignment_ended", "on": "YYYY-MM-DD",
-    "org": code, "org_name": name}`` or ``{"kind": "assignment_ended", "on": …, "liaison":
-    name, "unit": unit}``, so that an officer sees at once which organisation or officer
-    was lost.
-    """
+    """The per-firm reference of :func:`tracker.flow.losses`."""
     code = chain.strip().upper() if chain else None
     lost = {row["credit_code"] for row in flow(engine, start, end, code, denominator).firms
             if row["change"] == "lost"}
@@ -359,35 +317,8 @@ def losses(engine: Engine, start: date, end: date, chain: str | None = None,
     lines = {line.credit_code: line
              for line in timelines(engine, code, denominator).values() if line.credit_code in lost}
     ids = {line.firm_id: line.credit_code for line in lines.values()}
-    LI = Liaison.__table__
-    with engine.connect() as conn:
-        link_rows = conn.execute(
-            sa.select(L.c.firm_id, L.c.start, L.c.end, O.c.code, O.c.name, O.c.founded,
-                      O.c.dissolved).join(O, O.c.id == L.c.org_id)
-            .where(L.c.firm_id.in_(list(ids)))).all()
-        assignment_rows = conn.execute(
-            sa.select(A.c.firm_id, A.c.start, A.c.end, LI.c.name, LI.c.unit)
-            .join(LI, LI.c.id == A.c.liaison_id).where(A.c.firm_id.in_(list(ids)))).all()
-    ended: dict[str, list[dict]] = {}
-
-    def active(s: int, e: int, day: int) -> bool:
-        return s <= day < e
-
-    for r in link_rows:
-        link_end, dissolved = _day(r.end, _FUTURE), _day(r.dissolved, _FUTURE)
-        s = max(_day(r.start, _PAST), _day(r.founded, _PAST))
-        e = min(link_end, dissolved)
-        if active(s, e, d1) and not active(s, e, d2):
-            kind = "org_dissolved" if dissolved <= link_end else "link_ended"
-            ended.setdefault(ids[r.firm_id], []).append(
-                {"kind": kind, "on": date.fromordinal(e).isoformat(), "org": r.code,
-                 "org_name": r.name})
-    for r in assignment_rows:
-        s, e = _day(r.start, _PAST), _day(r.end, _FUTURE)
-        if active(s, e, d1) and not active(s, e, d2):
-            ended.setdefault(ids[r.firm_id], []).append(
-                {"kind": "assignment_ended", "on": date.fromordinal(e).isoformat(),
-                 "liaison": r.name, "unit": r.unit})
+    # What ended is read row by row in both versions: the same function.
+    ended = {ids[i]: items for i, items in ended_covers(engine, list(ids), d1, d2).items()}
     out = [Loss(c, lines[c].name, lines[c].chains_on(d1), sorted(ended.get(c, []),
                                                                  key=lambda x: x["on"]))
            for c in sorted(lost)]

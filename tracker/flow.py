@@ -77,6 +77,7 @@ __all__ = [
     "RunSet",
     "TimeToCover",
     "Timeline",
+    "ended_covers",
     "flow",
     "losses",
     "median_days",
@@ -532,6 +533,18 @@ def overdue(engine: Engine, as_of: date, days: int = 90, chain: str | None = Non
     return rows
 
 
+def _month_rows(entered: dict[tuple[str, str], int],
+                waits: dict[tuple[str, str], list[int]]) -> list[dict]:
+    """The rows of :func:`time_to_cover_by_month` from the entries and waits per (key, month)."""
+    rows = []
+    for key, month in sorted(entered, key=lambda slot: (slot[0] != "*", slot[0], slot[1])):
+        values = waits.get((key, month), [])
+        rows.append({"key": key, "month": month, "entered": entered[(key, month)],
+                     "covered": len(values), "median_days": median_days(values),
+                     "p90_days": p90_days(values)})
+    return rows
+
+
 _EPOCH = date(1970, 1, 1).toordinal()  # day 0 of numpy's datetime64
 
 
@@ -585,13 +598,7 @@ def time_to_cover_by_month(engine: Engine, start: date, end: date,
         member = member.where(member.group % line.width == line.chain_id(line.chain))
     chain_codes = np.array([line.codes.get(i, "") for i in range(line.width)], dtype=object)
     count(member, chain_codes[member.group % line.width], member.group // line.width)
-    rows = []
-    for key, month in sorted(entered, key=lambda slot: (slot[0] != "*", slot[0], slot[1])):
-        values = waits.get((key, month), [])
-        rows.append({"key": key, "month": month, "entered": entered[(key, month)],
-                     "covered": len(values), "median_days": median_days(values),
-                     "p90_days": p90_days(values)})
-    return rows
+    return _month_rows(entered, waits)
 
 
 @dataclass
@@ -630,10 +637,19 @@ def losses(engine: Engine, start: date, end: date, chain: str | None = None,
     labels = _firm_labels(engine, lost)
     chains = line.chains_on(lost, d1, code)
     ids = lost.tolist()
+    ended = ended_covers(engine, ids, d1, d2)
+    out = [Loss(labels[i][0], labels[i][1], chains.get(i, []),
+                sorted(ended.get(i, []), key=lambda x: x["on"])) for i in ids]
+    return sorted(out, key=lambda loss: loss.credit_code)
+
+
+def ended_covers(engine: Engine, firm_ids: list[int], d1: int, d2: int) -> dict[int, list[dict]]:
+    """Firm id → the covers of the firm active on day ``d1`` and not on ``d2`` (day
+    numbers), as :func:`losses` lists them (unsorted)."""
     ended: dict[int, list[dict]] = {}
     with engine.connect() as conn:
-        for at in range(0, len(ids), 900):
-            batch = ids[at:at + 900]
+        for at in range(0, len(firm_ids), 900):
+            batch = firm_ids[at:at + 900]
             link_rows = conn.execute(
                 sa.select(L.c.firm_id, L.c.start, L.c.end, O.c.code, O.c.name, O.c.founded,
                           O.c.dissolved).join(O, O.c.id == L.c.org_id)
@@ -656,9 +672,7 @@ def losses(engine: Engine, start: date, end: date, chain: str | None = None,
                     ended.setdefault(r.firm_id, []).append(
                         {"kind": "assignment_ended", "on": date.fromordinal(e).isoformat(),
                          "liaison": r.name, "unit": r.unit})
-    out = [Loss(labels[i][0], labels[i][1], chains.get(i, []),
-                sorted(ended.get(i, []), key=lambda x: x["on"])) for i in ids]
-    return sorted(out, key=lambda loss: loss.credit_code)
+    return ended
 
 
 def _day(value: date | str | None, missing: int) -> int:
