@@ -576,36 +576,50 @@ def test_cache_follows_the_data(district):
     assert views.overview(w.engine, day).total.work_covered == 0
 
 
-def test_data_version_follows_every_commit_to_an_sqlite_file(district, tmp_path):
-    """On an SQLite file the version is SQLite's change counter: unchanged while nothing is
-    committed, changed by a commit of any other connection (another engine, as another
-    process would be), and changed when the file is replaced (a restore)."""
+def test_data_version_of_an_sqlite_file_is_read_again_only_after_a_commit(district, tmp_path,
+                                                                         monkeypatch):
+    """On an SQLite file the aggregates are read again only when SQLite's change counter
+    says something was committed: not while nothing is, again after a commit of any other
+    connection (another engine, as another process would be) and after the file was
+    replaced (a restore). A session's own write (its "last seen") is read again but is not
+    data: the version, and the cached figures, stay."""
     import shutil
+    import sqlite3
+    from pathlib import Path
 
     from sqlalchemy import create_engine, update
 
-    from tracker.dashboard.views.cache import aggregate_version
+    from tracker.dashboard.views import cache
     from tracker.model import Firm
 
-    w, _ = district
+    w, url = district
+    reads = []
+    real = cache.aggregate_version
+    monkeypatch.setattr(cache, "aggregate_version", lambda e: reads.append(1) or real(e))
     first = views.data_version(w.engine)
-    assert first[0] == "sqlite" and views.data_version(w.engine) == first
-    views.overview(w.engine, date.fromisoformat(AS_OF))  # reading changes nothing
     assert views.data_version(w.engine) == first
+    day = date.fromisoformat(AS_OF)
+    figures = views.overview(w.engine, day)  # reading changes nothing
+    assert views.data_version(w.engine) == first and len(reads) == 1
+    # Not data: the version and the figures stay, after one more reading of the aggregates.
+    login_token(url)  # a sign-in: a session row written
+    assert views.data_version(w.engine) == first and len(reads) == 2
+    assert views.overview(w.engine, day) is figures
     path = w.engine.url.database
+    with sqlite3.connect(path) as source, sqlite3.connect(tmp_path / "copy.db") as copy:
+        source.backup(copy)  # a backup of the state before the update
     other = create_engine(f"sqlite:///{path}")  # its own pool, as another process's
     with other.begin() as conn:
         conn.execute(update(Firm).values(formal_members=Firm.formal_members + 1))
     other.dispose()
     second = views.data_version(w.engine)
-    assert second != first
-    # The file replaced by another (a restore): a new watcher, a new version.
-    shutil.copy(path, tmp_path / "copy.db")
-    before = aggregate_version(w.engine)
+    assert second != first and len(reads) == 3
+    # The file replaced by the backup (a restore of the state before the update).
     w.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
     shutil.move(tmp_path / "copy.db", path)
-    assert views.data_version(w.engine) not in (first, second)
-    assert aggregate_version(w.engine) == before
+    assert views.data_version(w.engine) == first and len(reads) == 4
 
 
 def test_burnup_series_matches_coverage(district):
