@@ -94,6 +94,17 @@ def test_visit_boundaries(visits, engine):
     assert not is_visited(date(2026, 7, 1), D, 90)  # a visit after D does not count on D
 
 
+def test_last_visits_of_a_province_of_firms(visits, engine):
+    """More firms asked for than one PostgreSQL statement takes parameters (65,535): the
+    reports of 1,000,000 firms failed so; now read in batches, with the same answer."""
+    w = visits
+    ids, codes = w.firm_ids, {w.code(k): k for k in w.firm_ids}
+    many = [ids["A"], ids["C"], *range(10**7, 10**7 + 70_000)]
+    assert last_visits(engine, D, many) == {ids["A"]: date(2026, 4, 1), ids["C"]: D}
+    by_code = last_visits(engine, D, [*codes, *(f"X{i}" for i in range(70_000))], by_code=True)
+    assert {codes[c] for c in by_code} == {"A", "B", "C", "E"}
+
+
 def test_officers_view(visits, engine):
     found = officers(engine, D, 90)
     # 李四's assignment ended: only 张三 has firms on D; A is not visited in time.

@@ -68,6 +68,10 @@ def window_of(plan_row) -> int:
     return int(value or VISIT_WINDOW_DAYS)
 
 
+#: Ids per statement when a list of firms is asked for.
+_BATCH = 5000
+
+
 def _as_date(value) -> date:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
@@ -82,10 +86,16 @@ def last_visits(engine: Engine, as_of: date, firm_ids=None, by_code: bool = Fals
     query = sa.select(key, sa.func.max(counted.c.day)).group_by(key)
     if by_code:
         query = query.join_from(counted, F, F.c.id == counted.c.firm_id)
-    if firm_ids is not None:
-        query = query.where(key.in_(list(firm_ids)))
     with engine.connect() as conn:
-        return {firm: _as_date(day) for firm, day in conn.execute(query)}
+        if firm_ids is None:
+            return {firm: _as_date(day) for firm, day in conn.execute(query)}
+        # In batches: a statement takes at most 65,535 parameters on PostgreSQL (the
+        # work-covered firms of a province are more).
+        wanted, out = list(firm_ids), {}
+        for at in range(0, len(wanted), _BATCH):
+            out.update((firm, _as_date(day)) for firm, day in
+                       conn.execute(query.where(key.in_(wanted[at:at + _BATCH]))))
+        return out
 
 
 def is_visited(last_visit: date | None, as_of: date, window_days: int) -> bool:
