@@ -42,13 +42,13 @@ from __future__ import annotations
 
 import contextvars
 import inspect
-import itertools
 import os
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -111,10 +111,23 @@ def _sqlite_file(engine: Engine) -> str | None:
     return os.path.abspath(database)
 
 
-# SQLite file -> (its watching connection, the file's identity when opened, a token).
-_WATCHERS: dict[str, tuple[sqlite3.Connection, tuple, int]] = {}
+@dataclass
+class _Watcher:
+    """One SQLite file's watching connection: read-only, it only ever reads SQLite's
+    change counter, which changes when any *other* connection commits (every write of the
+    dashboard's pool, of the CLI or of another process). ``identity`` is the file's when
+    the connection was opened; ``seen`` the counter at which ``version`` (the aggregates)
+    was read."""
+
+    connection: sqlite3.Connection
+    identity: tuple
+    seen: int | None = None
+    version: tuple | None = None
+
+
+# SQLite file -> its watcher.
+_WATCHERS: dict[str, _Watcher] = {}
 _WATCH_LOCK = threading.Lock()
-_TOKENS = itertools.count(1)
 
 
 def _forget(engine: Engine) -> None:
@@ -124,22 +137,15 @@ def _forget(engine: Engine) -> None:
     path = _sqlite_file(engine)
     with _WATCH_LOCK:
         watcher = _WATCHERS.pop(path, None) if path is not None else None
-        _LAST.pop(path, None)
-        if watcher is not None:
-            watcher[0].close()
+    if watcher is not None:
+        watcher.connection.close()
 
 
-# SQLite file -> ((watcher token, change counter), the aggregates read at that counter).
-_LAST: dict[str, tuple[tuple, tuple]] = {}
-
-
-def _watched_version(engine: Engine, path: str) -> tuple | None:
-    """SQLite's change counter of ``path``, read on a read-only connection that only ever
-    reads it: the counter changes when any *other* connection commits (so every write of
-    the dashboard's pool, of the CLI or of another process counts). A new connection's
-    counter is not comparable with the old one's: each connection has its own token, and
-    the connection is opened again when the file at ``path`` is another (a restore, a
-    store made anew at the same path: the inode's change time differs)."""
+def _watcher(engine: Engine, path: str) -> tuple[_Watcher, int] | None:
+    """The watcher of ``path`` and the change counter it reads now; None when the file
+    cannot be watched. The connection is opened again when the file at ``path`` is another
+    (a restore, a store made anew at the same path: the inode's change time differs); a
+    new watcher has seen nothing, so the aggregates are read again."""
     try:
         stat = os.stat(path)
     except OSError:
@@ -148,19 +154,19 @@ def _watched_version(engine: Engine, path: str) -> tuple | None:
     with _WATCH_LOCK:
         watcher = _WATCHERS.get(path)
         try:
-            if watcher is None or watcher[1] != identity:
+            if watcher is None or watcher.identity != identity:
                 if watcher is not None:
-                    watcher[0].close()
-                connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
-                                             check_same_thread=False)
-                watcher = _WATCHERS[path] = (connection, identity, next(_TOKENS))
+                    watcher.connection.close()
+                watcher = _WATCHERS[path] = _Watcher(
+                    sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False),
+                    identity)
                 if not sa.event.contains(engine, "engine_disposed", _forget):
                     sa.event.listen(engine, "engine_disposed", _forget)
-            counter = watcher[0].execute("PRAGMA data_version").fetchone()[0]
+            counter = watcher.connection.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error:
             _WATCHERS.pop(path, None)
             return None
-    return ("sqlite", watcher[2], counter)
+    return watcher, counter
 
 
 def data_version(engine: Engine) -> tuple:
@@ -168,18 +174,16 @@ def data_version(engine: Engine) -> tuple:
     :func:`aggregate_version`, read again on an SQLite file only when SQLite's change
     counter says something was committed since (see the module's docstring)."""
     path = _sqlite_file(engine)
-    watched = _watched_version(engine, path) if path is not None else None
-    if watched is not None:
-        with _WATCH_LOCK:
-            last = _LAST.get(path)
-        if last is not None and last[0] == watched:
-            return last[1]
-    # The counter is read before the aggregates: a commit in between makes the next call
+    watched = _watcher(engine, path) if path is not None else None
+    if watched is None:
+        return aggregate_version(engine)
+    watcher, counter = watched
+    if watcher.seen == counter and watcher.version is not None:
+        return watcher.version
+    # The counter was read before the aggregates: a commit in between makes the next call
     # read them again, never keeps stale ones.
     version = aggregate_version(engine)
-    if watched is not None:
-        with _WATCH_LOCK:
-            _LAST[path] = (watched, version)
+    watcher.seen, watcher.version = counter, version
     return version
 
 
