@@ -754,16 +754,17 @@ def monthly_series(
         # The three interval tables are read whole as integers (dates as day numbers,
         # computed by the database), straight from the driver into int64 arrays: a Row,
         # a date object or a date string per value cost more than the sweep itself.
-        m_firm, m_chain_id, m_start, m_end = _int_rows(conn, sa.select(
-            M.c.firm_id, M.c.chain_id, _day(M.c.joined, "start"), _day(M.c.left, "end")))
+        m_firm, m_chain_id, m_start, m_end = int_rows(conn, sa.select(
+            M.c.firm_id, M.c.chain_id, day_number(M.c.joined, "start"),
+            day_number(M.c.left, "end")))
         # A link counts while both it and its organisation are active.
-        l_firm, l_start, l_end, o_start, o_end, l_single = _int_rows(conn, sa.select(
-            L.c.firm_id, _day(L.c.start, "start"), _day(L.c.end, "end"),
-            _day(O.c.founded, "start"), _day(O.c.dissolved, "end"),
+        l_firm, l_start, l_end, o_start, o_end, l_single = int_rows(conn, sa.select(
+            L.c.firm_id, day_number(L.c.start, "start"), day_number(L.c.end, "end"),
+            day_number(O.c.founded, "start"), day_number(O.c.dissolved, "end"),
             sa.case((O.c.formation == sa.literal_column("'single'"), sa.literal_column("1")),
                     else_=sa.literal_column("0"))).select_from(L.join(O, O.c.id == L.c.org_id)))
-        a_firm, a_start, a_end = _int_rows(conn, sa.select(
-            A.c.firm_id, _day(A.c.start, "start"), _day(A.c.end, "end")))
+        a_firm, a_start, a_end = int_rows(conn, sa.select(
+            A.c.firm_id, day_number(A.c.start, "start"), day_number(A.c.end, "end")))
         # Every firm is eligible unless an area or the denominator narrows the population.
         eligible_ids = None
         if scope.areas is not None or denominator != "chain_firms":
@@ -871,20 +872,20 @@ def _day_number_sqlite(element, compiler, **kw):
     return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 1721424.5 AS INTEGER)"
 
 
-def _day(column, missing: str):
+def day_number(column, missing: str):
     """``column`` as a day number, the open end (see :data:`NO_DATE`) where it is NULL.
-    Constants are inlined so that the statement has no parameters (see :func:`_int_rows`)."""
+    Constants are inlined so that the statement has no parameters (see :func:`int_rows`)."""
     return sa.func.coalesce(_DayNumber(column), sa.literal_column(str(int(NO_DATE[missing]))))
 
 
-def _int_rows(conn, query, chunk: int = 100_000) -> list[np.ndarray]:
+def int_rows(conn, query, chunk: int = 100_000) -> list[np.ndarray]:
     """The rows of a parameterless ``query`` of integer columns, as one int64 array per
     column. Fetched through the driver's own cursor (no SQLAlchemy row or type processing)
     in chunks, so that only one chunk of Python tuples is alive at a time."""
     width = len(query.selected_columns)
     compiled = query.compile(dialect=conn.dialect)
     if compiled.params:
-        raise ValueError("_int_rows takes a statement without parameters")
+        raise ValueError("int_rows takes a statement without parameters")
     parts = []
     cursor = conn.connection.cursor()
     try:
@@ -895,12 +896,6 @@ def _int_rows(conn, query, chunk: int = 100_000) -> list[np.ndarray]:
         cursor.close()
     table = np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.int64)
     return [np.ascontiguousarray(table[:, i]) for i in range(width)]
-
-
-#: Public names of the two helpers above, for the other modules that read dated facts as
-#: columns (:mod:`tracker.flow`): one way to turn a date column into a day number.
-day_number = _day
-int_rows = _int_rows
 
 
 def _series_record(d, key, in_pop, org, work, single) -> dict:

@@ -59,6 +59,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import sqlalchemy as sa
@@ -185,13 +186,26 @@ class RunSet:
         if not len(self.group):
             return out
         nxt = np.searchsorted(self._keys(), groups * _SPAN + (days - _PAST), side="right")
-        inside = self.locate(groups, days) >= 0
+        # The run before ``nxt`` is the one that may contain the day (as in :meth:`locate`).
+        i = np.maximum(nxt - 1, 0)
+        inside = (nxt > 0) & (self.group[i] == groups) & (days < self.end[i])
         out[inside] = days[inside]
         j = np.minimum(nxt, len(self.group) - 1)
         later = (~inside & (nxt < len(self.group)) & (self.group[j] == groups)
                  & (self.start[j] <= until))
         out[later] = self.start[j][later]
         return out
+
+
+def _chain_id(codes: dict[int, str], chain: str | None) -> int | None:
+    """The id of chain code ``chain`` (any case) among ``codes`` (id → code); None for None."""
+    if chain is None:
+        return None
+    code = chain.strip().upper()
+    for chain_id, known in codes.items():
+        if known == code:
+            return chain_id
+    raise TrackerError(f"未知的产业链代码：{chain}")
 
 
 @dataclass(frozen=True)
@@ -215,13 +229,7 @@ class Timeline:
     chain: str | None = None
 
     def chain_id(self, chain: str | None) -> int | None:
-        if chain is None:
-            return None
-        code = chain.strip().upper()
-        for chain_id, known in self.codes.items():
-            if known == code:
-                return chain_id
-        raise TrackerError(f"未知的产业链代码：{chain}")
+        return _chain_id(self.codes, chain)
 
     def population_of(self, chain: str | None) -> RunSet:
         """The runs of the population: of one chain (its members' runs), or of all."""
@@ -234,6 +242,7 @@ class Timeline:
         runs = self.member.where(self.member.group % self.width == chain_id)
         return runs.regroup(runs.group // self.width)
 
+    @cached_property
     def size(self) -> int:
         """One more than the largest firm id: the length of per-firm arrays."""
         return max([0, *(int(runs.group.max()) + 1 for runs in (self.population, self.covered)
@@ -241,14 +250,14 @@ class Timeline:
 
     def mask_on(self, runs: RunSet, day: int) -> np.ndarray:
         """Per firm id: whether a run of ``runs`` contains ``day``."""
-        out = np.zeros(self.size(), dtype=bool)
+        out = np.zeros(self.size, dtype=bool)
         out[runs.group[runs.active(day)]] = True
         return out
 
     def chains_on(self, firm_ids, day: int, chain: str | None = None) -> dict[int, list[str]]:
         """The codes of the chains each of ``firm_ids`` is in on ``day``, sorted (with
         ``chain``: that chain alone, the population the question was asked of)."""
-        wanted = np.zeros(self.size(), dtype=bool)
+        wanted = np.zeros(self.size, dtype=bool)
         wanted[np.asarray(list(firm_ids), dtype=np.int64)] = True
         active = self.member.active(day)
         firms = self.member.group // self.width
@@ -293,16 +302,16 @@ def read_timeline(engine: Engine, denominator: str | None = None,
     with engine.connect() as conn:
         denominator = _denominator(conn, denominator)
         codes = dict(conn.execute(sa.select(C.c.id, C.c.code)).all())
-        line = Timeline(denominator, codes, 0, *([RunSet.merge([], [], [])] * 3))
-        code = None if chain is None else codes[line.chain_id(chain)]
+        chain_id = _chain_id(codes, chain)
+        code = None if chain_id is None else codes[chain_id]
 
         def only(column):
             """Rows of the chain's firms only (the id inlined: :func:`int_rows` takes no
             parameters)."""
-            if code is None:
+            if chain_id is None:
                 return sa.true()
-            chain_id = sa.literal_column(str(int(line.chain_id(code))))
-            return column.in_(sa.select(M.c.firm_id).where(M.c.chain_id == chain_id))
+            return column.in_(sa.select(M.c.firm_id).where(
+                M.c.chain_id == sa.literal_column(str(int(chain_id)))))
 
         members = sa.select(M.c.firm_id, M.c.chain_id, day_number(M.c.joined, "start"),
                             day_number(M.c.left, "end")).where(only(M.c.firm_id))
@@ -421,9 +430,8 @@ def _counts(firms: int, covered: int) -> dict:
     return {"firms": firms, "covered": covered, "uncovered": firms - covered}
 
 
-def _changes(line: Timeline, d1: int, d2: int, chain: str | None) -> dict[str, np.ndarray]:
-    """Per firm id: in P and covered on each date, and the change between them."""
-    population = line.population_of(chain)
+def _changes(line: Timeline, population: RunSet, d1: int, d2: int) -> dict[str, np.ndarray]:
+    """Per firm id: in ``population`` and covered on each date, and the change between them."""
     in1, in2 = line.mask_on(population, d1), line.mask_on(population, d2)
     cov1, cov2 = in1 & line.mask_on(line.covered, d1), in2 & line.mask_on(line.covered, d2)
     return {"in1": in1, "in2": in2, "cov1": cov1, "cov2": cov2,
@@ -442,10 +450,9 @@ def flow(engine: Engine, start: date, end: date, chain: str | None = None,
     d1, d2 = start.toordinal(), end.toordinal()
     code = chain.strip().upper() if chain else None
     line = _timeline(engine, denominator, timeline)
-    line.chain_id(code)  # an unknown chain is an error, even in an empty store
-    x = _changes(line, d1, d2, code)
+    population = line.population_of(code)  # an unknown chain is an error, even when empty
+    x = _changes(line, population, d1, d2)
     # Time to cover: the firms of P(D2) whose current stay began in (D1, D2].
-    population = line.population_of(code)
     now = population.active(d2)
     firms, entry = population.group[now], population.start[now]
     new = (d1 < entry) & (entry <= d2)
@@ -507,7 +514,7 @@ def overdue(engine: Engine, as_of: date, days: int = 90, chain: str | None = Non
     firms, stay = firms[uncovered], stay[uncovered]
     # The spell began where the stay began, or where the last cover before D ended,
     # whichever is later; in the second case the firm was covered the day before: "lost".
-    ended = np.full(line.size(), _PAST, dtype=np.int64)
+    ended = np.full(line.size, _PAST, dtype=np.int64)
     done = line.covered.end <= d
     np.maximum.at(ended, line.covered.group[done], line.covered.end[done])
     last_cover = ended[firms] if len(firms) else np.zeros(0, dtype=np.int64)
@@ -629,9 +636,8 @@ def losses(engine: Engine, start: date, end: date, chain: str | None = None,
         raise TrackerError(f"结束日期 {end} 早于开始日期 {start}")
     code = chain.strip().upper() if chain else None
     line = _timeline(engine, denominator, timeline)
-    line.chain_id(code)
     d1, d2 = start.toordinal(), end.toordinal()
-    lost = np.flatnonzero(_changes(line, d1, d2, code)["lost"])
+    lost = np.flatnonzero(_changes(line, line.population_of(code), d1, d2)["lost"])
     if not len(lost):
         return []
     labels = _firm_labels(engine, lost)
