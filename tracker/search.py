@@ -87,8 +87,8 @@ def initials(text: str) -> str:
 
     pypinyin reads a text by cutting it into words (its own segmentation) and reading each
     word on its own; here the words' readings are kept, since firms' names share most of
-    their words (科技, 有限公司, 广州): a third of the time per name (12 s for the first
-    pinyin search at 100,000 firms before). ``tests/test_search.py`` holds it equal to
+    their words (科技, 有限公司, 广州): the first pinyin search over the 100,000 names of
+    the bench store took 1.6 s, where reading each whole name cost 117 µs (about 12 s). ``tests/test_search.py`` holds it equal to
     pypinyin reading the whole text.
 
     >>> initials("重庆银行"), initials("广州ABC 科技")

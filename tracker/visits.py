@@ -69,7 +69,7 @@ def window_of(plan_row) -> int:
 
 
 #: Up to this many firms asked for are named in the statement; more are filtered here.
-_BATCH = 5000
+_NAMED_AT_MOST = 5000
 
 
 def _as_date(value) -> date:
@@ -87,11 +87,12 @@ def last_visits(engine: Engine, as_of: date, firm_ids=None, by_code: bool = Fals
     if by_code:
         query = query.join_from(counted, F, F.c.id == counted.c.firm_id)
     wanted = None if firm_ids is None else list(firm_ids)
-    if wanted is not None and len(wanted) <= _BATCH:
+    named = wanted is not None and len(wanted) <= _NAMED_AT_MOST
+    if named:
         query = query.where(key.in_(wanted))
     with engine.connect() as conn:
         found = {firm: _as_date(day) for firm, day in conn.execute(query)}
-    if wanted is None or len(wanted) <= _BATCH:
+    if wanted is None or named:
         return found
     # Many firms: every firm's last visit in one statement, then kept here. A list of ids
     # in the statement is limited (65,535 parameters on PostgreSQL), and cut into batches

@@ -7,9 +7,10 @@ nodes, a spring layout of four seconds at 3,000 firms): nothing could be read. N
 - :func:`chain_structure` reduces the chain to its **structure**: the chain → its
   segments (环节: 上游/中游/下游) → the party organisations covering firms of each
   segment (the :data:`TOP_ORGS` largest by firms, the rest in one "other organisations"
-  node) and, per segment, the firms under liaison work only and the uncovered firms. Each node carries its firm counts by
-  status; the layout is a fixed left-to-right tree (no force layout), computed once per
-  data version, chain, as-of date and scope (:func:`tracker.dashboard.views.cached`).
+  node) and, per segment, the firms under liaison work only and the uncovered firms.
+  Each node carries its firm counts by status; the layout is a fixed left-to-right tree
+  (no force layout), computed once per data version, chain, as-of date and scope
+  (:func:`tracker.dashboard.views.cached`).
 - :func:`structure_figure` draws it with readable labels, coloured by coverage status
   (:data:`tracker.vocab.STATUS`): organisation-covered, work-covered, uncovered.
 - :func:`neighbourhood` and :func:`neighbourhood_figure`: one organisation (the firms
